@@ -1,0 +1,14 @@
+//! The report model every torchward command shares: rules, findings, locations and the report
+//! that renderers print. This crate does no I/O and knows nothing about output formats, so a
+//! check can only return data and a renderer can only print it.
+#![forbid(unsafe_code)]
+
+mod finding;
+mod report;
+mod rule;
+mod severity;
+
+pub use finding::{Confidence, Evidence, Finding, Location, Status, Suppression};
+pub use report::{AnalysisError, Report, Stats, ToolInfo, SCHEMA_VERSION};
+pub use rule::{RuleDoc, RuleMeta, Registry};
+pub use severity::{ParseSeverityError, Severity};
