@@ -1,0 +1,18 @@
+//! TW102 `global-not-allowlisted`: The pickle imports a global that torch's weights-only loader does not allow.
+use tw_diagnostics::{RuleDoc, RuleMeta, Severity};
+
+/// Metadata and documentation of TW102.
+pub const RULE: RuleMeta = RuleMeta {
+    id: "TW102",
+    name: "global-not-allowlisted",
+    severity: Severity::High,
+    section: "1, 6",
+    summary: "The pickle imports a global that torch's weights-only loader does not allow.",
+    doc: RuleDoc {
+        what: "Each imported global is checked, as the exact `module.name` string torch forms, against the allowlist of `torch.load(weights_only=True)`: containers (`collections.OrderedDict`, `builtins.set`, ...), torch's rebuild functions, dtypes, storage and tensor types. Anything else is reported, including dotted names such as `os.system` imported from `pathlib` through STACK_GLOBAL.",
+        why: "An allowlist is the only defence that has held: denylists of dangerous callables have been bypassed dozens of times (133 gadgets in one study). A global outside the allowlist means `torch.load(weights_only=True)` will refuse the file, and any loader that accepts it runs whatever that global does.",
+        example: "`GLOBAL 'argparse Namespace'` or `GLOBAL 'numpy.core.multiarray _reconstruct'` in a training checkpoint.",
+        fix: "Save plain data only: tensors, dicts, lists, numbers and strings. Convert NumPy arrays with `torch.from_numpy` and `argparse.Namespace` with `vars(args)` before saving. If you trust the file and need the object, allowlist exactly that global with `torch.serialization.add_safe_globals`.",
+        references: &["torch/_weights_only_unpickler.py (_get_allowed_globals)", "https://pytorch.org/docs/stable/notes/serialization.html#weights-only"],
+    },
+};

@@ -1,0 +1,55 @@
+//! One file per TW1xx rule: its metadata and documentation. `RULES` is the explicit list the
+//! binary registers; a test checks it is sorted and unique.
+use tw_diagnostics::RuleMeta;
+
+pub mod dangerous_callable;
+pub mod global_not_allowlisted;
+pub mod code_bearing_archive;
+pub mod legacy_tar_checkpoint;
+pub mod storage_size_mismatch;
+pub mod storage_dtype_conflict;
+pub mod tensor_view_out_of_bounds;
+pub mod invalid_mutation_target;
+pub mod persistent_id_not_storage;
+pub mod zip_ambiguity;
+pub mod decompression_bomb;
+pub mod numpy_object_array;
+pub mod trailing_data;
+pub mod weights_only_incompatible;
+pub mod safetensors_header_invalid;
+pub mod unsupported_model_format;
+
+/// Every TW1xx rule, in ID order.
+pub static RULES: &[RuleMeta] = &[
+    dangerous_callable::RULE,
+    global_not_allowlisted::RULE,
+    code_bearing_archive::RULE,
+    legacy_tar_checkpoint::RULE,
+    storage_size_mismatch::RULE,
+    storage_dtype_conflict::RULE,
+    tensor_view_out_of_bounds::RULE,
+    invalid_mutation_target::RULE,
+    persistent_id_not_storage::RULE,
+    zip_ambiguity::RULE,
+    decompression_bomb::RULE,
+    numpy_object_array::RULE,
+    trailing_data::RULE,
+    weights_only_incompatible::RULE,
+    safetensors_header_invalid::RULE,
+    unsupported_model_format::RULE,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::RULES;
+
+    #[test]
+    fn ids_sorted_unique_and_in_block() {
+        for pair in RULES.windows(2) {
+            if let [a, b] = pair {
+                assert!(a.id < b.id, "{} !< {}", a.id, b.id);
+            }
+        }
+        assert!(RULES.iter().all(|r| r.id.starts_with("TW1") && r.id.len() == 5));
+    }
+}
