@@ -1,0 +1,96 @@
+//! Bounded reads: a file is read only up to a caller's limit, so a huge or endless input (a
+//! FIFO, `/dev/zero`, a file that grows while read) can never exhaust memory.
+use crate::error::{Error, Op, Result};
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+/// Reads the whole of `path`, failing with [`Error::TooLarge`] when it holds more than
+/// `limit` bytes. Memory use is bounded by `limit` (plus one byte of probe).
+pub fn read_bounded(path: impl AsRef<Path>, limit: u64) -> Result<Vec<u8>> {
+    let path = path.as_ref();
+    let file = File::open(path).map_err(|source| Error::io(Op::Open, path, source))?;
+    let meta = file
+        .metadata()
+        .map_err(|source| Error::io(Op::Stat, path, source))?;
+    if meta.is_file() && meta.len() > limit {
+        return Err(Error::TooLarge {
+            path: path.to_path_buf(),
+            limit,
+            actual: meta.len(),
+        });
+    }
+    // Pre-allocate at most what the file claims, never more than the limit.
+    let hint = usize::try_from(meta.len().min(limit)).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(hint);
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|source| Error::io(Op::Read, path, source))?;
+    let read = bytes.len() as u64;
+    if read > limit {
+        return Err(Error::TooLarge {
+            path: path.to_path_buf(),
+            limit,
+            actual: read,
+        });
+    }
+    Ok(bytes)
+}
+
+/// [`read_bounded`], then checked to be UTF-8.
+pub fn read_to_string_bounded(path: impl AsRef<Path>, limit: u64) -> Result<String> {
+    let path = path.as_ref();
+    let bytes = read_bounded(path, limit)?;
+    String::from_utf8(bytes).map_err(|err| Error::InvalidUtf8 {
+        path: path.to_path_buf(),
+        offset: err.utf8_error().valid_up_to() as u64,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    #[test]
+    fn reads_up_to_the_limit_and_refuses_more() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io(Op::Open, "tmp", e))?;
+        let file = dir.path().join("f");
+        fs::write(&file, b"0123456789").map_err(|e| Error::io(Op::Write, &file, e))?;
+        assert_eq!(read_bounded(&file, 10)?, b"0123456789");
+        assert!(matches!(
+            read_bounded(&file, 9),
+            Err(Error::TooLarge {
+                limit: 9,
+                actual: 10,
+                ..
+            })
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn endless_device_stops_at_the_limit() {
+        let err = read_bounded("/dev/zero", 4096);
+        assert!(matches!(
+            err,
+            Err(Error::TooLarge {
+                limit: 4096,
+                actual: 4097,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn invalid_utf8_reports_the_offset() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io(Op::Open, "tmp", e))?;
+        let file = dir.path().join("f");
+        fs::write(&file, b"ab\xffcd").map_err(|e| Error::io(Op::Write, &file, e))?;
+        assert!(matches!(
+            read_to_string_bounded(&file, 100),
+            Err(Error::InvalidUtf8 { offset: 2, .. })
+        ));
+        Ok(())
+    }
+}
