@@ -1,0 +1,477 @@
+//! The inert object graph: an arena of nodes addressed by [`NodeId`]. Shared references (memo,
+//! DUP) are the same id, never a copy, so the graph grows at most linearly with the input; it
+//! may contain cycles, so every walk here is iterative and bounded.
+
+use std::borrow::Cow;
+
+use crate::opcode::Opcode;
+
+/// Index of a node in a [`Graph`]. Copying it shares the node; it never copies a subtree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(pub(crate) u32);
+
+impl NodeId {
+    /// The arena index.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A run of children stored in the graph's shared pool (immutable containers: tuple, frozenset).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seq {
+    pub(crate) start: u32,
+    pub(crate) len: u32,
+}
+
+impl Seq {
+    /// Number of children.
+    pub fn len(self) -> usize {
+        self.len as usize
+    }
+
+    /// True when there are no children.
+    pub fn is_empty(self) -> bool {
+        self.len == 0
+    }
+}
+
+/// An integer too large for `i64` (LONG, LONG1, LONG4, INT text forms).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BigInt<'a> {
+    /// Two's-complement little-endian bytes (LONG1/LONG4).
+    LittleEndian(&'a [u8]),
+    /// Decimal digits with optional sign (protocol-0 `INT`/`LONG` text).
+    Decimal(&'a str),
+}
+
+/// One value of the unpickled graph. Nothing here can run: globals are names and calls are
+/// records of what `pickle.load` would have called.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node<'a> {
+    /// `None`.
+    None,
+    /// `True`/`False` (NEWTRUE/NEWFALSE, `I01`/`I00`).
+    Bool(bool),
+    /// An integer that fits `i64`.
+    Int(i64),
+    /// An integer that does not fit `i64`.
+    BigInt(BigInt<'a>),
+    /// A float.
+    Float(f64),
+    /// A text string (borrowed from the input when it needed no decoding).
+    Str(Cow<'a, str>),
+    /// A bytes value (also protocol-1/2 strings that are not valid UTF-8).
+    Bytes(Cow<'a, [u8]>),
+    /// A bytearray (BYTEARRAY8).
+    ByteArray(&'a [u8]),
+    /// A tuple.
+    Tuple(Seq),
+    /// A frozenset (FROZENSET).
+    FrozenSet(Seq),
+    /// A list; `APPEND(S)` extend it.
+    List(Vec<NodeId>),
+    /// A dict; `SETITEM(S)` extend it (insertion order kept, duplicates kept).
+    Dict(Vec<(NodeId, NodeId)>),
+    /// A set; ADDITEMS extend it.
+    Set(Vec<NodeId>),
+    /// A global (an index into [`Graph::globals`]).
+    Global(u32),
+    /// The result of a call (an index into [`Graph::objects`]).
+    Object(u32),
+    /// What `persistent_load(pid)` would return (PERSID/BINPERSID).
+    PersistentId {
+        /// The persistent id value.
+        pid: NodeId,
+        /// Offset of the PERSID/BINPERSID opcode.
+        offset: u64,
+    },
+    /// An out-of-band buffer (`NEXT_BUFFER`), by its position among the buffers.
+    Buffer {
+        /// Zero-based index of the `NEXT_BUFFER` opcode in the stream.
+        index: u32,
+        /// Whether `READONLY_BUFFER` was applied to it.
+        readonly: bool,
+    },
+}
+
+/// How a global was named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GlobalTarget<'a> {
+    /// A module and a name, exactly as written (dotted names kept).
+    Named {
+        /// The module, e.g. `torch._utils`.
+        module: Cow<'a, str>,
+        /// The attribute, e.g. `_rebuild_tensor_v2` (may contain dots).
+        name: Cow<'a, str>,
+    },
+    /// `STACK_GLOBAL` whose operands are not both strings: still an import `pickle.load` attempts.
+    Unresolved {
+        /// The module operand.
+        module: NodeId,
+        /// The name operand.
+        name: NodeId,
+    },
+    /// EXT1/EXT2/EXT4: resolved through the process's copyreg extension registry.
+    Extension {
+        /// The extension code.
+        code: u32,
+    },
+}
+
+/// One import a plain `pickle.load` would perform (GLOBAL, `STACK_GLOBAL`, INST, EXT*).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlobalRef<'a> {
+    /// What is imported.
+    pub target: GlobalTarget<'a>,
+    /// The opcode that imported it.
+    pub opcode: Opcode,
+    /// Byte offset of that opcode.
+    pub offset: u64,
+}
+
+impl GlobalRef<'_> {
+    /// `(module, name)` when the global is named.
+    pub fn names(&self) -> Option<(&str, &str)> {
+        match &self.target {
+            GlobalTarget::Named { module, name } => Some((module, name)),
+            _ => None,
+        }
+    }
+
+    /// Whether `module + "." + name` equals `key` (torch's allowlist key, research §2.4),
+    /// without allocating.
+    pub fn key_eq(&self, key: &str) -> bool {
+        self.names().is_some_and(|(m, n)| joined_eq(m, n, key))
+    }
+
+    /// Whether the module or the name contains a dot inside the name part (reported later).
+    pub fn is_dotted(&self) -> bool {
+        self.names().is_some_and(|(_, n)| n.contains('.'))
+    }
+}
+
+/// `module + "." + name == key`, compared in place.
+pub(crate) fn joined_eq(module: &str, name: &str, key: &str) -> bool {
+    key.len() == module.len() + 1 + name.len()
+        && key.starts_with(module)
+        && key.as_bytes().get(module.len()) == Some(&b'.')
+        && key.ends_with(name)
+}
+
+/// Which opcode made a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CallKind {
+    /// REDUCE: `callable(*args)`.
+    Reduce,
+    /// NEWOBJ: `cls.__new__(cls, *args)`.
+    NewObj,
+    /// `NEWOBJ_EX`: `cls.__new__(cls, *args, **kwargs)`.
+    NewObjEx,
+    /// INST: class named inline, args from the mark.
+    Inst,
+    /// OBJ: class and args from the mark.
+    Obj,
+}
+
+/// One call `pickle.load` would make, and the object it would return; mutations applied to that
+/// object later (`SETITEM(S)`, `APPEND(S)`, BUILD) are recorded on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Object {
+    /// Which opcode made the call.
+    pub kind: CallKind,
+    /// The callable (usually a [`Node::Global`]).
+    pub callable: NodeId,
+    /// The positional arguments (a tuple for well-formed pickles; whatever was there otherwise).
+    pub args: NodeId,
+    /// Keyword arguments (`NEWOBJ_EX`).
+    pub kwargs: Option<NodeId>,
+    /// Byte offset of the calling opcode.
+    pub offset: u64,
+    /// Items set by `SETITEM(S)` (e.g. an `OrderedDict` built by REDUCE).
+    pub items: Vec<(NodeId, NodeId)>,
+    /// Items added by `APPEND(S)`/ADDITEMS.
+    pub appended: Vec<NodeId>,
+    /// States applied by BUILD.
+    pub states: Vec<NodeId>,
+}
+
+/// The Python type a node would have after loading, as far as the weights-only checks need it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PyType {
+    /// `NoneType`.
+    None,
+    /// `bool`.
+    Bool,
+    /// `int`.
+    Int,
+    /// `float`.
+    Float,
+    /// `str`.
+    Str,
+    /// `bytes`.
+    Bytes,
+    /// `bytearray`.
+    ByteArray,
+    /// `tuple`.
+    Tuple,
+    /// `list`.
+    List,
+    /// `dict`.
+    Dict,
+    /// `set`.
+    Set,
+    /// `frozenset`.
+    FrozenSet,
+    /// A global object (class or function).
+    Global,
+    /// `collections.OrderedDict`.
+    OrderedDict,
+    /// `collections.Counter`.
+    Counter,
+    /// `torch.Tensor` (a rebuild function's result).
+    Tensor,
+    /// `torch.nn.Parameter`.
+    Parameter,
+    /// Any other call result.
+    Instance,
+    /// A persistent-load result.
+    Persistent,
+    /// An out-of-band buffer.
+    Buffer,
+}
+
+impl std::fmt::Display for PyType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            PyType::None => "NoneType",
+            PyType::Bool => "bool",
+            PyType::Int => "int",
+            PyType::Float => "float",
+            PyType::Str => "str",
+            PyType::Bytes => "bytes",
+            PyType::ByteArray => "bytearray",
+            PyType::Tuple => "tuple",
+            PyType::List => "list",
+            PyType::Dict => "dict",
+            PyType::Set => "set",
+            PyType::FrozenSet => "frozenset",
+            PyType::Global => "global",
+            PyType::OrderedDict => "collections.OrderedDict",
+            PyType::Counter => "collections.Counter",
+            PyType::Tensor => "torch.Tensor",
+            PyType::Parameter => "torch.nn.Parameter",
+            PyType::Instance => "object",
+            PyType::Persistent => "persistent object",
+            PyType::Buffer => "PickleBuffer",
+        })
+    }
+}
+
+/// Rebuild functions whose result is a `torch.Tensor` (research §2.3).
+const TENSOR_REBUILDS: [&str; 11] = [
+    "torch._utils._rebuild_tensor",
+    "torch._utils._rebuild_tensor_v2",
+    "torch._utils._rebuild_tensor_v3",
+    "torch._utils._rebuild_qtensor",
+    "torch._utils._rebuild_sparse_tensor",
+    "torch._utils._rebuild_meta_tensor_no_storage",
+    "torch._utils._rebuild_wrapper_subclass",
+    "torch._utils._rebuild_device_tensor_from_numpy",
+    "torch._utils._rebuild_device_tensor_from_cpu_tensor",
+    "torch._utils._rebuild_nested_tensor",
+    "torch._tensor._rebuild_from_type_v2",
+];
+
+/// The arena holding every node, import and call of one parse.
+#[derive(Debug, Clone, Default)]
+pub struct Graph<'a> {
+    pub(crate) nodes: Vec<Node<'a>>,
+    pub(crate) depth: Vec<u32>,
+    pub(crate) pool: Vec<NodeId>,
+    pub(crate) globals: Vec<GlobalRef<'a>>,
+    pub(crate) objects: Vec<Object>,
+}
+
+impl<'a> Graph<'a> {
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// True when the graph has no node.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// The node behind `id`.
+    pub fn node(&self, id: NodeId) -> Option<&Node<'a>> {
+        self.nodes.get(id.index())
+    }
+
+    /// Nesting depth of the node when it was built (1 for scalars).
+    pub fn depth(&self, id: NodeId) -> u32 {
+        self.depth.get(id.index()).copied().unwrap_or(0)
+    }
+
+    /// The children of a pooled sequence.
+    pub fn seq(&self, seq: Seq) -> &[NodeId] {
+        let start = seq.start as usize;
+        self.pool.get(start..start.saturating_add(seq.len as usize)).unwrap_or(&[])
+    }
+
+    /// Every import, in stream order.
+    pub fn globals(&self) -> &[GlobalRef<'a>] {
+        &self.globals
+    }
+
+    /// Every call, in stream order.
+    pub fn objects(&self) -> &[Object] {
+        &self.objects
+    }
+
+    /// The import behind a [`Node::Global`] node.
+    pub fn global_of(&self, id: NodeId) -> Option<&GlobalRef<'a>> {
+        match self.node(id)? {
+            Node::Global(g) => self.globals.get(*g as usize),
+            _ => None,
+        }
+    }
+
+    /// The call behind a [`Node::Object`] node.
+    pub fn object_of(&self, id: NodeId) -> Option<&Object> {
+        match self.node(id)? {
+            Node::Object(o) => self.objects.get(*o as usize),
+            _ => None,
+        }
+    }
+
+    /// The text of a [`Node::Str`] node.
+    pub fn as_str(&self, id: NodeId) -> Option<&str> {
+        match self.node(id)? {
+            Node::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value of a [`Node::Int`] (or [`Node::Bool`], as Python treats it) node.
+    pub fn as_int(&self, id: NodeId) -> Option<i64> {
+        match self.node(id)? {
+            Node::Int(i) => Some(*i),
+            Node::Bool(b) => Some(i64::from(*b)),
+            _ => None,
+        }
+    }
+
+    /// The children of a [`Node::Tuple`] node.
+    pub fn as_tuple(&self, id: NodeId) -> Option<&[NodeId]> {
+        match self.node(id)? {
+            Node::Tuple(s) => Some(self.seq(*s)),
+            _ => None,
+        }
+    }
+
+    /// The Python type `pickle.load` would give this node (rebuild-function results are
+    /// tensors, `collections.OrderedDict()` is an `OrderedDict`, ...).
+    pub fn py_type(&self, id: NodeId) -> PyType {
+        match self.node(id) {
+            None | Some(Node::None) => PyType::None,
+            Some(Node::Bool(_)) => PyType::Bool,
+            Some(Node::Int(_) | Node::BigInt(_)) => PyType::Int,
+            Some(Node::Float(_)) => PyType::Float,
+            Some(Node::Str(_)) => PyType::Str,
+            Some(Node::Bytes(_)) => PyType::Bytes,
+            Some(Node::ByteArray(_)) => PyType::ByteArray,
+            Some(Node::Tuple(_)) => PyType::Tuple,
+            Some(Node::FrozenSet(_)) => PyType::FrozenSet,
+            Some(Node::List(_)) => PyType::List,
+            Some(Node::Dict(_)) => PyType::Dict,
+            Some(Node::Set(_)) => PyType::Set,
+            Some(Node::Global(_)) => PyType::Global,
+            Some(Node::PersistentId { .. }) => PyType::Persistent,
+            Some(Node::Buffer { .. }) => PyType::Buffer,
+            Some(Node::Object(o)) => {
+                let Some(object) = self.objects.get(*o as usize) else {
+                    return PyType::Instance;
+                };
+                let Some(global) = self.global_of(object.callable) else {
+                    return PyType::Instance;
+                };
+                if global.key_eq("collections.OrderedDict") {
+                    PyType::OrderedDict
+                } else if global.key_eq("collections.Counter") {
+                    PyType::Counter
+                } else if global.key_eq("torch._utils._rebuild_parameter")
+                    || global.key_eq("torch._utils._rebuild_parameter_with_state")
+                    || global.key_eq("torch.nn.parameter.Parameter")
+                {
+                    PyType::Parameter
+                } else if TENSOR_REBUILDS.iter().any(|k| global.key_eq(k)) {
+                    PyType::Tensor
+                } else {
+                    PyType::Instance
+                }
+            }
+        }
+    }
+
+    /// The direct children of a node: container items, call callable/args/kwargs and recorded
+    /// mutations, a persistent id's value. Appends to `out` (cleared first).
+    pub fn children_into(&self, id: NodeId, out: &mut Vec<NodeId>) {
+        out.clear();
+        match self.node(id) {
+            Some(Node::Tuple(s) | Node::FrozenSet(s)) => out.extend_from_slice(self.seq(*s)),
+            Some(Node::List(v) | Node::Set(v)) => out.extend_from_slice(v),
+            Some(Node::Dict(items)) => out.extend(items.iter().flat_map(|(k, v)| [*k, *v])),
+            Some(Node::PersistentId { pid, .. }) => out.push(*pid),
+            Some(Node::Global(g)) => {
+                if let Some(GlobalRef { target: GlobalTarget::Unresolved { module, name }, .. }) =
+                    self.globals.get(*g as usize)
+                {
+                    out.extend([*module, *name]);
+                }
+            }
+            Some(Node::Object(o)) => {
+                if let Some(object) = self.objects.get(*o as usize) {
+                    out.extend([object.callable, object.args]);
+                    out.extend(object.kwargs);
+                    out.extend(object.items.iter().flat_map(|(k, v)| [*k, *v]));
+                    out.extend_from_slice(&object.appended);
+                    out.extend_from_slice(&object.states);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Visits every node reachable from `root` exactly once (cycles and shared nodes are
+    /// visited once), breadth first, never deeper than `max_depth` levels; returns `false` if
+    /// some node lay deeper and was skipped. Iterative: safe on any graph.
+    pub fn walk(&self, root: NodeId, max_depth: u32, mut visit: impl FnMut(NodeId, u32)) -> bool {
+        let mut seen = vec![false; self.nodes.len()];
+        let mut queue = std::collections::VecDeque::new();
+        let mut children = Vec::new();
+        let mut complete = true;
+        if let Some(flag) = seen.get_mut(root.index()) {
+            *flag = true;
+            queue.push_back((root, 0u32));
+        }
+        while let Some((id, depth)) = queue.pop_front() {
+            visit(id, depth);
+            self.children_into(id, &mut children);
+            for &child in &children {
+                if let Some(flag) = seen.get_mut(child.index()) {
+                    if !*flag {
+                        if depth + 1 > max_depth {
+                            complete = false;
+                            continue;
+                        }
+                        *flag = true;
+                        queue.push_back((child, depth + 1));
+                    }
+                }
+            }
+        }
+        complete
+    }
+}

@@ -1,0 +1,38 @@
+//! tw-pickle: a pickle machine that never executes anything; it turns pickle opcodes into an
+//! inert object graph and keeps every import, call and policy violation it saw.
+//!
+//! - [`parse`] / [`parse_at`] run the machine over a byte slice under a [`Profile`]:
+//!   `WeightsOnly` accepts exactly what torch's weights-only unpickler accepts and stops at the
+//!   first violation; `Scan` walks every opcode of protocols 0-5 and records everything.
+//! - [`Parsed`] carries the graph, the root, the offset just past STOP, the imports
+//!   ([`Graph::globals`]), calls ([`Graph::objects`]), builds, violations, and the error that
+//!   stopped the parse (the records before it are kept).
+//! - [`is_weights_only_allowed`], [`Allowlist`] and [`dangerous_reason`] classify globals.
+//! - [`torch::extract`] interprets the graph as torch's object model (tensors and values with
+//!   dotted paths).
+#![forbid(unsafe_code)]
+
+mod allowlist;
+mod denylist;
+mod error;
+mod graph;
+mod limits;
+mod machine;
+mod opcode;
+mod policy;
+mod text;
+pub mod torch;
+
+pub use allowlist::{
+    is_blocked_module, is_weights_only_allowed, weights_only_allowlist, Allowlist, AllowlistError,
+    BLOCKED_MODULES,
+};
+pub use denylist::dangerous_reason;
+pub use error::PickleError;
+pub use graph::{
+    BigInt, CallKind, GlobalRef, GlobalTarget, Graph, Node, NodeId, Object, PyType, Seq,
+};
+pub use limits::{LimitKind, Limits};
+pub use machine::{parse, parse_at, BuildRecord, Parsed};
+pub use opcode::{Opcode, OpcodeInfo, OPCODES};
+pub use policy::{ParseOptions, Profile, Violation, ViolationKind};
