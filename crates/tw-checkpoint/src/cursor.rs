@@ -19,6 +19,11 @@ impl<'a> Cursor<'a> {
         self.pos
     }
 
+    /// Everything after the current position (empty past the end).
+    pub(crate) fn remaining(&self) -> &'a [u8] {
+        self.data.get(self.pos..).unwrap_or_default()
+    }
+
     /// The next `n` bytes, advancing past them.
     pub(crate) fn bytes(&mut self, n: usize) -> Option<&'a [u8]> {
         let end = self.pos.checked_add(n)?;

@@ -1,9 +1,35 @@
 //! Checkpoint containers read exactly as their loaders read them (torch zip, legacy stream,
-//! legacy tar, TorchScript, npy/npz, safetensors, compressed pickles), detected by content.
+//! legacy tar, TorchScript, torch.package, PT2, .mar, npy/npz, safetensors, compressed and raw
+//! pickles), detected by content, never by extension. Every ambiguity is reported as a typed
+//! issue with its offset, never silently resolved. Nothing is executed, and storage bytes are
+//! never read during a scan: only directories, headers and pickles.
 #![forbid(unsafe_code)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod compressed;
+mod container;
 mod cursor;
+mod error;
+mod format;
+mod json;
+pub mod legacy;
 mod limits;
+mod literal;
+pub mod npy;
+mod open;
+mod options;
+mod pickle_frame;
+pub mod safetensors;
+pub mod tar;
+mod torch_zip;
 pub mod zip;
 
+pub use container::{
+    Container, ContainerIssue, Facts, PickleRole, PickleSource, StorageRecord, StorageScope,
+};
+pub use error::CheckpointError;
+pub use format::{detect, Format};
 pub use limits::Limits;
+pub use open::{open, open_as};
+pub use options::Options;
+pub use pickle_frame::FrameError;

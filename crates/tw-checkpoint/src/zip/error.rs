@@ -23,7 +23,9 @@ pub enum ZipError {
         file_len: u64,
     },
     /// A record does not start with its signature.
-    #[error("zip {what} at offset {offset} has signature {found:#010x}, expected {expected:#010x}")]
+    #[error(
+        "zip {what} at offset {offset} has signature {found:#010x}, expected {expected:#010x}"
+    )]
     BadSignature {
         /// Which record.
         what: &'static str,
@@ -43,7 +45,9 @@ pub enum ZipError {
         disk: u32,
     },
     /// The central directory declares more entries than the limit allows.
-    #[error("zip central directory at offset {offset} declares {declared} entries, limit is {limit}")]
+    #[error(
+        "zip central directory at offset {offset} declares {declared} entries, limit is {limit}"
+    )]
     TooManyEntries {
         /// Offset of the central directory.
         offset: u64,

@@ -131,8 +131,8 @@ impl<'a> ZipArchive<'a> {
             Some(s) => s,
             None => Self::directory_shift(data, dir_offset, dir_size, declared_end, dir_end)?,
         };
-        let dir_abs = dir_offset.checked_add(shift).unwrap_or(u64::MAX);
-        let dir_abs_end = declared_end.checked_add(shift).unwrap_or(u64::MAX);
+        let dir_abs = dir_offset.saturating_add(shift);
+        let dir_abs_end = declared_end.saturating_add(shift);
         if dir_abs_end > dir_end {
             return Err(ZipError::DirectoryOutOfBounds {
                 offset: dir_abs,
@@ -308,16 +308,16 @@ impl<'a> ZipArchive<'a> {
         let data = self.data;
         let file_len = to_u64(data.len());
         let name = String::from_utf8_lossy(ch.name).into_owned();
-        let local_offset = ch
-            .sizes
-            .local_offset
-            .checked_add(self.layout.shift)
-            .ok_or(ZipError::Truncated {
-                what: "local file header",
-                offset: ch.sizes.local_offset,
-                needed: 1,
-                file_len,
-            })?;
+        let local_offset =
+            ch.sizes
+                .local_offset
+                .checked_add(self.layout.shift)
+                .ok_or(ZipError::Truncated {
+                    what: "local file header",
+                    offset: ch.sizes.local_offset,
+                    needed: 1,
+                    file_len,
+                })?;
         let lpos = to_usize(local_offset).ok_or(ZipError::Truncated {
             what: "local file header",
             offset: local_offset,
@@ -354,9 +354,24 @@ impl<'a> ZipArchive<'a> {
                 });
             }
         };
-        mismatch(HeaderField::Flags, u64::from(ch.flags), u64::from(lh.flags), false);
-        mismatch(HeaderField::Method, u64::from(ch.method), u64::from(lh.method), false);
-        mismatch(HeaderField::Crc32, u64::from(ch.crc32), u64::from(lh.crc32), deferred);
+        mismatch(
+            HeaderField::Flags,
+            u64::from(ch.flags),
+            u64::from(lh.flags),
+            false,
+        );
+        mismatch(
+            HeaderField::Method,
+            u64::from(ch.method),
+            u64::from(lh.method),
+            false,
+        );
+        mismatch(
+            HeaderField::Crc32,
+            u64::from(ch.crc32),
+            u64::from(lh.crc32),
+            deferred,
+        );
         mismatch(
             HeaderField::CompressedSize,
             ch.sizes.compressed,
@@ -379,8 +394,16 @@ impl<'a> ZipArchive<'a> {
                 span_end = data_end.saturating_add(d.len);
                 let pairs = [
                     (HeaderField::Crc32, u64::from(ch.crc32), u64::from(d.crc32)),
-                    (HeaderField::CompressedSize, ch.sizes.compressed, d.compressed),
-                    (HeaderField::UncompressedSize, ch.sizes.uncompressed, d.uncompressed),
+                    (
+                        HeaderField::CompressedSize,
+                        ch.sizes.compressed,
+                        d.compressed,
+                    ),
+                    (
+                        HeaderField::UncompressedSize,
+                        ch.sizes.uncompressed,
+                        d.uncompressed,
+                    ),
                 ];
                 for (field, central, desc) in pairs {
                     mismatch(field, central, desc, false);
@@ -485,7 +508,10 @@ impl<'a> ZipArchive<'a> {
             exact.insert(e.raw_name.as_slice(), i);
             let lower = e.raw_name.to_ascii_lowercase();
             if let Some(&other) = folded.get(&lower) {
-                let other_name = self.entries.get(other).map_or_else(String::new, |o| o.name.clone());
+                let other_name = self
+                    .entries
+                    .get(other)
+                    .map_or_else(String::new, |o| o.name.clone());
                 self.issues.push(ZipIssue::CaseCollision {
                     name: e.name.clone(),
                     other: other_name,
@@ -557,7 +583,9 @@ impl<'a> ZipArchive<'a> {
     }
 
     fn entry_name(&self, index: usize) -> String {
-        self.entries.get(index).map_or_else(String::new, |e| e.name.clone())
+        self.entries
+            .get(index)
+            .map_or_else(String::new, |e| e.name.clone())
     }
 
     /// The input this archive was parsed from.

@@ -118,3 +118,34 @@ fn inflate(entry: &ZipEntry, raw: &[u8], limit: u64) -> Result<Vec<u8>, ZipError
     }
     Ok(out)
 }
+
+impl<'a> ZipArchive<'a> {
+    /// At most the first `n` uncompressed bytes of `entry` (headers of `.npy` members are read
+    /// this way, without inflating the array behind them).
+    pub fn read_prefix(&self, entry: &ZipEntry, n: u64) -> Result<Cow<'a, [u8]>, ZipError> {
+        let raw = self.raw_data(entry)?;
+        match entry.method {
+            Method::Stored => Ok(Cow::Borrowed(
+                raw.get(..to_usize(n).unwrap_or(usize::MAX).min(raw.len()))
+                    .unwrap_or_default(),
+            )),
+            Method::Deflate => {
+                let mut out = Vec::new();
+                flate2::read::DeflateDecoder::new(raw)
+                    .take(n)
+                    .read_to_end(&mut out)
+                    .map_err(|source| ZipError::Inflate {
+                        name: entry.name.clone(),
+                        offset: entry.data_start,
+                        source,
+                    })?;
+                Ok(Cow::Owned(out))
+            }
+            Method::Other(method) => Err(ZipError::UnsupportedMethod {
+                name: entry.name.clone(),
+                offset: entry.local_header_offset,
+                method,
+            }),
+        }
+    }
+}

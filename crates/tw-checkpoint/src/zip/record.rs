@@ -107,8 +107,8 @@ impl Zip64Locator {
         let mut c = Cursor::at(data, pos + 4);
         let disk = c.u32();
         let record_offset = c.u64();
-        let _disks = c.u32();
-        match (disk, record_offset, _disks) {
+        let disks = c.u32();
+        match (disk, record_offset, disks) {
             (Some(disk), Some(record_offset), Some(_)) => Ok(Zip64Locator {
                 disk,
                 record_offset,
@@ -216,6 +216,10 @@ pub(crate) fn apply_extra(extra: &[u8], mut sizes: Sizes, raw: [u32; 3], local: 
     sizes
 }
 
+/// The fixed fields of a central header: flags, method, CRC, [uncompressed, compressed, local
+/// offset] and [name, extra, comment lengths, disk].
+type CentralFixed = (u16, u16, u32, [u32; 3], [u16; 4]);
+
 /// A central directory file header with its variable parts.
 #[derive(Debug, Clone)]
 pub(crate) struct CentralHeader<'a> {
@@ -233,7 +237,7 @@ impl<'a> CentralHeader<'a> {
         const WHAT: &str = "central directory header";
         check_sig(WHAT, data, pos, SIG_CENTRAL)?;
         let mut c = Cursor::at(data, pos + 4);
-        let mut fixed = || -> Option<(u16, u16, u32, [u32; 3], [u16; 4])> {
+        let mut fixed = || -> Option<CentralFixed> {
             let _made = c.u16()?;
             let _needed = c.u16()?;
             let flags = c.u16()?;
@@ -321,8 +325,10 @@ impl<'a> LocalHeader<'a> {
             fixed().ok_or_else(|| truncated(WHAT, pos, LOCAL_LEN, data))?;
         let var_len = usize::from(name_len) + usize::from(extra_len);
         let mut v = Cursor::at(data, pos + LOCAL_LEN);
-        let (Some(name), Some(extra)) = (v.bytes(usize::from(name_len)), v.bytes(usize::from(extra_len)))
-        else {
+        let (Some(name), Some(extra)) = (
+            v.bytes(usize::from(name_len)),
+            v.bytes(usize::from(extra_len)),
+        ) else {
             return Err(truncated(WHAT, pos, LOCAL_LEN + var_len, data));
         };
         let base = Sizes {

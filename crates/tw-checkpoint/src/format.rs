@@ -1,0 +1,181 @@
+//! Content sniffing: which container a file is, from its bytes alone (never its name), in the
+//! order the victim loaders decide (torch checks `PK\3\4` at offset 0 first, then tar, then the
+//! legacy magic; `np.load` checks the npy magic and the zip magic; `pickle.load` takes anything).
+
+use serde::Serialize;
+
+use crate::compressed::Compression;
+use crate::legacy;
+use crate::limits::Limits;
+use crate::npy::NPY_MAGIC;
+use crate::pickle_frame;
+use crate::tar;
+use crate::zip::ZipArchive;
+
+/// What a file is, by content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// A `torch.save` zip checkpoint (`<root>/data.pkl`).
+    TorchZip,
+    /// A TorchScript archive (`constants.pkl`): carries code.
+    TorchScript,
+    /// A `torch.package` archive (`.data/extern_modules`): carries code.
+    TorchPackage,
+    /// A PT2 `torch.export` archive (`archive_format`).
+    Pt2,
+    /// A TorchServe `.mar` archive (`MAR-INF/MANIFEST.json`).
+    TorchServeMar,
+    /// A NumPy `.npz` (a zip of `.npy`).
+    Npz,
+    /// Any other zip.
+    Zip,
+    /// torch's legacy non-zip stream (magic number pickle first).
+    LegacyStream,
+    /// torch's legacy tar checkpoint (`sys_info`, `storages`, `tensors`, `pickle`).
+    LegacyTar,
+    /// Any other tar.
+    Tar,
+    /// One or more raw pickles (any protocol).
+    RawPickle,
+    /// A pickle followed by a zip: the pickle runs under `pickle.load`/legacy `torch.load`, the
+    /// zip is what zip-based tools see.
+    PickleZipPolyglot,
+    /// A NumPy `.npy`.
+    Npy,
+    /// A safetensors file.
+    Safetensors,
+    /// A gzip wrapper.
+    Gzip,
+    /// A bzip2 wrapper.
+    Bzip2,
+    /// An xz wrapper.
+    Xz,
+    /// Not a model format torchward recognises.
+    Unknown,
+}
+
+impl Format {
+    /// A stable lowercase name (`torch-zip`, `legacy-stream` ...), for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::TorchZip => "torch-zip",
+            Format::TorchScript => "torchscript",
+            Format::TorchPackage => "torch-package",
+            Format::Pt2 => "pt2",
+            Format::TorchServeMar => "torchserve-mar",
+            Format::Npz => "npz",
+            Format::Zip => "zip",
+            Format::LegacyStream => "legacy-stream",
+            Format::LegacyTar => "legacy-tar",
+            Format::Tar => "tar",
+            Format::RawPickle => "pickle",
+            Format::PickleZipPolyglot => "pickle-zip-polyglot",
+            Format::Npy => "npy",
+            Format::Safetensors => "safetensors",
+            Format::Gzip => "gzip",
+            Format::Bzip2 => "bzip2",
+            Format::Xz => "xz",
+            Format::Unknown => "unknown",
+        }
+    }
+
+    /// Whether the format is a zip container.
+    pub fn is_zip(self) -> bool {
+        matches!(
+            self,
+            Format::TorchZip
+                | Format::TorchScript
+                | Format::TorchPackage
+                | Format::Pt2
+                | Format::TorchServeMar
+                | Format::Npz
+                | Format::Zip
+        )
+    }
+
+    /// Whether the format can hold a pickle torchward should scan (so a directory walk keeps it).
+    pub fn is_model(self) -> bool {
+        !matches!(self, Format::Unknown | Format::Tar | Format::Zip)
+    }
+}
+
+/// Classifies a zip by the entries it holds, the way each loader recognises its own archives.
+pub(crate) fn classify_zip(zip: &ZipArchive<'_>) -> Format {
+    let root = crate::torch_zip::root_of(zip);
+    let has = |name: &str| !zip.lookup(name).is_empty();
+    let under_root = |rel: &str| root.as_deref().is_some_and(|r| has(&format!("{r}/{rel}")));
+    if has("MAR-INF/MANIFEST.json") {
+        Format::TorchServeMar
+    } else if has("archive_format") || under_root("archive_format") {
+        Format::Pt2
+    } else if under_root(".data/extern_modules") {
+        Format::TorchPackage
+    } else if under_root("constants.pkl") {
+        Format::TorchScript
+    } else if under_root("data.pkl") {
+        Format::TorchZip
+    } else if zip
+        .entries()
+        .iter()
+        .any(|e| e.name.to_ascii_lowercase().ends_with(".npy"))
+    {
+        Format::Npz
+    } else {
+        Format::Zip
+    }
+}
+
+/// Whether `data` is a safetensors file by shape: a plausible header length and `{` after it.
+fn looks_like_safetensors(data: &[u8], limits: &Limits) -> bool {
+    let Some(n) = data.get(..8).and_then(|b| <[u8; 8]>::try_from(b).ok()) else {
+        return false;
+    };
+    let n = u64::from_le_bytes(n);
+    let len = crate::cursor::to_u64(data.len());
+    n >= 2
+        && n <= limits.max_safetensors_header
+        && n <= len.saturating_sub(8)
+        && data
+            .get(8..)
+            .and_then(|rest| rest.iter().find(|b| !b.is_ascii_whitespace()))
+            == Some(&b'{')
+}
+
+/// Detects the format of `data` by content.
+pub fn detect(data: &[u8], limits: &Limits) -> Format {
+    if data.starts_with(b"PK\x03\x04") || data.starts_with(b"PK\x05\x06") {
+        return ZipArchive::parse(data, limits).map_or(Format::Zip, |z| classify_zip(&z));
+    }
+    if data.starts_with(NPY_MAGIC) {
+        return Format::Npy;
+    }
+    if let Some(kind) = Compression::sniff(data) {
+        return match kind {
+            Compression::Gzip => Format::Gzip,
+            Compression::Bzip2 => Format::Bzip2,
+            Compression::Xz => Format::Xz,
+        };
+    }
+    if let Some(members) = tar::members(data, 64) {
+        return if tar::is_legacy_torch(&members) {
+            Format::LegacyTar
+        } else {
+            Format::Tar
+        };
+    }
+    if legacy::has_magic(data) {
+        return Format::LegacyStream;
+    }
+    if looks_like_safetensors(data, limits) {
+        return Format::Safetensors;
+    }
+    if let Some(frame) = pickle_frame::starts_with_pickle(data) {
+        let rest = data.get(frame.end..).unwrap_or_default();
+        if !rest.is_empty() && ZipArchive::parse(data, limits).is_ok() {
+            return Format::PickleZipPolyglot;
+        }
+        return Format::RawPickle;
+    }
+    Format::Unknown
+}

@@ -1,0 +1,251 @@
+//! The top-level entry point: detect the format by content, then read it the way its loader
+//! does, collecting pickles, storage records, issues and facts. Structure that cannot be read
+//! at all is an error; anything partial is kept with the error beside it.
+
+use std::borrow::Cow;
+
+use crate::compressed::{self, Compression};
+use crate::container::{Container, ContainerIssue, Facts, PickleRole, PickleSource};
+use crate::cursor::{to_u64, to_usize};
+use crate::error::CheckpointError;
+use crate::format::{classify_zip, detect, Format};
+use crate::legacy::LegacyStream;
+use crate::npy::NpyHeader;
+use crate::options::Options;
+use crate::pickle_frame;
+use crate::safetensors::SafetensorsHeader;
+use crate::tar;
+use crate::torch_zip::open_zip;
+use crate::zip::ZipArchive;
+
+/// Opens `data` (typically an mmap of the whole file) as whatever its content says it is.
+pub fn open<'a>(data: &'a [u8], options: &Options) -> Result<Container<'a>, CheckpointError> {
+    open_as(data, detect(data, &options.limits), options)
+}
+
+/// Opens `data` as `format` (as returned by [`detect`]).
+pub fn open_as<'a>(
+    data: &'a [u8],
+    format: Format,
+    options: &Options,
+) -> Result<Container<'a>, CheckpointError> {
+    let limits = &options.limits;
+    match format {
+        Format::TorchZip
+        | Format::TorchScript
+        | Format::TorchPackage
+        | Format::Pt2
+        | Format::TorchServeMar
+        | Format::Npz
+        | Format::Zip => {
+            let zip = ZipArchive::parse(data, limits)?;
+            Ok(open_zip(data, zip, format, options))
+        }
+        Format::PickleZipPolyglot => {
+            let zip = ZipArchive::parse(data, limits)?;
+            let inner = classify_zip(&zip);
+            let mut c = open_zip(data, zip, inner, options);
+            c.format = format;
+            c.facts.inner_format = Some(inner);
+            Ok(c)
+        }
+        Format::LegacyStream => Ok(open_legacy(data, limits.max_legacy_storages)),
+        Format::LegacyTar | Format::Tar => {
+            let facts = Facts {
+                tar_members: tar::members(data, limits.max_pickles.max(64)).unwrap_or_default(),
+                ..Facts::default()
+            };
+            Ok(Container::new(format, facts))
+        }
+        Format::RawPickle => Ok(open_raw(data, options)),
+        Format::Npy => {
+            let header = NpyHeader::parse(data, limits)?;
+            let mut c = Container::new(format, Facts::default());
+            if header.payload_is_pickle() {
+                let start = to_usize(header.data_offset).unwrap_or(usize::MAX);
+                c.issues.push(ContainerIssue::NpyObjectArray {
+                    name: String::new(),
+                    offset: header.data_offset,
+                });
+                c.pickles.push(PickleSource {
+                    role: PickleRole::NpyPayload,
+                    name: "npy payload".to_owned(),
+                    bytes: Cow::Borrowed(data.get(start..).unwrap_or_default()),
+                    base_offset: header.data_offset,
+                    in_file: true,
+                });
+            }
+            c.facts.npy.push((String::new(), header));
+            Ok(c)
+        }
+        Format::Safetensors => {
+            let header = SafetensorsHeader::parse(data, limits)?;
+            let mut c = Container::new(format, Facts::default());
+            c.issues.extend(
+                header
+                    .issues
+                    .iter()
+                    .cloned()
+                    .map(ContainerIssue::Safetensors),
+            );
+            c.facts.safetensors = Some(header);
+            Ok(c)
+        }
+        Format::Gzip | Format::Bzip2 | Format::Xz => open_wrapped(data, format, options),
+        Format::Unknown => Ok(Container::new(format, Facts::default())),
+    }
+}
+
+/// Decompresses a wrapper (bounded) and opens what is inside; offsets are then within the
+/// decompressed bytes.
+fn open_wrapped(
+    data: &[u8],
+    format: Format,
+    options: &Options,
+) -> Result<Container<'static>, CheckpointError> {
+    let limits = &options.limits;
+    let kind = match format {
+        Format::Gzip => Compression::Gzip,
+        Format::Bzip2 => Compression::Bzip2,
+        _ => Compression::Xz,
+    };
+    let inner = compressed::decompress(kind, data, limits.max_decompressed)?;
+    let inner_format = detect(&inner, limits);
+    if matches!(inner_format, Format::Gzip | Format::Bzip2 | Format::Xz) {
+        return Err(CheckpointError::NestedWrapper {
+            outer: format.name(),
+            inner: inner_format.name(),
+        });
+    }
+    let mut c = open_as(&inner, inner_format, options)?.into_owned();
+    let (compressed_len, decompressed) = (to_u64(data.len()), to_u64(inner.len()));
+    if decompressed >= limits.ratio_floor && decompressed / compressed_len.max(1) > limits.max_ratio
+    {
+        c.issues.push(ContainerIssue::CompressionRatio {
+            wrapper: kind,
+            compressed: compressed_len,
+            decompressed,
+            offset: 0,
+        });
+    }
+    for p in &mut c.pickles {
+        p.in_file = false;
+    }
+    c.facts.wrapper = Some(kind);
+    c.facts.inner_format = Some(inner_format);
+    c.format = format;
+    Ok(c)
+}
+
+/// One or more pickles back to back; anything after the last one that frames is trailing.
+fn open_raw<'a>(data: &'a [u8], options: &Options) -> Container<'a> {
+    let mut c = Container::new(Format::RawPickle, Facts::default());
+    let mut pos = 0usize;
+    while pos < data.len() {
+        let rest = data.get(pos..).unwrap_or_default();
+        // The first pickle is whatever `pickle.load` reads; later ones only count when they
+        // frame strictly, so random trailing bytes are reported as such.
+        let framed = if pos == 0 {
+            pickle_frame::frame(rest, 0, false)
+        } else {
+            pickle_frame::starts_with_pickle(rest).ok_or(pickle_frame::FrameError {
+                what: "not a pickle",
+                offset: 0,
+            })
+        };
+        let index = c.pickles.len() + 1;
+        match framed {
+            Ok(f) if index <= options.limits.max_pickles => {
+                c.pickles.push(PickleSource {
+                    role: PickleRole::Raw { index },
+                    name: format!("pickle #{index}"),
+                    bytes: Cow::Borrowed(rest.get(..f.end).unwrap_or_default()),
+                    base_offset: to_u64(pos),
+                    in_file: true,
+                });
+                pos += f.end;
+            }
+            Err(e) if pos == 0 => {
+                // Not even one pickle frames: hand the bytes out anyway so the analyser reports
+                // what it saw before the damage.
+                c.pickles.push(PickleSource {
+                    role: PickleRole::Raw { index: 1 },
+                    name: "pickle #1".to_owned(),
+                    bytes: Cow::Borrowed(data),
+                    base_offset: 0,
+                    in_file: true,
+                });
+                c.errors.push(e.into());
+                return c;
+            }
+            Ok(_) | Err(_) => break,
+        }
+    }
+    if c.pickles.len() > 1 {
+        let second = c.pickles.get(1).map_or(0, |p| p.base_offset);
+        c.issues.push(ContainerIssue::ConcatenatedPickles {
+            count: c.pickles.len(),
+            offset: second,
+        });
+    }
+    if pos < data.len() {
+        c.issues.push(ContainerIssue::TrailingBytes {
+            offset: to_u64(pos),
+            len: to_u64(data.len() - pos),
+        });
+    }
+    c
+}
+
+/// The legacy stream: its five pickles are all handed out (torch unpickles each one); storage
+/// records need the object pickle's dtypes and are walked by [`crate::TensorTable`].
+fn open_legacy(data: &[u8], max_keys: usize) -> Container<'_> {
+    const NAMES: [&str; 5] = [
+        "magic number",
+        "protocol version",
+        "sys_info",
+        "objects",
+        "storage keys",
+    ];
+    let mut c = Container::new(Format::LegacyStream, Facts::default());
+    match LegacyStream::parse(data, max_keys) {
+        Ok(stream) => {
+            for (i, span) in stream.pickles.iter().enumerate() {
+                let (s, e) = (
+                    to_usize(span.start).unwrap_or(0),
+                    to_usize(span.end).unwrap_or(0),
+                );
+                c.pickles.push(PickleSource {
+                    role: PickleRole::Legacy { index: i + 1 },
+                    name: format!("legacy pickle #{} ({})", i + 1, NAMES.get(i).unwrap_or(&"")),
+                    bytes: Cow::Borrowed(data.get(s..e).unwrap_or_default()),
+                    base_offset: span.start,
+                    in_file: true,
+                });
+            }
+            c.facts.legacy = Some(stream);
+        }
+        Err(err) => {
+            // Hand out every pickle that framed, then the rest from where framing failed.
+            let mut pos = 0usize;
+            for i in 0..5 {
+                let rest = data.get(pos..).unwrap_or_default();
+                let framed = pickle_frame::frame(rest, 0, false);
+                let end = framed.as_ref().map_or(rest.len(), |f| f.end);
+                c.pickles.push(PickleSource {
+                    role: PickleRole::Legacy { index: i + 1 },
+                    name: format!("legacy pickle #{} ({})", i + 1, NAMES.get(i).unwrap_or(&"")),
+                    bytes: Cow::Borrowed(rest.get(..end).unwrap_or_default()),
+                    base_offset: to_u64(pos),
+                    in_file: true,
+                });
+                pos += end;
+                if framed.is_err() || pos >= data.len() {
+                    break;
+                }
+            }
+            c.errors.push(CheckpointError::Legacy(err));
+        }
+    }
+    c
+}
