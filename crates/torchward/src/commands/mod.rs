@@ -1,0 +1,31 @@
+//! The subcommands: one module per command, the `Command` enum clap parses into, and the one
+//! `match` that runs each. Adding a command is three lines here (see
+//! `docs/dev/adding-a-command.md`): `mod x;`, a variant, and a dispatch arm.
+use crate::context::Context;
+use crate::exit::ExitStatus;
+use crate::pipeline;
+use clap::Subcommand;
+
+mod explain;
+mod report;
+mod rules;
+
+/// Every torchward subcommand, in the order `--help` lists them (DESIGN.md §1 order).
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the documentation of one finding ID (what, why, example, fix, references).
+    Explain(explain::Args),
+    /// List every finding ID with its name, severity, statement section and summary.
+    Rules(rules::Args),
+    /// Re-render a saved JSON report: another format, other filters, an ignore file.
+    Report(report::Args),
+}
+
+/// Runs the parsed command.
+pub fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitStatus> {
+    match command {
+        Command::Explain(args) => explain::run(&args, ctx),
+        Command::Rules(args) => rules::run(&args, ctx),
+        Command::Report(args) => pipeline::execute(&args, ctx),
+    }
+}

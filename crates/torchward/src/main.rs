@@ -1,0 +1,34 @@
+//! The `torchward` binary: parses arguments, runs one command and turns its outcome into an
+//! exit code (0 clean, 1 findings, 2 errors). Everything else lives in the modules below;
+//! this file only wires them and prints a fatal error with its cause chain.
+
+mod args;
+mod commands;
+mod context;
+mod date;
+mod exit;
+mod filter;
+mod ignore_file;
+mod output;
+mod pipeline;
+mod progress;
+mod registry;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    // Usage errors exit 2 and --help/--version exit 0, as clap does by default.
+    let cli = args::Cli::parse();
+    let ctx = context::Context::new(registry::registry());
+    match commands::dispatch(cli.command, &ctx) {
+        Ok(status) => status.into(),
+        Err(err) => {
+            if output::is_broken_pipe(&err) {
+                return exit::ExitStatus::Success.into();
+            }
+            output::error(&err);
+            exit::ExitStatus::Error.into()
+        }
+    }
+}

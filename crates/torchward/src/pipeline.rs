@@ -1,0 +1,199 @@
+//! The four stages every reporting command shares (trivy's run -> filter -> write -> exit):
+//! run the command to get a `Report`; drop findings by `--select/--ignore` and mark those an
+//! ignore file suppresses; render in the chosen format; write to stdout or `--output`; turn
+//! the report into the exit code. A command implements [`ReportCommand`] and gets all of it.
+use crate::args::{Format, ReportArgs};
+use crate::context::Context;
+use crate::date::Date;
+use crate::exit::ExitStatus;
+use crate::filter::apply_selectors;
+use crate::ignore_file::IgnoreFile;
+use crate::output;
+use anyhow::Context as _;
+use std::path::{Path, PathBuf};
+use tw_diagnostics::Report;
+use tw_report::{SarifOptions, Summary, TextOptions};
+
+/// The file name looked for when `--ignore-file` is not given.
+pub const IGNORE_FILE_NAME: &str = ".torchwardignore";
+
+/// A command whose result is a `Report` (scan, audit, urls, lint ...). See
+/// `docs/dev/adding-a-command.md`.
+pub trait ReportCommand {
+    /// The name recorded in `Report::command` and used in messages (`scan`, `audit host`).
+    fn name(&self) -> &'static str;
+
+    /// The shared report options (the command's `#[command(flatten)] report: ReportArgs`).
+    fn report_args(&self) -> &ReportArgs;
+
+    /// The paths the command analyses. A `.torchwardignore` in any of these directories
+    /// (and in the current directory) applies when `--ignore-file` is not given.
+    fn roots(&self) -> &[PathBuf] {
+        &[]
+    }
+
+    /// Formats beyond text/json/sarif/github that this command renders itself
+    /// (`Format::Markdown`, `Format::Csv`); `--format` with any other is a usage error.
+    fn extra_formats(&self) -> &'static [Format] {
+        &[]
+    }
+
+    /// Renders one of [`ReportCommand::extra_formats`]. Called after filtering.
+    fn render_extra(&self, format: Format, report: &Report) -> anyhow::Result<String> {
+        let _ = report;
+        anyhow::bail!(
+            "`{}` cannot render --format {}",
+            self.name(),
+            format.as_str()
+        )
+    }
+
+    /// Does the work. Per-input failures go into `Report::errors` (exit code 2, the run
+    /// goes on); return `Err` only when nothing useful can be reported at all.
+    fn run(&self, ctx: &Context) -> anyhow::Result<Report>;
+}
+
+/// Runs `command` through the whole pipeline and returns the exit status.
+pub fn execute(command: &dyn ReportCommand, ctx: &Context) -> anyhow::Result<ExitStatus> {
+    let args = command.report_args();
+    check_format(command, args.format)?;
+    if let (Some(path), false) = (&args.output, args.force) {
+        // Fail before a long run, not after it; tw-fs checks again when it renames.
+        if path.symlink_metadata().is_ok() {
+            anyhow::bail!(
+                "refusing to overwrite existing file `{}`: pass --force to replace the --output file",
+                path.display()
+            );
+        }
+    }
+    let ignore_files = load_ignore_files(args, command.roots())?;
+
+    let mut report = command.run(ctx)?;
+    filter(&mut report, args, &ignore_files, Date::today(), &mut |w| {
+        ctx.warn(w)
+    });
+    report.sort();
+
+    let rendered = render(command, ctx, &report, args)?;
+    let status = exit_status(&report, args);
+    match output::write_report(&rendered, args) {
+        Ok(()) => {}
+        // A closed pipe (`| head`) ends output quietly; the exit code is still the one the
+        // findings call for (docs/exit-codes.md).
+        Err(err) if output::is_broken_pipe(&err) => return Ok(status),
+        Err(err) => return Err(err),
+    }
+    tell_stderr(ctx, &report, args);
+    Ok(status)
+}
+
+/// The exit status of a filtered report: 2 on analysis errors, 1 on findings at or above
+/// `--fail-on` (0 with `--exit-zero`), else 0.
+pub fn exit_status(report: &Report, args: &ReportArgs) -> ExitStatus {
+    match report.exit_code(args.fail_on) {
+        0 => ExitStatus::Success,
+        1 if args.exit_zero => ExitStatus::Success,
+        1 => ExitStatus::Findings,
+        _ => ExitStatus::Error,
+    }
+}
+
+/// Drops findings by `--select`/`--ignore`, then marks ignore-file suppressions.
+pub fn filter(
+    report: &mut Report,
+    args: &ReportArgs,
+    ignore_files: &[IgnoreFile],
+    today: Date,
+    warn: &mut dyn FnMut(String),
+) {
+    apply_selectors(report, &args.select, &args.ignore);
+    for file in ignore_files {
+        file.apply(report, today, warn);
+    }
+}
+
+fn check_format(command: &dyn ReportCommand, format: Format) -> anyhow::Result<()> {
+    match format {
+        Format::Text | Format::Json | Format::Sarif | Format::Github => Ok(()),
+        extra if command.extra_formats().contains(&extra) => Ok(()),
+        extra => anyhow::bail!(
+            "`torchward {}` does not support --format {} (use text, json, sarif or github)",
+            command.name(),
+            extra.as_str()
+        ),
+    }
+}
+
+/// The explicit `--ignore-file`, or every `.torchwardignore` in the current directory and the
+/// root directories (each file once).
+fn load_ignore_files(args: &ReportArgs, roots: &[PathBuf]) -> anyhow::Result<Vec<IgnoreFile>> {
+    if args.no_ignore_file {
+        return Ok(Vec::new());
+    }
+    if let Some(path) = &args.ignore_file {
+        let file = IgnoreFile::load(path).context("reading --ignore-file")?;
+        return Ok(vec![file]);
+    }
+    let mut candidates = vec![PathBuf::from(IGNORE_FILE_NAME)];
+    candidates.extend(
+        roots
+            .iter()
+            .filter(|root| root.is_dir())
+            .map(|root| root.join(IGNORE_FILE_NAME)),
+    );
+    let mut seen = Vec::new();
+    let mut files = Vec::new();
+    for candidate in candidates {
+        let Ok(canonical) = candidate.canonicalize() else {
+            continue; // Not there: nothing to apply.
+        };
+        if seen.contains(&canonical) {
+            continue;
+        }
+        seen.push(canonical);
+        files.push(IgnoreFile::load(Path::new(&candidate))?);
+    }
+    Ok(files)
+}
+
+fn render(
+    command: &dyn ReportCommand,
+    ctx: &Context,
+    report: &Report,
+    args: &ReportArgs,
+) -> anyhow::Result<String> {
+    Ok(match args.format {
+        Format::Text => tw_report::text(
+            report,
+            TextOptions {
+                color: output::use_color(args),
+                show_suppressed: args.show_suppressed,
+            },
+        ),
+        Format::Json => tw_report::json(report)?,
+        Format::Sarif => tw_report::sarif(report, ctx.registry(), &SarifOptions::default())?,
+        Format::Github => tw_report::github(report),
+        extra => command.render_extra(extra, report)?,
+    })
+}
+
+/// After the report is written: analysis errors on stderr when stdout's report does not show
+/// them to a person, and the summary line when stderr is a terminal.
+fn tell_stderr(ctx: &Context, report: &Report, args: &ReportArgs) {
+    let text_on_stdout = args.format == Format::Text && args.output.is_none();
+    if !text_on_stdout {
+        for error in &report.errors {
+            output::note(format!("error: {}: {}", error.path, error.message));
+        }
+        if ctx.stderr_is_terminal() {
+            output::note(format!(
+                "torchward {}: {}",
+                report.command,
+                Summary::of(report)
+            ));
+            if let Some(path) = &args.output {
+                output::note(format!("report written to {}", path.display()));
+            }
+        }
+    }
+}

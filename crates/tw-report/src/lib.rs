@@ -1,0 +1,31 @@
+//! Pure renderers of a `tw_diagnostics::Report`: text for people, JSON for programs, SARIF
+//! 2.1.0 for code-scanning services and GitHub workflow annotations. They only format what
+//! they are given; filtering, colour choice and exit codes belong to the binary.
+//!
+//! ```
+//! use tw_diagnostics::{Registry, Report};
+//! let report = Report::new("scan", "0.1.0");
+//! let text = tw_report::text(&report, tw_report::TextOptions::default());
+//! assert!(text.contains("No findings"));
+//! let sarif = tw_report::sarif(&report, &Registry::default(), &tw_report::SarifOptions::default());
+//! assert!(sarif.is_ok());
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod error;
+mod github;
+mod json;
+mod location;
+mod sarif;
+mod style;
+mod summary;
+mod text;
+
+pub use error::Error;
+pub use github::github;
+pub use json::json;
+pub use location::display_location;
+pub use sarif::{sarif, SarifOptions, INFORMATION_URI};
+pub use summary::Summary;
+pub use text::{text, TextOptions};

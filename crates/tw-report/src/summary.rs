@@ -1,0 +1,102 @@
+//! The counts behind the one-line summary, computed once from a report so the text renderer
+//! and the binary's stderr summary always say the same thing.
+use std::collections::BTreeSet;
+use std::fmt;
+use tw_diagnostics::{Report, Severity};
+
+/// Counts of one report: problems by severity, suppressed findings, errors, inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Summary {
+    /// Unsuppressed problems (status fail or warn), indexed by severity, lowest first.
+    pub by_severity: [u64; 5],
+    /// Files (distinct location paths) with at least one unsuppressed problem.
+    pub files: u64,
+    /// Suppressed findings.
+    pub suppressed: u64,
+    /// Findings that are not problems (pass, skip, error statuses).
+    pub other: u64,
+    /// Inputs that could not be analysed.
+    pub errors: u64,
+    /// Inputs examined.
+    pub inputs: u64,
+    /// Inputs skipped as not relevant.
+    pub skipped: u64,
+}
+
+impl Summary {
+    /// Counts `report`.
+    pub fn of(report: &Report) -> Self {
+        let mut summary = Summary {
+            errors: report.errors.len() as u64,
+            inputs: report.stats.inputs,
+            skipped: report.stats.skipped,
+            ..Summary::default()
+        };
+        let mut files = BTreeSet::new();
+        for finding in &report.findings {
+            if finding.suppressed.is_some() {
+                summary.suppressed += 1;
+            } else if finding.status.is_problem() {
+                if let Some(slot) = Severity::ALL
+                    .iter()
+                    .position(|s| *s == finding.severity)
+                    .and_then(|i| summary.by_severity.get_mut(i))
+                {
+                    *slot += 1;
+                }
+                files.insert(finding.location.path.as_str());
+            } else {
+                summary.other += 1;
+            }
+        }
+        summary.files = files.len() as u64;
+        summary
+    }
+
+    /// Unsuppressed problems of every severity.
+    pub fn problems(&self) -> u64 {
+        self.by_severity.iter().sum()
+    }
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+impl fmt::Display for Summary {
+    /// `3 findings (1 critical, 2 high) in 2 files; 1 suppressed; 1 error; 10 inputs, 2 skipped`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let problems = self.problems();
+        if problems == 0 {
+            f.write_str("No findings")?;
+        } else {
+            let parts: Vec<String> = Severity::ALL
+                .iter()
+                .zip(self.by_severity)
+                .rev()
+                .filter(|(_, n)| *n > 0)
+                .map(|(sev, n)| format!("{n} {sev}"))
+                .collect();
+            write!(
+                f,
+                "{} ({}) in {}",
+                plural(problems, "finding", "findings"),
+                parts.join(", "),
+                plural(self.files, "file", "files")
+            )?;
+        }
+        if self.suppressed > 0 {
+            write!(f, "; {} suppressed", self.suppressed)?;
+        }
+        if self.errors > 0 {
+            write!(f, "; {}", plural(self.errors, "error", "errors"))?;
+        }
+        if self.inputs > 0 || self.skipped > 0 {
+            write!(f, "; {}", plural(self.inputs, "input", "inputs"))?;
+            if self.skipped > 0 {
+                write!(f, ", {} skipped", self.skipped)?;
+            }
+        }
+        f.write_str(".")
+    }
+}
