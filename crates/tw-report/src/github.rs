@@ -1,7 +1,7 @@
 //! GitHub Actions workflow commands (`::error file=...,line=...,title=...::message`), one per
-//! unsuppressed problem and one per analysis error. Escaping follows the runner's
-//! `toolkit/packages/core/src/command.ts`: `%`, `\r`, `\n` in data; also `:` and `,` in
-//! property values.
+//! unsuppressed problem and one per analysis error, escaped as the runner expects
+//! (`escape.rs`).
+use crate::escape::{workflow_data, workflow_property};
 use crate::location::display_location;
 use std::fmt::Write;
 use tw_diagnostics::{Finding, Report, Severity};
@@ -24,9 +24,9 @@ pub fn github(report: &Report) -> String {
         let _ = writeln!(
             out,
             "::error file={},title={}::{}",
-            escape_property(&error.path),
-            escape_property("torchward: file not analysed"),
-            escape_data(&message)
+            workflow_property(&error.path),
+            workflow_property("torchward: file not analysed"),
+            workflow_data(&message)
         );
     }
     out
@@ -39,7 +39,7 @@ fn annotation(out: &mut String, finding: &Finding) {
         Severity::Low | Severity::Info => "notice",
     };
     let location = &finding.location;
-    let mut properties = vec![format!("file={}", escape_property(&location.path))];
+    let mut properties = vec![format!("file={}", workflow_property(&location.path))];
     if let Some(line) = location.line {
         properties.push(format!("line={line}"));
         if let Some(column) = location.column {
@@ -54,7 +54,7 @@ fn annotation(out: &mut String, finding: &Finding) {
     }
     properties.push(format!(
         "title={}",
-        escape_property(&format!(
+        workflow_property(&format!(
             "{} {} ({})",
             finding.rule, finding.name, finding.severity
         ))
@@ -68,29 +68,6 @@ fn annotation(out: &mut String, finding: &Finding) {
         out,
         "::{command} {}::{}",
         properties.join(","),
-        escape_data(&message)
+        workflow_data(&message)
     );
-}
-
-/// Escapes a command's message (`%`, `\r`, `\n`).
-fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// Escapes a property value: as data, plus `:` and `,`, which delimit properties.
-fn escape_property(text: &str) -> String {
-    escape_data(text).replace(':', "%3A").replace(',', "%2C")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_percent_first_then_newlines_and_delimiters() {
-        assert_eq!(escape_data("100%\r\nok"), "100%25%0D%0Aok");
-        assert_eq!(escape_property("a:b,c%"), "a%3Ab%2Cc%25");
-    }
 }

@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 mod error;
+mod escape;
 mod github;
 mod json;
 mod location;

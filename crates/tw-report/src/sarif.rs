@@ -217,12 +217,11 @@ pub fn sarif(
     let rules: Vec<ReportingDescriptor> = rule_ids
         .iter()
         .map(|id| {
-            let name = report
-                .findings
-                .iter()
-                .find(|f| f.rule == *id)
-                .map_or("", |f| f.name.as_str());
-            descriptor(id, name, registry.get(id))
+            // The first finding of an unknown rule stands in for its metadata.
+            let first = report.findings.iter().find(|f| f.rule == *id);
+            let name = first.map_or("", |f| f.name.as_str());
+            let severity = first.map_or(Severity::Medium, |f| f.severity);
+            descriptor(id, name, severity, registry.get(id))
         })
         .collect();
     let results = report
@@ -279,7 +278,14 @@ pub fn sarif(
     Ok(out)
 }
 
-fn descriptor(id: &str, name: &str, meta: Option<&RuleMeta>) -> ReportingDescriptor {
+/// The rule entry: full metadata from the registry, or for a rule the registry does not know
+/// (a report from another torchward version) its ID, name and the severity seen.
+fn descriptor(
+    id: &str,
+    name: &str,
+    seen: Severity,
+    meta: Option<&RuleMeta>,
+) -> ReportingDescriptor {
     let Some(meta) = meta else {
         return ReportingDescriptor {
             id: id.to_owned(),
@@ -287,9 +293,11 @@ fn descriptor(id: &str, name: &str, meta: Option<&RuleMeta>) -> ReportingDescrip
             short_description: None,
             full_description: None,
             help: None,
-            default_configuration: Configuration { level: "warning" },
+            default_configuration: Configuration {
+                level: seen.sarif_level(),
+            },
             properties: RuleProperties {
-                security_severity: Severity::Medium.security_severity(),
+                security_severity: seen.security_severity(),
                 tags: vec!["security".to_owned()],
             },
         };

@@ -1,6 +1,7 @@
 //! The text renderer, for people: findings grouped by file, each with severity, ID, name,
 //! location and message, then analysis errors, then one summary line. Suppressed findings are
 //! hidden unless asked for (they always stay in JSON and SARIF).
+use crate::escape::for_terminal;
 use crate::location::display_location;
 use crate::style::Style;
 use crate::Summary;
@@ -33,7 +34,7 @@ pub fn text(report: &Report, options: TextOptions) -> String {
             if current.is_some() {
                 out.push('\n');
             }
-            let _ = writeln!(out, "{}", style.bold(path));
+            let _ = writeln!(out, "{}", style.bold(&for_terminal(path)));
             current = Some(path);
         }
         finding_block(&mut out, finding, style);
@@ -50,8 +51,8 @@ pub fn text(report: &Report, options: TextOptions) -> String {
                 out,
                 "{} {}: {}",
                 style.error("error:"),
-                display_location(&location),
-                error.message
+                for_terminal(&display_location(&location)),
+                for_terminal(&error.message)
             );
         }
     }
@@ -73,21 +74,20 @@ fn finding_block(out: &mut String, finding: &Finding, style: Style) {
         out,
         "  {} {} {}{}  {}",
         style.severity(finding.severity, &severity),
-        style.bold(&finding.rule),
-        finding.name,
+        style.bold(&for_terminal(&finding.rule)),
+        for_terminal(&finding.name),
         status,
-        style.dim(&display_location(&finding.location)),
+        style.dim(&for_terminal(&display_location(&finding.location))),
     );
-    let indent = "           ";
-    let _ = writeln!(out, "{indent}{}", finding.message);
+    detail(out, "", &finding.message);
     if let (Some(expected), Some(actual)) = (&finding.expected, &finding.actual) {
-        let _ = writeln!(out, "{indent}expected: {expected}, actual: {actual}");
+        detail(out, "expected: ", &format!("{expected}, actual: {actual}"));
     }
     for evidence in &finding.evidence {
-        let _ = writeln!(out, "{indent}{}: {}", evidence.name, evidence.value);
+        detail(out, &format!("{}: ", evidence.name), &evidence.value);
     }
     if let Some(fix) = &finding.remediation {
-        let _ = writeln!(out, "{indent}fix: {fix}");
+        detail(out, "fix: ", fix);
     }
     if let Some(suppression) = &finding.suppressed {
         let expiry = suppression
@@ -95,13 +95,21 @@ fn finding_block(out: &mut String, finding: &Finding, style: Style) {
             .as_deref()
             .map(|date| format!(", until {date}"))
             .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "{indent}{}",
-            style.dim(&format!(
-                "suppressed by {}{expiry}: {}",
-                suppression.source, suppression.reason
-            ))
+        let note = format!(
+            "suppressed by {}{expiry}: {}",
+            suppression.source, suppression.reason
         );
+        let _ = writeln!(out, "{INDENT}{}", style.dim(&for_terminal(&note)));
+    }
+}
+
+/// Indentation of a finding's detail lines (under the rule ID).
+const INDENT: &str = "           ";
+
+/// One detail, `label` then `text`, every line of it indented and made inert.
+fn detail(out: &mut String, label: &str, text: &str) {
+    for (index, line) in text.lines().enumerate() {
+        let label = if index == 0 { label } else { "" };
+        let _ = writeln!(out, "{INDENT}{}{}", for_terminal(label), for_terminal(line));
     }
 }
