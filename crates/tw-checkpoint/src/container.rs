@@ -43,6 +43,19 @@ pub enum PickleRole {
     ExtraEntry,
 }
 
+impl PickleRole {
+    /// Where the storages named by this pickle's persistent ids live, for the pickles torch
+    /// resolves storages for (`data.pkl`, `constants.pkl`, legacy pickle #4).
+    pub fn storage_scope(&self) -> Option<StorageScope> {
+        match self {
+            PickleRole::DataPkl => Some(StorageScope::Data),
+            PickleRole::ConstantsPkl => Some(StorageScope::Constants),
+            PickleRole::Legacy { index: 4 } => Some(StorageScope::Legacy),
+            _ => None,
+        }
+    }
+}
+
 /// One pickle to analyse.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PickleSource<'a> {

@@ -305,8 +305,8 @@ mod tests {
         assert_eq!(
             m[1].2,
             Json::Array(vec![
-                (15, Json::Number("2".into())),
-                (18, Json::String("xé".into()))
+                (16, Json::Number("2".into())),
+                (19, Json::String("xé".into()))
             ])
         );
     }

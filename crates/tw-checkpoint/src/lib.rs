@@ -21,6 +21,7 @@ mod options;
 mod pickle_frame;
 pub mod safetensors;
 pub mod tar;
+mod tensor_table;
 mod torch_zip;
 pub mod zip;
 
@@ -33,3 +34,4 @@ pub use limits::Limits;
 pub use open::{open, open_as};
 pub use options::Options;
 pub use pickle_frame::FrameError;
+pub use tensor_table::{view_extent, TensorInfo, TensorIssue, TensorTable, Value};

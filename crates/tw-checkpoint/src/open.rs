@@ -198,7 +198,7 @@ fn open_raw<'a>(data: &'a [u8], options: &Options) -> Container<'a> {
 }
 
 /// The legacy stream: its five pickles are all handed out (torch unpickles each one); storage
-/// records need the object pickle's dtypes and are walked by [`crate::TensorTable`].
+/// records need the object pickle's dtypes and are walked by [`crate::TensorTable::build`].
 fn open_legacy(data: &[u8], max_keys: usize) -> Container<'_> {
     const NAMES: [&str; 5] = [
         "magic number",

@@ -1,0 +1,403 @@
+//! Storage and tensor validation over tw-pickle's object table (research §2.5, the
+//! CVE-2026-24747 lessons; pytorch PR 170085): every storage a tensor uses has its record, the
+//! declared element count times the element size equals the record length, a key is never
+//! reused with another dtype, and every view (offset, sizes, strides) lies inside its storage.
+//! All arithmetic is checked; an overflow counts as out of bounds. Storage bytes are not read.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use tw_pickle::torch::{Leaf, ObjectTable, StorageRef, TensorKind, TensorRef};
+
+use crate::container::{Container, StorageRecord, StorageScope};
+use crate::legacy::LegacyError;
+
+/// A reason the tensors of a checkpoint do not fit its storages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TensorIssue {
+    /// A persistent id names a key with no record (`data/<key>` missing, or not in the legacy
+    /// key list).
+    MissingStorage {
+        /// Storage key.
+        key: String,
+        /// Offset of the persistent id in the pickle.
+        offset: u64,
+    },
+    /// Declared element count times element size differs from the record length.
+    StorageSizeMismatch {
+        /// Storage key.
+        key: String,
+        /// Declared element count.
+        numel: u64,
+        /// Element size of the declared dtype.
+        element_size: u64,
+        /// `numel * element_size`, `None` on overflow.
+        expected: Option<u64>,
+        /// Length of the record.
+        record_len: u64,
+        /// Offset of the persistent id in the pickle.
+        offset: u64,
+    },
+    /// A legacy record's element count differs from the declared numel.
+    LegacyCountMismatch {
+        /// Storage key.
+        key: String,
+        /// Declared element count.
+        numel: u64,
+        /// Count written before the record.
+        count: u64,
+        /// Offset of the count in the file.
+        offset: u64,
+    },
+    /// A legacy record runs past the end of the file (checked before anything is sized).
+    LegacyRecordPastEnd {
+        /// Storage key.
+        key: String,
+        /// Declared count (signed, as read).
+        count: i64,
+        /// Bytes left.
+        available: u64,
+        /// Offset of the count in the file.
+        offset: u64,
+    },
+    /// One storage key is used with two dtypes (CVE-2026-24747).
+    DtypeConflict {
+        /// Storage key.
+        key: String,
+        /// The dtype seen first.
+        first: &'static str,
+        /// The other dtype.
+        second: &'static str,
+        /// Offset of the second persistent id.
+        offset: u64,
+    },
+    /// A tensor's elements reach outside its storage.
+    ViewOutOfBounds {
+        /// Dotted path of the tensor.
+        tensor: String,
+        /// Storage key.
+        key: String,
+        /// Bytes the view needs from the storage start (`None` on overflow).
+        needed: Option<u64>,
+        /// Bytes the storage has.
+        available: u64,
+        /// Offset of the rebuild call in the pickle.
+        offset: u64,
+    },
+}
+
+/// One tensor as `inspect` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TensorInfo {
+    /// Dotted path (`""` for a bare tensor).
+    pub name: String,
+    /// torch dtype name without the module (`float32`).
+    pub dtype: &'static str,
+    /// Sizes.
+    pub shape: Vec<u64>,
+    /// Strides in elements.
+    pub stride: Vec<u64>,
+    /// Storage key, if the tensor has a storage.
+    pub storage_key: Option<String>,
+    /// Offset into the storage, in elements.
+    pub storage_offset: u64,
+    /// Absolute file offset of the view's first element, when the record is stored
+    /// uncompressed in the file.
+    pub file_offset: Option<u64>,
+    /// Bytes the tensor's elements take (`numel * element size`), `None` on overflow.
+    pub bytes: Option<u64>,
+    /// What rebuilt it (`dense`, `parameter`, `quantized` ...).
+    pub kind: &'static str,
+    /// `requires_grad`.
+    pub requires_grad: bool,
+}
+
+/// A non-tensor value as `inspect` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum Value {
+    /// `None`.
+    None,
+    /// A bool.
+    Bool(bool),
+    /// An int.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// A complex number (real, imaginary).
+    Complex(f64, f64),
+    /// A string.
+    Str(String),
+    /// Bytes.
+    Bytes(Vec<u8>),
+    /// A `torch.Size`.
+    Size(Vec<i64>),
+    /// A `torch.device`.
+    Device(String),
+    /// Anything else, described.
+    Other(String),
+}
+
+impl From<&Leaf> for Value {
+    fn from(leaf: &Leaf) -> Self {
+        match leaf {
+            Leaf::None => Value::None,
+            Leaf::Bool(b) => Value::Bool(*b),
+            Leaf::Int(i) => Value::Int(*i),
+            Leaf::Float(f) => Value::Float(*f),
+            Leaf::Complex(r, i) => Value::Complex(*r, *i),
+            Leaf::Str(s) => Value::Str(s.clone()),
+            Leaf::Bytes(b) => Value::Bytes(b.clone()),
+            Leaf::Size(s) => Value::Size(s.clone()),
+            Leaf::Device(d) => Value::Device(d.clone()),
+            Leaf::Other(o) => Value::Other(o.clone()),
+        }
+    }
+}
+
+/// What a checkpoint holds, validated against its storage records.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TensorTable {
+    /// Tensors in walk order.
+    pub tensors: Vec<TensorInfo>,
+    /// Non-tensor values with their paths.
+    pub values: Vec<(String, Value)>,
+    /// The storage records the tensors resolved to (for a legacy stream, walked here).
+    pub storages: Vec<StorageRecord>,
+    /// Everything that does not fit.
+    pub issues: Vec<TensorIssue>,
+}
+
+fn kind_name(kind: TensorKind) -> &'static str {
+    match kind {
+        TensorKind::Dense => "dense",
+        TensorKind::Parameter => "parameter",
+        TensorKind::Quantized => "quantized",
+        TensorKind::Sparse => "sparse",
+        TensorKind::Meta => "meta",
+        TensorKind::Nested => "nested",
+        TensorKind::WrapperSubclass => "wrapper_subclass",
+        TensorKind::Subclass => "subclass",
+        TensorKind::DeviceFromNumpy => "device_from_numpy",
+    }
+}
+
+/// Bytes from the storage start that a view needs: `(offset + Σ (size_i - 1) * stride_i + 1) *
+/// element_size`, or 0 when it has no elements. `None` on overflow.
+pub fn view_extent(offset: u64, shape: &[u64], stride: &[u64], element_size: u64) -> Option<u64> {
+    if shape.contains(&0) {
+        return Some(0);
+    }
+    let last = shape
+        .iter()
+        .zip(stride)
+        .try_fold(offset, |acc, (&size, &st)| {
+            acc.checked_add((size - 1).checked_mul(st)?)
+        })?;
+    last.checked_add(1)?.checked_mul(element_size)
+}
+
+impl TensorTable {
+    /// Validates `objects` (extracted from the pickle of `container` whose storages live in
+    /// `scope`) against the storage records. For a legacy stream the records are walked here
+    /// from `data` (the whole file), with element sizes from the object pickle's storages.
+    pub fn build(
+        container: &Container<'_>,
+        scope: StorageScope,
+        objects: &ObjectTable,
+        data: &[u8],
+    ) -> TensorTable {
+        let mut table = TensorTable {
+            tensors: Vec::with_capacity(objects.tensors.len()),
+            values: objects
+                .values
+                .iter()
+                .map(|(p, l)| (p.clone(), l.into()))
+                .collect(),
+            storages: Vec::new(),
+            issues: Vec::new(),
+        };
+        let mut first_ref: HashMap<&str, &StorageRef> = HashMap::new();
+        for t in &objects.tensors {
+            if let Some(s) = &t.storage {
+                match first_ref.get(s.key.as_str()) {
+                    Some(first) if first.dtype != s.dtype => {
+                        table.issues.push(TensorIssue::DtypeConflict {
+                            key: s.key.clone(),
+                            first: first.dtype.torch_name(),
+                            second: s.dtype.torch_name(),
+                            offset: s.offset,
+                        });
+                    }
+                    Some(_) => {}
+                    None => {
+                        first_ref.insert(&s.key, s);
+                    }
+                }
+            }
+        }
+        if scope == StorageScope::Legacy {
+            table.walk_legacy(container, &first_ref, data);
+        } else {
+            let mut keys: Vec<&&StorageRef> = first_ref.values().collect();
+            keys.sort_by_key(|s| s.offset);
+            for s in keys {
+                match container.storage(scope, &s.key) {
+                    Some(record) => table.storages.push(record.clone()),
+                    None => table.issues.push(TensorIssue::MissingStorage {
+                        key: s.key.clone(),
+                        offset: s.offset,
+                    }),
+                }
+            }
+        }
+        table.check_sizes(&first_ref);
+        for t in &objects.tensors {
+            table.add_tensor(t);
+        }
+        table
+    }
+
+    fn walk_legacy(
+        &mut self,
+        container: &Container<'_>,
+        refs: &HashMap<&str, &StorageRef>,
+        data: &[u8],
+    ) {
+        let Some(stream) = &container.facts.legacy else {
+            return;
+        };
+        let walked = stream.records(data, |key| refs.get(key).map(|s| s.dtype.element_size()));
+        match walked {
+            Ok((records, _end)) => {
+                for r in records {
+                    self.storages.push(StorageRecord {
+                        key: r.key,
+                        scope: StorageScope::Legacy,
+                        entry: String::new(),
+                        start: r.start,
+                        end: r.end,
+                        len: r.end - r.start,
+                        compressed: false,
+                        legacy_count: Some(r.count),
+                    });
+                }
+            }
+            Err(LegacyError::UnknownKey { key }) => {
+                self.issues
+                    .push(TensorIssue::MissingStorage { key, offset: 0 });
+            }
+            Err(LegacyError::RecordPastEnd {
+                key,
+                offset,
+                count,
+                available,
+                ..
+            }) => self.issues.push(TensorIssue::LegacyRecordPastEnd {
+                key,
+                count,
+                available,
+                offset,
+            }),
+            Err(_) => {}
+        }
+        for s in refs.values() {
+            if !stream.keys.contains(&s.key) {
+                self.issues.push(TensorIssue::MissingStorage {
+                    key: s.key.clone(),
+                    offset: s.offset,
+                });
+            }
+        }
+    }
+
+    /// numel * element size == record length (zip) or count == numel (legacy).
+    fn check_sizes(&mut self, refs: &HashMap<&str, &StorageRef>) {
+        let mut ordered: Vec<&&StorageRef> = refs.values().collect();
+        ordered.sort_by_key(|s| s.offset);
+        for s in ordered {
+            let Some(record) = self.storages.iter().find(|r| r.key == s.key) else {
+                continue;
+            };
+            if let Some(count) = record.legacy_count {
+                if count != s.numel {
+                    self.issues.push(TensorIssue::LegacyCountMismatch {
+                        key: s.key.clone(),
+                        numel: s.numel,
+                        count,
+                        offset: record.start.saturating_sub(8),
+                    });
+                }
+                continue;
+            }
+            let element_size = s.dtype.element_size();
+            let expected = s.numel.checked_mul(element_size);
+            if expected != Some(record.len) {
+                self.issues.push(TensorIssue::StorageSizeMismatch {
+                    key: s.key.clone(),
+                    numel: s.numel,
+                    element_size,
+                    expected,
+                    record_len: record.len,
+                    offset: s.offset,
+                });
+            }
+        }
+    }
+
+    fn add_tensor(&mut self, t: &TensorRef) {
+        let element_size = t.dtype.element_size();
+        let bytes = t.numel().and_then(|n| n.checked_mul(element_size));
+        let mut file_offset = None;
+        if let Some(s) = &t.storage {
+            // The bytes the storage really has: the smaller of its declared size and its record
+            // (a legacy view narrows it to the view's slice).
+            let record = self.storages.iter().find(|r| r.key == s.key);
+            let declared = s.numel.saturating_mul(s.dtype.element_size());
+            let mut base = 0u64;
+            let mut available = record.map_or(declared, |r| r.len.min(declared));
+            if let Some((_, view_offset, view_size)) = &s.view {
+                let se = s.dtype.element_size();
+                let vs = view_offset.checked_mul(se);
+                let ve = view_offset
+                    .checked_add(*view_size)
+                    .and_then(|e| e.checked_mul(se));
+                match (vs, ve) {
+                    (Some(vs), Some(ve)) if ve <= available => {
+                        base = vs;
+                        available = ve - vs;
+                    }
+                    _ => available = 0,
+                }
+            }
+            let needed = view_extent(t.storage_offset, &t.shape, &t.stride, element_size);
+            if t.shape.len() != t.stride.len() || needed.is_none_or(|n| n > available) {
+                self.issues.push(TensorIssue::ViewOutOfBounds {
+                    tensor: t.path.clone(),
+                    key: s.key.clone(),
+                    needed,
+                    available,
+                    offset: t.offset,
+                });
+            }
+            file_offset = record.filter(|r| !r.compressed).and_then(|r| {
+                r.start
+                    .checked_add(base)?
+                    .checked_add(t.storage_offset.checked_mul(element_size)?)
+            });
+        }
+        self.tensors.push(TensorInfo {
+            name: t.path.clone(),
+            dtype: t.dtype.torch_name(),
+            shape: t.shape.clone(),
+            stride: t.stride.clone(),
+            storage_key: t.storage.as_ref().map(|s| s.key.clone()),
+            storage_offset: t.storage_offset,
+            file_offset,
+            bytes,
+            kind: kind_name(t.kind),
+            requires_grad: t.requires_grad,
+        });
+    }
+}

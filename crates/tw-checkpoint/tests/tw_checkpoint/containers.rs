@@ -1,0 +1,411 @@
+//! Each committed input opened as its loader reads it: format, pickles handed out, storage
+//! records, issues and facts.
+
+use tw_checkpoint::zip::{HeaderField, ZipIssue};
+use tw_checkpoint::{
+    detect, open, Container, ContainerIssue, Format, Options, PickleRole, StorageScope,
+};
+
+use super::fixture;
+
+fn opened(name: &str) -> (Vec<u8>, Format) {
+    let data = fixture(name);
+    let format = detect(&data, &Options::default().limits);
+    (data, format)
+}
+
+fn zip_issues<'c>(c: &'c Container<'_>) -> Vec<&'c ZipIssue> {
+    c.issues
+        .iter()
+        .filter_map(|i| match i {
+            ContainerIssue::Zip(z) => Some(z),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn torch_zip_is_read_as_torch_reads_it() {
+    let (data, format) = opened("torch_zip.pt");
+    assert_eq!(format, Format::TorchZip);
+    let c = open(&data, &Options::default()).unwrap();
+    assert!(c.issues.is_empty(), "{:?}", c.issues);
+    assert!(c.errors.is_empty());
+    assert_eq!(c.pickles.len(), 1);
+    let p = &c.pickles[0];
+    assert_eq!(p.role, PickleRole::DataPkl);
+    assert_eq!(p.name, "archive/data.pkl");
+    assert!(p.in_file);
+    // Zero copy: the pickle bytes are the file's bytes at the base offset.
+    let start = usize::try_from(p.base_offset).unwrap();
+    assert_eq!(&data[start..start + p.bytes.len()], &p.bytes[..]);
+    assert_eq!(p.bytes.last(), Some(&b'.'));
+    let s = c.storage(StorageScope::Data, "0").unwrap();
+    assert_eq!(s.len, 16);
+    let bytes = &data[usize::try_from(s.start).unwrap()..usize::try_from(s.end).unwrap()];
+    assert_eq!(
+        bytes,
+        [1.0f32, 2.0, 3.0, 4.0].map(f32::to_le_bytes).concat()
+    );
+    assert_eq!(c.facts.root.as_deref(), Some("archive"));
+    assert_eq!(c.facts.byteorder.as_deref(), Some("little"));
+    assert_eq!(c.facts.version.as_deref(), Some("3"));
+}
+
+#[test]
+fn zip64_end_records_and_data_descriptors_are_followed() {
+    let (data, format) = opened("torch_zip64.pt");
+    assert_eq!(format, Format::TorchZip);
+    let c = open(&data, &Options::default()).unwrap();
+    assert!(c.issues.is_empty(), "{:?}", c.issues);
+    assert!(c
+        .facts
+        .zip_layout
+        .as_ref()
+        .unwrap()
+        .zip64_end_record
+        .is_some());
+    assert_eq!(c.storage(StorageScope::Data, "0").unwrap().len, 16);
+}
+
+#[test]
+fn deflated_entries_are_inflated_and_marked() {
+    let c_data = fixture("deflated.pt");
+    let c = open(&c_data, &Options::default()).unwrap();
+    assert!(c.issues.is_empty(), "{:?}", c.issues);
+    assert!(!c.pickles[0].in_file);
+    assert_eq!(c.pickles[0].bytes.last(), Some(&b'.'));
+    assert!(c.storage(StorageScope::Data, "0").unwrap().compressed);
+}
+
+#[test]
+fn duplicate_data_pkl_hands_out_both_copies() {
+    let data = fixture("dup_data_pkl.pt");
+    let c = open(&data, &Options::default()).unwrap();
+    let roles: Vec<_> = c.pickles.iter().map(|p| &p.role).collect();
+    assert_eq!(roles, [&PickleRole::DataPkl, &PickleRole::DataPkl]);
+    assert!(zip_issues(&c)
+        .iter()
+        .any(|i| matches!(i, ZipIssue::DuplicateName { name, .. } if name == "archive/data.pkl")));
+}
+
+#[test]
+fn upper_case_data_pkl_is_found_like_miniz_finds_it() {
+    let data = fixture("case_data_pkl.pt");
+    assert_eq!(detect(&data, &Options::default().limits), Format::TorchZip);
+    let c = open(&data, &Options::default()).unwrap();
+    assert_eq!(c.pickles[0].role, PickleRole::DataPkl);
+    assert_eq!(c.pickles[0].name, "archive/DATA.PKL");
+}
+
+#[test]
+fn local_header_disagreements_are_reported() {
+    let c_data = fixture("name_mismatch.pt");
+    let c = open(&c_data, &Options::default()).unwrap();
+    assert!(zip_issues(&c).iter().any(|i| matches!(
+        i,
+        ZipIssue::LocalNameMismatch { central, local, offset: 0 }
+            if central == "archive/data.pkl" && local == "archive/xata.pkl"
+    )));
+}
+
+#[test]
+fn encrypted_flag_is_an_issue_and_the_entry_is_unreadable() {
+    let data = fixture("flag_bit.pt");
+    let c = open(&data, &Options::default()).unwrap();
+    assert!(zip_issues(&c)
+        .iter()
+        .any(|i| matches!(i, ZipIssue::Encrypted { flags: 1, .. })));
+    assert!(c.pickles.is_empty());
+    assert_eq!(c.errors.len(), 1);
+}
+
+#[test]
+fn crc_mismatch_in_a_pickle_is_reported() {
+    let data = fixture("bad_crc.pt");
+    let c = open(&data, &Options::default()).unwrap();
+    assert!(zip_issues(&c).iter().any(|i| matches!(
+        i,
+        ZipIssue::CrcMismatch {
+            declared: 0xDEAD_BEEF,
+            ..
+        }
+    )));
+    // torch (miniz without CRC checks) still reads it, so it is still handed out.
+    assert_eq!(c.pickles.len(), 1);
+}
+
+#[test]
+fn pickle_zip_polyglots_hand_out_the_prefix() {
+    for (name, shifted) in [("polyglot.pkl", true), ("polyglot_abs.pt", false)] {
+        let data = fixture(name);
+        assert_eq!(
+            detect(&data, &Options::default().limits),
+            Format::PickleZipPolyglot
+        );
+        let c = open(&data, &Options::default()).unwrap();
+        assert_eq!(c.pickles[0].role, PickleRole::Prefix, "{name}");
+        assert_eq!(&c.pickles[0].bytes[..3], b"cos");
+        assert_eq!(c.facts.inner_format, Some(Format::TorchZip));
+        assert!(zip_issues(&c).iter().any(|i| matches!(
+            i,
+            ZipIssue::BytesBeforeFirstEntry { len: 29, shifted: s, offset: 0 } if *s == shifted
+        )));
+        // The zip's own data.pkl is found at its true absolute offset.
+        let pkl = c
+            .pickles
+            .iter()
+            .find(|p| p.role == PickleRole::DataPkl)
+            .unwrap();
+        let start = usize::try_from(pkl.base_offset).unwrap();
+        assert_eq!(&data[start..start + 2], b"\x80\x02");
+    }
+}
+
+#[test]
+fn pickles_outside_the_root_are_scanned_and_reported() {
+    let data = fixture("extra_pickle.pt");
+    let c = open(&data, &Options::default()).unwrap();
+    let extra: Vec<_> = c
+        .pickles
+        .iter()
+        .filter(|p| p.role == PickleRole::ExtraEntry)
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(extra, ["archive/extra/data.txt", "other/data.pkl"]);
+    let reported = c
+        .issues
+        .iter()
+        .filter(|i| matches!(i, ContainerIssue::PickleOutsideRoot { .. }))
+        .count();
+    assert_eq!(reported, 2);
+}
+
+#[test]
+fn byteorder_other_than_little_or_big_is_reported() {
+    let data = fixture("bad_byteorder.pt");
+    let c = open(&data, &Options::default()).unwrap();
+    assert!(c
+        .issues
+        .iter()
+        .any(|i| matches!(i, ContainerIssue::BadByteorder { value, .. } if value == "middle")));
+}
+
+#[test]
+fn code_bearing_archives_are_recognised() {
+    let data = fixture("torchscript.pt");
+    let c = open(&data, &Options::default()).unwrap();
+    assert_eq!(c.format, Format::TorchScript);
+    assert_eq!(c.facts.code_files, ["archive/code/__torch__/model.py"]);
+    let roles: Vec<_> = c.pickles.iter().map(|p| p.role.clone()).collect();
+    assert_eq!(roles, [PickleRole::DataPkl, PickleRole::ConstantsPkl]);
+
+    let data = fixture("torch_package.pt");
+    let c = open(&data, &Options::default()).unwrap();
+    assert_eq!(c.format, Format::TorchPackage);
+    assert_eq!(c.pickles[0].role, PickleRole::ArchivePickle);
+    assert_eq!(c.facts.code_files, ["pkg/model/source.py"]);
+}
+
+#[test]
+fn unsupported_archives_are_recognised() {
+    let limits = Options::default().limits;
+    assert_eq!(detect(&fixture("pt2.pt2"), &limits), Format::Pt2);
+    assert_eq!(
+        detect(&fixture("model.mar"), &limits),
+        Format::TorchServeMar
+    );
+    assert_eq!(detect(&fixture("legacy.tar"), &limits), Format::LegacyTar);
+    let data = fixture("legacy.tar");
+    let c = open(&data, &Options::default()).unwrap();
+    let names: Vec<_> = c
+        .facts
+        .tar_members
+        .iter()
+        .map(|m| m.name.as_str())
+        .collect();
+    assert_eq!(names, ["sys_info", "storages", "tensors", "pickle"]);
+    assert!(c.pickles.is_empty());
+}
+
+#[test]
+fn compression_bombs_are_reported_without_inflating_storages() {
+    let data = fixture("zip_bomb.pt");
+    let c = open(&data, &Options::default()).unwrap();
+    assert!(zip_issues(&c).iter().any(|i| i.is_bomb()
+        && matches!(i, ZipIssue::CompressionRatio { name, .. } if name == "archive/data/0")));
+    let data = fixture("bomb.npz");
+    let c = open(&data, &Options::default()).unwrap();
+    assert_eq!(c.format, Format::Npz);
+    assert!(zip_issues(&c).iter().any(|i| i.is_bomb()));
+    // The bomb entry's header is read from its first bytes only.
+    assert_eq!(c.facts.npy[0].1.shape, [1 << 20]);
+}
+
+#[test]
+fn verify_data_checks_storage_crcs_and_a_limit_stops_a_bomb() {
+    let data = fixture("zip_bomb.pt");
+    let mut options = Options {
+        verify_data: true,
+        ..Options::default()
+    };
+    options.limits.max_decompressed = 1 << 20;
+    let c = open(&data, &options).unwrap();
+    assert!(c.errors.iter().any(|e| e.to_string().contains("limit")));
+    options.limits.max_decompressed = 1 << 30;
+    let c = open(&data, &options).unwrap();
+    assert!(c.errors.is_empty());
+}
+
+#[test]
+fn legacy_stream_hands_out_all_five_pickles() {
+    let data = fixture("legacy.pt");
+    let c = open(&data, &Options::default()).unwrap();
+    assert_eq!(c.format, Format::LegacyStream);
+    let roles: Vec<_> = c.pickles.iter().map(|p| p.role.clone()).collect();
+    let expected: Vec<_> = (1..=5).map(|index| PickleRole::Legacy { index }).collect();
+    assert_eq!(roles, expected);
+    let legacy = c.facts.legacy.as_ref().unwrap();
+    assert_eq!(legacy.keys, ["0"]);
+    assert_eq!(legacy.records_start + 8 + 16, data.len() as u64);
+}
+
+#[test]
+fn raw_pickles_concatenated_and_trailing() {
+    let limits = Options::default().limits;
+    assert_eq!(detect(&fixture("raw_p0.pkl"), &limits), Format::RawPickle);
+    assert_eq!(detect(&fixture("raw_p2.bin"), &limits), Format::RawPickle);
+    let data = fixture("concatenated.pkl");
+    let c = open(&data, &Options::default()).unwrap();
+    assert_eq!(c.pickles.len(), 2);
+    assert!(matches!(
+        c.issues[..],
+        [ContainerIssue::ConcatenatedPickles {
+            count: 2,
+            offset: 174
+        }]
+    ));
+    let data = fixture("trailing.pkl");
+    let c = open(&data, &Options::default()).unwrap();
+    assert!(matches!(
+        c.issues[..],
+        [ContainerIssue::TrailingBytes {
+            offset: 174,
+            len: 4
+        }]
+    ));
+}
+
+#[test]
+fn npy_object_payloads_are_pickles() {
+    for name in ["object.npy", "structured_object.npy"] {
+        let data = fixture(name);
+        let c = open(&data, &Options::default()).unwrap();
+        assert_eq!(c.format, Format::Npy);
+        assert_eq!(c.pickles[0].role, PickleRole::NpyPayload, "{name}");
+        assert_eq!(&c.pickles[0].bytes[..3], b"cos");
+        assert_eq!(c.pickles[0].base_offset, 128);
+        assert!(matches!(
+            c.issues[..],
+            [ContainerIssue::NpyObjectArray { .. }]
+        ));
+    }
+    let data = fixture("plain.npy");
+    let c = open(&data, &Options::default()).unwrap();
+    assert!(c.pickles.is_empty() && c.issues.is_empty());
+    let header = &c.facts.npy[0].1;
+    assert_eq!(header.shape, [2, 2]);
+    assert_eq!(header.expected_data_len, Some(16));
+    assert_eq!(header.data_len, 16);
+
+    let data = fixture("object.npz");
+    let c = open(&data, &Options::default()).unwrap();
+    assert_eq!(c.format, Format::Npz);
+    assert_eq!(c.pickles.len(), 1);
+    assert_eq!(c.pickles[0].name, "a.npy");
+    assert_eq!(c.facts.npy.len(), 2);
+}
+
+#[test]
+fn safetensors_headers_are_validated() {
+    use tw_checkpoint::safetensors::SafetensorsIssue as S;
+    let data = fixture("good.safetensors");
+    let c = open(&data, &Options::default()).unwrap();
+    assert!(c.issues.is_empty(), "{:?}", c.issues);
+    let h = c.facts.safetensors.as_ref().unwrap();
+    assert_eq!(h.metadata, [("format".to_owned(), "pt".to_owned())]);
+    assert_eq!(h.tensors[0].end - h.tensors[0].start, 16);
+
+    let st = |name: &str| {
+        let data = fixture(name);
+        let c = open(&data, &Options::default()).unwrap();
+        c.issues
+            .into_iter()
+            .filter_map(|i| match i {
+                ContainerIssue::Safetensors(s) => Some(s),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    assert!(matches!(st("dup.safetensors")[0], S::DuplicateName { ref name, .. } if name == "w"));
+    assert!(matches!(
+        st("gap.safetensors")[..],
+        [S::NotContiguous {
+            expected_start: 2,
+            start: 4,
+            ..
+        }]
+    ));
+    assert!(matches!(
+        st("size.safetensors")[..],
+        [S::SizeMismatch {
+            actual: 8,
+            expected: Some(12),
+            ..
+        }]
+    ));
+    assert!(matches!(
+        st("trailing.safetensors")[..],
+        [S::BufferLengthMismatch {
+            covered: 2,
+            buffer: 5,
+            ..
+        }]
+    ));
+}
+
+#[test]
+fn compressed_wrappers_are_opened_with_a_limit() {
+    for (name, format) in [
+        ("pickle.gz", Format::Gzip),
+        ("pickle.bz2", Format::Bzip2),
+        ("pickle.xz", Format::Xz),
+    ] {
+        let data = fixture(name);
+        let c = open(&data, &Options::default()).unwrap();
+        assert_eq!(c.format, format);
+        assert_eq!(c.facts.inner_format, Some(Format::RawPickle));
+        assert_eq!(c.pickles.len(), 1, "{name}");
+        assert!(!c.pickles[0].in_file);
+    }
+    let mut options = Options::default();
+    options.limits.max_decompressed = 10;
+    assert!(open(&fixture("pickle.bz2"), &options).is_err());
+}
+
+#[test]
+fn local_field_mismatch_names_the_field() {
+    // Flip the local method of torch_zip.pt's first entry from stored to deflate.
+    let mut data = fixture("torch_zip.pt");
+    data[8] = 8;
+    let c = open(&data, &Options::default()).unwrap();
+    assert!(zip_issues(&c).iter().any(|i| matches!(
+        i,
+        ZipIssue::LocalFieldMismatch {
+            field: HeaderField::Method,
+            central: 0,
+            local: 8,
+            ..
+        }
+    )));
+}
