@@ -110,6 +110,7 @@ pub struct ReportArgs {
         long,
         value_name = "LEVEL",
         default_value = "low",
+        ignore_case = true,
         value_parser = PossibleValuesParser::new(Severity::ALL.map(Severity::as_str))
             .try_map(|level| level.parse::<Severity>())
     )]

@@ -70,7 +70,7 @@ pub fn execute(command: &dyn ReportCommand, ctx: &Context) -> anyhow::Result<Exi
 
     let mut report = command.run(ctx)?;
     filter(&mut report, args, &ignore_files, Date::today(), &mut |w| {
-        ctx.warn(w)
+        ctx.warn(w);
     });
     report.sort();
 

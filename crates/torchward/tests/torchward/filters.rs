@@ -1,0 +1,57 @@
+//! `--select` and `--ignore`: drop findings by ID or prefix before rendering and exit codes.
+use crate::cli::{findings_report, medium_rule, stdout, Tree};
+use tw_diagnostics::Report;
+
+fn rules_left(tree: &Tree, extra: &[&str]) -> (Option<i32>, Vec<String>) {
+    let mut args = vec!["report", "scan.json", "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = tree
+        .torchward(&args)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let report: Report = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}"));
+    (
+        out.status.code(),
+        report.findings.into_iter().map(|f| f.rule).collect(),
+    )
+}
+
+#[test]
+fn select_keeps_only_matching_ids_and_prefixes() {
+    let tree = Tree::new();
+    tree.save_report("scan.json", &findings_report());
+    assert_eq!(
+        rules_left(&tree, &["--select", "TW102"]),
+        (Some(1), vec!["TW102".to_owned()])
+    );
+    let (_, all) = rules_left(&tree, &["--select", "tw1"]);
+    assert_eq!(all.len(), 3);
+    let medium = medium_rule().id;
+    let (_, two) = rules_left(&tree, &["--select", &format!("TW101,{medium}")]);
+    assert_eq!(two, ["TW101".to_owned(), medium.to_owned()]);
+}
+
+#[test]
+fn ignore_drops_findings_and_wins_over_select() {
+    let tree = Tree::new();
+    tree.save_report("scan.json", &findings_report());
+    assert_eq!(rules_left(&tree, &["--ignore", "TW1"]), (Some(0), vec![]));
+    let (_, left) = rules_left(
+        &tree,
+        &["--select", "TW1", "--ignore", "TW101", "--ignore", "TW102"],
+    );
+    assert_eq!(left, [medium_rule().id.to_owned()]);
+}
+
+#[test]
+fn malformed_selectors_are_usage_errors() {
+    let tree = Tree::new();
+    tree.save_report("scan.json", &findings_report());
+    tree.torchward(&["report", "scan.json", "--select", "dangerous"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("not a finding ID or prefix"));
+    tree.torchward(&["report", "scan.json", "--ignore", "TW1001"])
+        .assert()
+        .code(2);
+}

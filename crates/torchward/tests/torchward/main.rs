@@ -1,0 +1,11 @@
+//! CLI tests of the `torchward` binary: exit codes, formats, `--output`, filters, the ignore
+//! file, `rules`/`explain`, and `--help` snapshots. Each test runs the real binary in its own
+//! temporary directory.
+
+mod cli;
+mod explain_rules;
+mod filters;
+mod help;
+mod ignore_file;
+mod output;
+mod pipeline;
