@@ -51,8 +51,9 @@ const FIXED: [&str; 33] = [
 ];
 
 /// `torch._tensor_classes`: scalar prefixes of the legacy tensor type objects.
-const TENSOR_SCALARS: [&str; 10] =
-    ["Double", "Float", "Half", "BFloat16", "Long", "Int", "Short", "Char", "Byte", "Bool"];
+const TENSOR_SCALARS: [&str; 10] = [
+    "Double", "Float", "Half", "BFloat16", "Long", "Int", "Short", "Char", "Byte", "Bool",
+];
 
 /// Modules those tensor type objects live in (`{__module__}` of each, dense CPU and CUDA).
 const TENSOR_MODULES: [&str; 2] = ["torch", "torch.cuda"];
@@ -154,13 +155,19 @@ impl Allowlist {
     /// `posix`, `nt` are refused, as torch refuses them.
     pub fn allow(&mut self, key: &str) -> Result<(), AllowlistError> {
         let Some((module, name)) = key.rsplit_once('.') else {
-            return Err(AllowlistError::Malformed { key: key.to_owned() });
+            return Err(AllowlistError::Malformed {
+                key: key.to_owned(),
+            });
         };
         if module.is_empty() || name.is_empty() {
-            return Err(AllowlistError::Malformed { key: key.to_owned() });
+            return Err(AllowlistError::Malformed {
+                key: key.to_owned(),
+            });
         }
         if is_blocked_module(module) || BLOCKED_MODULES.contains(&key) {
-            return Err(AllowlistError::BlockedModule { key: key.to_owned() });
+            return Err(AllowlistError::BlockedModule {
+                key: key.to_owned(),
+            });
         }
         self.extra.insert(key.to_owned());
         Ok(())
@@ -185,8 +192,14 @@ mod tests {
 
     #[test]
     fn exact_joined_keys() {
-        assert!(is_weights_only_allowed("torch._utils", "_rebuild_tensor_v2"));
-        assert!(is_weights_only_allowed("torch", "_utils._rebuild_tensor_v2"));
+        assert!(is_weights_only_allowed(
+            "torch._utils",
+            "_rebuild_tensor_v2"
+        ));
+        assert!(is_weights_only_allowed(
+            "torch",
+            "_utils._rebuild_tensor_v2"
+        ));
         assert!(is_weights_only_allowed("torch", "FloatStorage"));
         assert!(is_weights_only_allowed("torch", "float8_e4m3fn"));
         assert!(is_weights_only_allowed("torch", "uint3"));
@@ -196,7 +209,10 @@ mod tests {
         assert!(!is_weights_only_allowed("builtins", "eval"));
         assert!(!is_weights_only_allowed("torch", "load"));
         assert!(!is_weights_only_allowed("os", "system"));
-        assert!(!is_weights_only_allowed("torch._utils", "_rebuild_tensor_v2 "));
+        assert!(!is_weights_only_allowed(
+            "torch._utils",
+            "_rebuild_tensor_v2 "
+        ));
         let long = "m".repeat(400);
         assert!(!is_weights_only_allowed(&long, "x"));
         assert!(weights_only_allowlist().len() > 100);
@@ -205,10 +221,22 @@ mod tests {
     #[test]
     fn user_extension_never_admits_blocked_modules() {
         let mut list = Allowlist::new();
-        assert!(matches!(list.allow("os.system"), Err(AllowlistError::BlockedModule { .. })));
-        assert!(matches!(list.allow("os.path.join"), Err(AllowlistError::BlockedModule { .. })));
-        assert!(matches!(list.allow("posix.system"), Err(AllowlistError::BlockedModule { .. })));
-        assert!(matches!(list.allow("nosuchdot"), Err(AllowlistError::Malformed { .. })));
+        assert!(matches!(
+            list.allow("os.system"),
+            Err(AllowlistError::BlockedModule { .. })
+        ));
+        assert!(matches!(
+            list.allow("os.path.join"),
+            Err(AllowlistError::BlockedModule { .. })
+        ));
+        assert!(matches!(
+            list.allow("posix.system"),
+            Err(AllowlistError::BlockedModule { .. })
+        ));
+        assert!(matches!(
+            list.allow("nosuchdot"),
+            Err(AllowlistError::Malformed { .. })
+        ));
         assert!(list.allow("argparse.Namespace").is_ok());
         assert!(list.contains("argparse", "Namespace"));
         assert!(list.is_user_allowed("argparse", "Namespace"));

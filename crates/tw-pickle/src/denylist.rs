@@ -113,7 +113,10 @@ const CALLABLES: [(&str, &str); 54] = [
 
 /// The public module for a private alias, or the module itself.
 fn canonical_head(head: &str) -> &str {
-    ALIASES.iter().find(|(alias, _)| *alias == head).map_or(head, |(_, public)| *public)
+    ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == head)
+        .map_or(head, |(_, public)| *public)
 }
 
 /// Checks one attribute path given as its components.
@@ -131,7 +134,9 @@ fn reason_for_path(parts: &[&str]) -> Option<&'static str> {
             return None;
         }
         let mut path = rest.iter();
-        key_parts.all(|k| path.next() == Some(&k)).then_some(*reason)
+        key_parts
+            .all(|k| path.next() == Some(&k))
+            .then_some(*reason)
     })
 }
 

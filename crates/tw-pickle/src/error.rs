@@ -10,7 +10,9 @@ use crate::policy::Violation;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PickleError {
     /// The input ended inside an opcode or its argument.
-    #[error("pickle truncated at offset {offset}: {opcode} needs {needed} more bytes, {available} left")]
+    #[error(
+        "pickle truncated at offset {offset}: {opcode} needs {needed} more bytes, {available} left"
+    )]
     Truncated {
         /// The opcode being read (`STOP` when the input ended before any STOP).
         opcode: Opcode,

@@ -317,7 +317,9 @@ impl<'a> Graph<'a> {
     /// The children of a pooled sequence.
     pub fn seq(&self, seq: Seq) -> &[NodeId] {
         let start = seq.start as usize;
-        self.pool.get(start..start.saturating_add(seq.len as usize)).unwrap_or(&[])
+        self.pool
+            .get(start..start.saturating_add(seq.len as usize))
+            .unwrap_or(&[])
     }
 
     /// Every import, in stream order.
@@ -425,8 +427,10 @@ impl<'a> Graph<'a> {
             Some(Node::Dict(items)) => out.extend(items.iter().flat_map(|(k, v)| [*k, *v])),
             Some(Node::PersistentId { pid, .. }) => out.push(*pid),
             Some(Node::Global(g)) => {
-                if let Some(GlobalRef { target: GlobalTarget::Unresolved { module, name }, .. }) =
-                    self.globals.get(*g as usize)
+                if let Some(GlobalRef {
+                    target: GlobalTarget::Unresolved { module, name },
+                    ..
+                }) = self.globals.get(*g as usize)
                 {
                     out.extend([*module, *name]);
                 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use crate::allowlist::is_blocked_module;
 use crate::error::PickleError;
 use crate::graph::{
-    BigInt, CallKind, Graph, GlobalRef, GlobalTarget, Node, NodeId, Object, PyType, Seq,
+    BigInt, CallKind, GlobalRef, GlobalTarget, Graph, Node, NodeId, Object, PyType, Seq,
 };
 use crate::limits::{LimitKind, Limits};
 use crate::opcode::Opcode;
@@ -198,11 +198,20 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     fn limit(&self, what: LimitKind, limit: u64, actual: u64) -> PickleError {
-        PickleError::LimitExceeded { what, limit, actual, offset: self.offset() }
+        PickleError::LimitExceeded {
+            what,
+            limit,
+            actual,
+            offset: self.offset(),
+        }
     }
 
     fn invalid(&self, reason: &'static str) -> PickleError {
-        PickleError::InvalidArgument { opcode: self.opcode, offset: self.offset(), reason }
+        PickleError::InvalidArgument {
+            opcode: self.opcode,
+            offset: self.offset(),
+            reason,
+        }
     }
 
     // ---- reading -------------------------------------------------------------------------
@@ -214,7 +223,10 @@ impl<'a, 'o> Machine<'a, 'o> {
         if n <= left {
             let start = self.pos;
             self.pos += n;
-            return self.data.get(start..self.pos).ok_or_else(|| self.truncated(n));
+            return self
+                .data
+                .get(start..self.pos)
+                .ok_or_else(|| self.truncated(n));
         }
         Err(self.overrun(n))
     }
@@ -258,19 +270,20 @@ impl<'a, 'o> Machine<'a, 'o> {
     /// Takes a length-prefixed argument, checking the declared length against the limit and the
     /// bytes left before touching anything.
     fn take_len(&mut self, len: u64) -> Result<&'a [u8]> {
+        let available = to_u64(self.data.len().saturating_sub(self.pos));
+        let Some(n) = usize::try_from(len).ok().filter(|_| len <= available) else {
+            return Err(PickleError::Truncated {
+                opcode: self.opcode,
+                offset: self.offset(),
+                needed: len,
+                available,
+            });
+        };
         let max = self.limits().max_string_len;
         if len > max {
             return Err(self.limit(LimitKind::StringLength, max, len));
         }
-        match usize::try_from(len) {
-            Ok(n) => self.take(n),
-            Err(_) => Err(PickleError::Truncated {
-                opcode: self.opcode,
-                offset: self.offset(),
-                needed: len,
-                available: to_u64(self.data.len().saturating_sub(self.pos)),
-            }),
-        }
+        self.take(n)
     }
 
     /// Takes a `\n`-terminated line (without the newline) inside the current frame.
@@ -281,7 +294,10 @@ impl<'a, 'o> Machine<'a, 'o> {
             return Ok(line.get(..n).unwrap_or(&[]));
         }
         let rest = self.data.get(self.pos..).unwrap_or(&[]);
-        let needed = rest.iter().position(|&b| b == b'\n').map_or(rest.len() + 1, |n| n + 1);
+        let needed = rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(rest.len() + 1, |n| n + 1);
         Err(self.overrun(needed))
     }
 
@@ -330,7 +346,11 @@ impl<'a, 'o> Machine<'a, 'o> {
     fn push(&mut self, id: NodeId) -> Result<()> {
         let max = self.limits().max_stack_depth;
         if self.stack.len() >= max {
-            return Err(self.limit(LimitKind::StackDepth, to_u64(max), to_u64(self.stack.len() + 1)));
+            return Err(self.limit(
+                LimitKind::StackDepth,
+                to_u64(max),
+                to_u64(self.stack.len() + 1),
+            ));
         }
         self.stack.push(id);
         Ok(())
@@ -338,9 +358,10 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     /// Pops the innermost MARK; returns the stack index where its items start.
     fn pop_mark(&mut self) -> Result<usize> {
-        self.marks
-            .pop()
-            .ok_or(PickleError::MarkMissing { opcode: self.opcode, offset: self.offset() })
+        self.marks.pop().ok_or(PickleError::MarkMissing {
+            opcode: self.opcode,
+            offset: self.offset(),
+        })
     }
 
     // ---- graph ---------------------------------------------------------------------------
@@ -355,7 +376,11 @@ impl<'a, 'o> Machine<'a, 'o> {
         }
         let max_depth = self.limits().max_nesting_depth;
         if depth > max_depth {
-            return Err(self.limit(LimitKind::NestingDepth, u64::from(max_depth), u64::from(depth)));
+            return Err(self.limit(
+                LimitKind::NestingDepth,
+                u64::from(max_depth),
+                u64::from(depth),
+            ));
         }
         self.graph.nodes.push(node);
         self.graph.depth.push(depth);
@@ -370,7 +395,11 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     fn depth_of(&self, ids: &[NodeId]) -> u32 {
-        ids.iter().map(|id| self.graph.depth(*id)).max().unwrap_or(0).saturating_add(1)
+        ids.iter()
+            .map(|id| self.graph.depth(*id))
+            .max()
+            .unwrap_or(0)
+            .saturating_add(1)
     }
 
     /// Copies `stack[start..]` into the pool, truncates the stack there, returns the run.
@@ -385,7 +414,13 @@ impl<'a, 'o> Machine<'a, 'o> {
         self.graph.pool.extend_from_slice(items);
         self.stack.truncate(start);
         #[allow(clippy::cast_possible_truncation)] // checked against u32::MAX above
-        Ok((Seq { start: pool_start as u32, len: (total - pool_start) as u32 }, depth))
+        Ok((
+            Seq {
+                start: pool_start as u32,
+                len: (total - pool_start) as u32,
+            },
+            depth,
+        ))
     }
 
     /// Raises the recorded depth of a mutated container.
@@ -405,7 +440,10 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     /// Records a violation; in the weights-only profile it also stops the parse.
     fn violate(&mut self, kind: ViolationKind) -> Result<()> {
-        let violation = Violation { kind, offset: self.offset() };
+        let violation = Violation {
+            kind,
+            offset: self.offset(),
+        };
         if self.options.profile == Profile::WeightsOnly {
             self.violations.push(violation.clone());
             return Err(PickleError::Disallowed { violation });
@@ -446,7 +484,11 @@ impl<'a, 'o> Machine<'a, 'o> {
         let index = u32::try_from(self.graph.globals.len())
             .map_err(|_| self.limit(LimitKind::GraphNodes, u64::from(u32::MAX), u64::MAX))?;
         let id = self.add(Node::Global(index), 1)?;
-        self.graph.globals.push(GlobalRef { target, opcode: self.opcode, offset: self.offset() });
+        self.graph.globals.push(GlobalRef {
+            target,
+            opcode: self.opcode,
+            offset: self.offset(),
+        });
         Ok(id)
     }
 
@@ -503,32 +545,38 @@ impl<'a, 'o> Machine<'a, 'o> {
             // allowlist was already reported when it was imported.
             return Ok(());
         }
-        let kind =
-            ViolationKind::NewObjNotAllowed { module: module.to_owned(), name: name.to_owned() };
+        let kind = ViolationKind::NewObjNotAllowed {
+            module: module.to_owned(),
+            name: name.to_owned(),
+        };
         self.violate(kind)
     }
 
     fn check_build_target(&mut self, target: NodeId) -> Result<()> {
         let ty = self.graph.py_type(target);
-        let user_class = self.graph.object_of(target).and_then(|o| self.graph.global_of(o.callable));
+        let user_class = self
+            .graph
+            .object_of(target)
+            .and_then(|o| self.graph.global_of(o.callable));
         let user_allowed = user_class
             .and_then(GlobalRef::names)
             .is_some_and(|(m, n)| self.options.allowlist.is_user_allowed(m, n));
-        if matches!(ty, PyType::Tensor | PyType::Parameter | PyType::OrderedDict) || user_allowed
-        {
+        if matches!(ty, PyType::Tensor | PyType::Parameter | PyType::OrderedDict) || user_allowed {
             return Ok(());
         }
         self.violate(ViolationKind::InvalidBuildTarget { target: ty })
     }
 
     fn check_persistent_id(&mut self, pid: NodeId) -> Result<()> {
-        let ok = self.graph.as_tuple(pid).and_then(|items| items.first()).is_some_and(|first| {
-            match self.graph.node(*first) {
+        let ok = self
+            .graph
+            .as_tuple(pid)
+            .and_then(|items| items.first())
+            .is_some_and(|first| match self.graph.node(*first) {
                 Some(Node::Str(s)) => s == "storage",
                 Some(Node::Bytes(b)) => b.as_ref() == b"storage",
                 _ => false,
-            }
-        });
+            });
         if ok {
             return Ok(());
         }
@@ -554,7 +602,9 @@ impl<'a, 'o> Machine<'a, 'o> {
         }
         let items = self.stack.get(start..).unwrap_or(&[]);
         let depth = self.depth_of(items).saturating_sub(1);
-        let pairs = items.chunks_exact(2).filter_map(|p| Some((*p.first()?, *p.get(1)?)));
+        let pairs = items
+            .chunks_exact(2)
+            .filter_map(|p| Some((*p.first()?, *p.get(1)?)));
         match self.graph.nodes.get_mut(target.index()) {
             Some(Node::Dict(entries)) => entries.extend(pairs),
             Some(Node::Object(o)) => {
@@ -590,10 +640,10 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     fn memo_get(&mut self, index: u64) -> Result<()> {
-        let id = self
-            .memo
-            .get(index)
-            .ok_or(PickleError::MemoMissing { index, offset: self.offset() })?;
+        let id = self.memo.get(index).ok_or(PickleError::MemoMissing {
+            index,
+            offset: self.offset(),
+        })?;
         self.push(id)
     }
 
@@ -657,11 +707,16 @@ impl<'a, 'o> Machine<'a, 'o> {
             }
             self.op_offset = self.pos;
             let Some(&byte) = self.data.get(self.pos) else {
-                return Err(PickleError::MissingStop { offset: to_u64(self.pos) });
+                return Err(PickleError::MissingStop {
+                    offset: to_u64(self.pos),
+                });
             };
             self.pos += 1;
             let Some(opcode) = Opcode::from_byte(byte) else {
-                return Err(PickleError::UnknownOpcode { byte, offset: self.offset() });
+                return Err(PickleError::UnknownOpcode {
+                    byte,
+                    offset: self.offset(),
+                });
             };
             self.opcode = opcode;
             self.opcodes += 1;
@@ -760,7 +815,10 @@ impl<'a, 'o> Machine<'a, 'o> {
             Opcode::NextBuffer => {
                 let index = self.buffers;
                 self.buffers = self.buffers.saturating_add(1);
-                self.push_new(Node::Buffer { index, readonly: false })?;
+                self.push_new(Node::Buffer {
+                    index,
+                    readonly: false,
+                })?;
             }
             Opcode::ReadonlyBuffer => {
                 let id = self.top()?;
@@ -1010,7 +1068,11 @@ impl<'a, 'o> Machine<'a, 'o> {
                         object.states.push(state);
                     }
                 }
-                self.builds.push(BuildRecord { target, state, offset: self.offset() });
+                self.builds.push(BuildRecord {
+                    target,
+                    state,
+                    offset: self.offset(),
+                });
                 let depth = self.graph.depth(state);
                 self.deepen(target, depth)?;
             }
@@ -1092,14 +1154,26 @@ impl<'a, 'o> Machine<'a, 'o> {
                 let line = self.line()?;
                 let pid = self.add(Node::Str(text::utf8(line)), 1)?;
                 self.check_persistent_id(pid)?;
-                let id = self.add(Node::PersistentId { pid, offset: self.offset() }, 2)?;
+                let id = self.add(
+                    Node::PersistentId {
+                        pid,
+                        offset: self.offset(),
+                    },
+                    2,
+                )?;
                 self.push(id)?;
             }
             Opcode::BinPersId => {
                 let pid = self.pop()?;
                 self.check_persistent_id(pid)?;
                 let depth = self.graph.depth(pid).saturating_add(1);
-                let id = self.add(Node::PersistentId { pid, offset: self.offset() }, depth)?;
+                let id = self.add(
+                    Node::PersistentId {
+                        pid,
+                        offset: self.offset(),
+                    },
+                    depth,
+                )?;
                 self.push(id)?;
             }
         }
@@ -1119,7 +1193,11 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     fn push_seq(&mut self, start: usize, frozen: bool) -> Result<()> {
         let (seq, depth) = self.seq_from(start)?;
-        let node = if frozen { Node::FrozenSet(seq) } else { Node::Tuple(seq) };
+        let node = if frozen {
+            Node::FrozenSet(seq)
+        } else {
+            Node::Tuple(seq)
+        };
         let id = self.add(node, depth)?;
         self.push(id)
     }

@@ -91,7 +91,12 @@ pub struct OpcodeInfo {
 }
 
 const fn op(opcode: Opcode, name: &'static str, protocol: u8, weights_only: bool) -> OpcodeInfo {
-    OpcodeInfo { opcode, name, protocol, weights_only }
+    OpcodeInfo {
+        opcode,
+        name,
+        protocol,
+        weights_only,
+    }
 }
 
 /// Every opcode of protocols 0 to 5, in pickletools order; the single source of truth.
@@ -185,7 +190,10 @@ impl Opcode {
     #[inline]
     pub fn from_byte(byte: u8) -> Option<Opcode> {
         let index = usize::from(LOOKUP[usize::from(byte)]);
-        index.checked_sub(1).and_then(|i| OPCODES.get(i)).map(|info| info.opcode)
+        index
+            .checked_sub(1)
+            .and_then(|i| OPCODES.get(i))
+            .map(|info| info.opcode)
     }
 
     /// The byte that encodes this opcode.
@@ -201,7 +209,12 @@ impl Opcode {
             .checked_sub(1)
             .and_then(|i| OPCODES.get(i))
             .copied()
-            .unwrap_or(OpcodeInfo { opcode: self, name: "?", protocol: 0, weights_only: false })
+            .unwrap_or(OpcodeInfo {
+                opcode: self,
+                name: "?",
+                protocol: 0,
+                weights_only: false,
+            })
     }
 
     /// The pickletools name, e.g. `STACK_GLOBAL`.
@@ -232,7 +245,9 @@ mod tests {
             assert_eq!(info.opcode.info(), info);
         }
         assert_eq!(OPCODES.iter().filter(|i| i.weights_only).count(), 34);
-        let defined = (0..=255u8).filter(|b| Opcode::from_byte(*b).is_some()).count();
+        let defined = (0..=255u8)
+            .filter(|b| Opcode::from_byte(*b).is_some())
+            .count();
         assert_eq!(defined, OPCODES.len());
         assert_eq!(Opcode::from_byte(0xff), None);
         assert_eq!(Opcode::Frame.to_string(), "FRAME");

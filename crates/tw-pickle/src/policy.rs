@@ -32,7 +32,10 @@ pub struct ParseOptions {
 impl ParseOptions {
     /// Default limits and allowlist with the given profile.
     pub fn new(profile: Profile) -> Self {
-        ParseOptions { profile, ..ParseOptions::default() }
+        ParseOptions {
+            profile,
+            ..ParseOptions::default()
+        }
     }
 }
 

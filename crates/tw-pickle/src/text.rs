@@ -17,7 +17,9 @@ pub(crate) enum TextInt<'a> {
 
 /// Parses the line of INT (`I`) or LONG (`L`, trailing `L` allowed).
 pub(crate) fn parse_int(line: &[u8], long: bool) -> Option<TextInt<'_>> {
-    let text = std::str::from_utf8(line).ok()?.trim_matches(|c: char| c == ' ' || c == '\r');
+    let text = std::str::from_utf8(line)
+        .ok()?
+        .trim_matches(|c: char| c == ' ' || c == '\r');
     if !long {
         if text == "00" {
             return Some(TextInt::Bool(false));
@@ -26,7 +28,11 @@ pub(crate) fn parse_int(line: &[u8], long: bool) -> Option<TextInt<'_>> {
             return Some(TextInt::Bool(true));
         }
     }
-    let text = if long { text.strip_suffix('L').unwrap_or(text) } else { text };
+    let text = if long {
+        text.strip_suffix('L').unwrap_or(text)
+    } else {
+        text
+    };
     if let Ok(value) = text.parse::<i64>() {
         return Some(TextInt::Small(value));
     }
@@ -161,12 +167,18 @@ mod tests {
         assert!(parse_float(b"nan").is_some_and(f64::is_nan));
         assert_eq!(parse_float(b"x"), None);
         assert_eq!(parse_quoted(b"'abc'").as_deref(), Some(&b"abc"[..]));
-        assert_eq!(parse_quoted(b"'a\\nb\\x41\\101\\''").as_deref(), Some(&b"a\nbAA'"[..]));
+        assert_eq!(
+            parse_quoted(b"'a\\nb\\x41\\101\\''").as_deref(),
+            Some(&b"a\nbAA'"[..])
+        );
         assert_eq!(parse_quoted(b"'abc"), None);
         assert_eq!(parse_quoted(b"'\\x4'"), None);
         assert_eq!(parse_quoted(b"'"), None);
         assert_eq!(parse_raw_unicode(b"abc").as_deref(), Some("abc"));
-        assert_eq!(parse_raw_unicode(b"a\\u00e9\\U0001F600\xe9").as_deref(), Some("a\u{e9}\u{1F600}\u{e9}"));
+        assert_eq!(
+            parse_raw_unicode(b"a\\u00e9\\U0001F600\xe9").as_deref(),
+            Some("a\u{e9}\u{1F600}\u{e9}")
+        );
         assert_eq!(parse_raw_unicode(b"\\u12"), None);
         assert_eq!(parse_raw_unicode(b"\\ud800").as_deref(), Some("\u{FFFD}"));
         assert_eq!(utf8(b"\xed\xa0\x80").as_ref(), "\u{FFFD}\u{FFFD}\u{FFFD}");

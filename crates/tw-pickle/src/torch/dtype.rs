@@ -76,7 +76,13 @@ const fn row(
     safetensors: Option<&'static str>,
     storage_class: Option<&'static str>,
 ) -> DTypeInfo {
-    DTypeInfo { dtype, torch_name, element_size, safetensors, storage_class }
+    DTypeInfo {
+        dtype,
+        torch_name,
+        element_size,
+        safetensors,
+        storage_class,
+    }
 }
 
 /// Every dtype, the single source of truth.
@@ -84,7 +90,13 @@ pub const DTYPES: [DTypeInfo; 46] = [
     row(DType::F64, "float64", 8, Some("F64"), Some("DoubleStorage")),
     row(DType::F32, "float32", 4, Some("F32"), Some("FloatStorage")),
     row(DType::F16, "float16", 2, Some("F16"), Some("HalfStorage")),
-    row(DType::BF16, "bfloat16", 2, Some("BF16"), Some("BFloat16Storage")),
+    row(
+        DType::BF16,
+        "bfloat16",
+        2,
+        Some("BF16"),
+        Some("BFloat16Storage"),
+    ),
     row(DType::I64, "int64", 8, Some("I64"), Some("LongStorage")),
     row(DType::I32, "int32", 4, Some("I32"), Some("IntStorage")),
     row(DType::I16, "int16", 2, Some("I16"), Some("ShortStorage")),
@@ -92,12 +104,36 @@ pub const DTYPES: [DTypeInfo; 46] = [
     row(DType::U8, "uint8", 1, Some("U8"), Some("ByteStorage")),
     row(DType::Bool, "bool", 1, Some("BOOL"), Some("BoolStorage")),
     row(DType::C32, "complex32", 4, None, None),
-    row(DType::C64, "complex64", 8, Some("C64"), Some("ComplexFloatStorage")),
-    row(DType::C128, "complex128", 16, None, Some("ComplexDoubleStorage")),
+    row(
+        DType::C64,
+        "complex64",
+        8,
+        Some("C64"),
+        Some("ComplexFloatStorage"),
+    ),
+    row(
+        DType::C128,
+        "complex128",
+        16,
+        None,
+        Some("ComplexDoubleStorage"),
+    ),
     row(DType::F8E4M3FN, "float8_e4m3fn", 1, Some("F8_E4M3"), None),
     row(DType::F8E5M2, "float8_e5m2", 1, Some("F8_E5M2"), None),
-    row(DType::F8E4M3FNUZ, "float8_e4m3fnuz", 1, Some("F8_E4M3FNUZ"), None),
-    row(DType::F8E5M2FNUZ, "float8_e5m2fnuz", 1, Some("F8_E5M2FNUZ"), None),
+    row(
+        DType::F8E4M3FNUZ,
+        "float8_e4m3fnuz",
+        1,
+        Some("F8_E4M3FNUZ"),
+        None,
+    ),
+    row(
+        DType::F8E5M2FNUZ,
+        "float8_e5m2fnuz",
+        1,
+        Some("F8_E5M2FNUZ"),
+        None,
+    ),
     row(DType::F8E8M0FNU, "float8_e8m0fnu", 1, Some("F8_E8M0"), None),
     // Two values per byte: safetensors F4 needs the last dimension doubled (research §3 item 38).
     row(DType::F4E2M1FNx2, "float4_e2m1fn_x2", 1, None, None),
@@ -107,8 +143,20 @@ pub const DTYPES: [DTypeInfo; 46] = [
     row(DType::QInt8, "qint8", 1, None, Some("QInt8Storage")),
     row(DType::QUInt8, "quint8", 1, None, Some("QUInt8Storage")),
     row(DType::QInt32, "qint32", 4, None, Some("QInt32Storage")),
-    row(DType::QUInt4x2, "quint4x2", 1, None, Some("QUInt4x2Storage")),
-    row(DType::QUInt2x4, "quint2x4", 1, None, Some("QUInt2x4Storage")),
+    row(
+        DType::QUInt4x2,
+        "quint4x2",
+        1,
+        None,
+        Some("QUInt4x2Storage"),
+    ),
+    row(
+        DType::QUInt2x4,
+        "quint2x4",
+        1,
+        None,
+        Some("QUInt2x4Storage"),
+    ),
     row(DType::Bits8, "bits8", 1, None, None),
     row(DType::Bits16, "bits16", 2, None, None),
     row(DType::Bits1x8, "bits1x8", 1, None, None),
@@ -157,7 +205,10 @@ impl DType {
 
     /// The dtype of a legacy storage class name such as `FloatStorage` (module not included).
     pub fn from_storage_class(name: &str) -> Option<DType> {
-        DTYPES.iter().find(|row| row.storage_class == Some(name)).map(|row| row.dtype)
+        DTYPES
+            .iter()
+            .find(|row| row.storage_class == Some(name))
+            .map(|row| row.dtype)
     }
 
     /// The dtype of the global `torch.<name>` (e.g. `torch.float32`), as pickled for
@@ -166,7 +217,10 @@ impl DType {
         if module != "torch" {
             return None;
         }
-        DTYPES.iter().find(|row| row.torch_name == name).map(|row| row.dtype)
+        DTYPES
+            .iter()
+            .find(|row| row.torch_name == name)
+            .map(|row| row.dtype)
     }
 }
 

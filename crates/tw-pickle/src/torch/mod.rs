@@ -1,4 +1,120 @@
 //! torch's object model over a parsed graph: dtypes, storages and tensors found by walking
-//! from the root (never executing anything), with their dotted paths.
+//! from the root (never executing anything), with their dotted paths
+//! (`torch/_utils.py` rebuild functions, `torch/serialization.py` persistent ids).
 
 pub mod dtype;
+mod error;
+mod storage;
+mod tensor;
+mod walk;
+
+pub use dtype::{DType, DTypeInfo, DTYPES};
+pub use error::ExtractError;
+pub use walk::extract;
+
+/// A storage named by a `('storage', storage_type, key, location, numel[, view_metadata])`
+/// persistent id (zip 5-tuple, legacy 6-tuple).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageRef {
+    /// The record key (`data/<key>` in a zip checkpoint).
+    pub key: String,
+    /// Element type of the storage (`uint8` for `UntypedStorage`).
+    pub dtype: DType,
+    /// Declared element count, in elements of `dtype`.
+    pub numel: u64,
+    /// Device location, e.g. `cpu` or `cuda:0`.
+    pub location: String,
+    /// Legacy view metadata: (view key, offset, size), in elements.
+    pub view: Option<(String, u64, u64)>,
+    /// Byte offset of the persistent id opcode in the pickle.
+    pub offset: u64,
+}
+
+/// What kind of tensor a rebuild function makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TensorKind {
+    /// `_rebuild_tensor(_v2/_v3)`: a plain strided tensor.
+    Dense,
+    /// `_rebuild_parameter(_with_state)` or `Parameter` NEWOBJ.
+    Parameter,
+    /// `_rebuild_qtensor`.
+    Quantized,
+    /// A component of `_rebuild_sparse_tensor` (indices or values).
+    Sparse,
+    /// `_rebuild_meta_tensor_no_storage`: no data.
+    Meta,
+    /// The buffer of `_rebuild_nested_tensor`.
+    Nested,
+    /// `_rebuild_wrapper_subclass`: no data in the pickle.
+    WrapperSubclass,
+    /// `_rebuild_from_type_v2` with a type other than `torch.Tensor`/`Parameter`.
+    Subclass,
+    /// `_rebuild_device_tensor_from_numpy`: the data is a numpy array (shape not known here).
+    DeviceFromNumpy,
+}
+
+/// One tensor found in the graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TensorRef {
+    /// Dotted path from the root (`""` for a bare tensor root).
+    pub path: String,
+    /// The storage holding its data; `None` for meta, wrapper-subclass and numpy-backed tensors.
+    pub storage: Option<StorageRef>,
+    /// Element type of the tensor (may differ from the storage's for `UntypedStorage`).
+    pub dtype: DType,
+    /// Offset into the storage, in elements of `dtype`.
+    pub storage_offset: u64,
+    /// Sizes.
+    pub shape: Vec<u64>,
+    /// Strides, in elements.
+    pub stride: Vec<u64>,
+    /// `requires_grad`.
+    pub requires_grad: bool,
+    /// What made it.
+    pub kind: TensorKind,
+    /// Byte offset of the rebuild call in the pickle.
+    pub offset: u64,
+}
+
+impl TensorRef {
+    /// Number of elements (product of the shape); `None` on overflow.
+    pub fn numel(&self) -> Option<u64> {
+        self.shape
+            .iter()
+            .try_fold(1u64, |acc, &d| acc.checked_mul(d))
+    }
+}
+
+/// A non-tensor value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Leaf {
+    /// `None`.
+    None,
+    /// A bool.
+    Bool(bool),
+    /// An int that fits `i64`.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// `builtins.complex(real, imag)`.
+    Complex(f64, f64),
+    /// A string.
+    Str(String),
+    /// Bytes (`bytes`, `bytearray`, `_codecs.encode(s, 'latin1')`).
+    Bytes(Vec<u8>),
+    /// `torch.Size(...)`.
+    Size(Vec<i64>),
+    /// `torch.device(...)`, e.g. `cuda:0`.
+    Device(String),
+    /// Anything else, described (e.g. `global torch.float16`, `call argparse.Namespace`).
+    Other(String),
+}
+
+/// Tensors and values of a parsed checkpoint, in walk order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ObjectTable {
+    /// Every tensor, with its path.
+    pub tensors: Vec<TensorRef>,
+    /// Every non-tensor leaf value, with its path.
+    pub values: Vec<(String, Leaf)>,
+}

@@ -1,0 +1,288 @@
+//! The walk from the root that names every tensor and value by its dotted path. Iterative, with
+//! a depth limit, cycle detection (a value on its own path becomes `Other("<cycle>")`) and a
+//! step budget, so shared subtrees (memo, DUP) cannot make the walk exponential.
+
+use crate::graph::{BigInt, Graph, Node, NodeId, Object};
+use crate::limits::LimitKind;
+use crate::machine::Parsed;
+use crate::torch::error::ExtractError;
+use crate::torch::tensor::{decode, is_tensor_call, join};
+use crate::torch::{Leaf, ObjectTable};
+
+/// Walk steps allowed beyond four per node: generous for tied weights, fatal for laughs.
+const STEP_ALLOWANCE: u64 = 1_000_000;
+
+enum Work {
+    Visit {
+        id: NodeId,
+        path: String,
+        depth: u32,
+    },
+    Leave(NodeId),
+}
+
+/// Interprets a parsed pickle as torch's object model: every tensor (from the rebuild functions
+/// of `torch._utils`) and every other leaf value, with dotted paths (`model.layers.0.weight`;
+/// a bare tensor root has path `""`).
+pub fn extract(parsed: &Parsed<'_>) -> Result<ObjectTable, ExtractError> {
+    let root = parsed.root.ok_or(ExtractError::NoRoot)?;
+    let graph = &parsed.graph;
+    let limits = &parsed.limits;
+    let mut table = ObjectTable::default();
+    let mut on_path = vec![false; graph.len()];
+    let mut work = vec![Work::Visit {
+        id: root,
+        path: String::new(),
+        depth: 0,
+    }];
+    let max_steps = 4u64
+        .saturating_mul(graph.len() as u64)
+        .saturating_add(STEP_ALLOWANCE);
+    let mut steps = 0u64;
+    let mut total_elements = 0u64;
+    let mut children: Vec<(String, NodeId)> = Vec::new();
+    while let Some(item) = work.pop() {
+        let (id, path, depth) = match item {
+            Work::Leave(id) => {
+                if let Some(flag) = on_path.get_mut(id.index()) {
+                    *flag = false;
+                }
+                continue;
+            }
+            Work::Visit { id, path, depth } => (id, path, depth),
+        };
+        steps += 1;
+        if steps > max_steps {
+            return Err(ExtractError::LimitExceeded {
+                what: LimitKind::WalkSteps,
+                limit: max_steps,
+                actual: steps,
+                path,
+            });
+        }
+        if depth > limits.max_nesting_depth {
+            return Err(ExtractError::LimitExceeded {
+                what: LimitKind::NestingDepth,
+                limit: u64::from(limits.max_nesting_depth),
+                actual: u64::from(depth),
+                path,
+            });
+        }
+        if on_path.get(id.index()).copied().unwrap_or(false) {
+            table.values.push((path, Leaf::Other("<cycle>".to_owned())));
+            continue;
+        }
+        if is_tensor_call(graph, id) {
+            for tensor in decode(graph, id, &path)? {
+                let numel = tensor.numel().unwrap_or(u64::MAX);
+                total_elements = total_elements.saturating_add(numel);
+                if total_elements > limits.max_total_elements {
+                    return Err(ExtractError::LimitExceeded {
+                        what: LimitKind::TotalElements,
+                        limit: limits.max_total_elements,
+                        actual: total_elements,
+                        path: tensor.path,
+                    });
+                }
+                if table.tensors.len() >= limits.max_tensors {
+                    return Err(ExtractError::LimitExceeded {
+                        what: LimitKind::Tensors,
+                        limit: limits.max_tensors as u64,
+                        actual: table.tensors.len() as u64 + 1,
+                        path: tensor.path,
+                    });
+                }
+                table.tensors.push(tensor);
+            }
+            continue;
+        }
+        children.clear();
+        if let Some(leaf) = classify(graph, id, &mut children) {
+            table.values.push((path, leaf));
+            continue;
+        }
+        if let Some(flag) = on_path.get_mut(id.index()) {
+            *flag = true;
+        }
+        work.push(Work::Leave(id));
+        for (segment, child) in children.drain(..).rev() {
+            let path = join(&path, &segment);
+            work.push(Work::Visit {
+                id: child,
+                path,
+                depth: depth + 1,
+            });
+        }
+    }
+    Ok(table)
+}
+
+/// A leaf value for `id`, or `None` after filling `children` with (segment, child) for a
+/// container.
+fn classify(graph: &Graph<'_>, id: NodeId, children: &mut Vec<(String, NodeId)>) -> Option<Leaf> {
+    let indexed = |children: &mut Vec<(String, NodeId)>, items: &[NodeId]| {
+        children.extend(items.iter().enumerate().map(|(i, &c)| (i.to_string(), c)));
+    };
+    let keyed = |children: &mut Vec<(String, NodeId)>, items: &[(NodeId, NodeId)]| {
+        children.extend(items.iter().map(|&(k, v)| (segment(graph, k), v)));
+    };
+    match graph.node(id)? {
+        Node::None => Some(Leaf::None),
+        Node::Bool(b) => Some(Leaf::Bool(*b)),
+        Node::Int(i) => Some(Leaf::Int(*i)),
+        Node::BigInt(BigInt::Decimal(text)) => Some(Leaf::Other(format!("int {text}"))),
+        Node::BigInt(BigInt::LittleEndian(bytes)) => {
+            Some(Leaf::Other(format!("int of {} bytes", bytes.len())))
+        }
+        Node::Float(f) => Some(Leaf::Float(*f)),
+        Node::Str(s) => Some(Leaf::Str(s.to_string())),
+        Node::Bytes(b) => Some(Leaf::Bytes(b.to_vec())),
+        Node::ByteArray(b) => Some(Leaf::Bytes(b.to_vec())),
+        Node::Tuple(seq) | Node::FrozenSet(seq) => {
+            indexed(children, graph.seq(*seq));
+            None
+        }
+        Node::List(items) | Node::Set(items) => {
+            indexed(children, items);
+            None
+        }
+        Node::Dict(items) => {
+            keyed(children, items);
+            None
+        }
+        Node::Global(_) => {
+            let global = graph.global_of(id)?;
+            Some(Leaf::Other(match global.names() {
+                Some((m, n)) => format!("global {m}.{n}"),
+                None => "global (unresolved)".to_owned(),
+            }))
+        }
+        Node::PersistentId { .. } => Some(Leaf::Other("persistent object".to_owned())),
+        Node::Buffer { .. } => Some(Leaf::Other("out-of-band buffer".to_owned())),
+        Node::Object(_) => {
+            let object = graph.object_of(id)?;
+            classify_call(graph, object, children, indexed, keyed)
+        }
+    }
+}
+
+/// Known non-tensor calls: containers (`OrderedDict`, `Counter`, `set`) and values (`Size`,
+/// `device`, `_codecs.encode`, `bytearray`, `complex`).
+fn classify_call(
+    graph: &Graph<'_>,
+    object: &Object,
+    children: &mut Vec<(String, NodeId)>,
+    indexed: impl Fn(&mut Vec<(String, NodeId)>, &[NodeId]),
+    keyed: impl Fn(&mut Vec<(String, NodeId)>, &[(NodeId, NodeId)]),
+) -> Option<Leaf> {
+    let Some(global) = graph.global_of(object.callable) else {
+        return Some(Leaf::Other("call of a non-global".to_owned()));
+    };
+    let args = graph.as_tuple(object.args).unwrap_or(&[]);
+    let first = args.first().copied();
+    if global.key_eq("collections.OrderedDict") || global.key_eq("collections.Counter") {
+        // Items come from SETITEMS after the call, or (protocol 0/1) from a list of pairs.
+        if let Some(Node::List(pairs)) = first.and_then(|f| graph.node(f)) {
+            for &pair in pairs {
+                if let Some([k, v]) = graph.as_tuple(pair).or_else(|| match graph.node(pair) {
+                    Some(Node::List(items)) => Some(items.as_slice()),
+                    _ => None,
+                }) {
+                    children.push((segment(graph, *k), *v));
+                }
+            }
+        }
+        keyed(children, &object.items);
+        return None;
+    }
+    if global.key_eq("builtins.set") || global.key_eq("builtins.frozenset") {
+        match first.and_then(|f| graph.node(f)) {
+            Some(Node::List(items)) => indexed(children, items),
+            Some(Node::Tuple(seq)) => indexed(children, graph.seq(*seq)),
+            _ => {}
+        }
+        return None;
+    }
+    if global.key_eq("torch.Size") {
+        let dims = first.and_then(|f| graph.as_tuple(f))?;
+        let values: Option<Vec<i64>> = dims.iter().map(|d| graph.as_int(*d)).collect();
+        return Some(values.map_or_else(
+            || Leaf::Other("torch.Size of non-integers".to_owned()),
+            Leaf::Size,
+        ));
+    }
+    if global.key_eq("torch.device") {
+        let kind = first.and_then(|f| graph.as_str(f)).unwrap_or("?");
+        return Some(Leaf::Device(
+            match args.get(1).and_then(|i| graph.as_int(*i)) {
+                Some(index) => format!("{kind}:{index}"),
+                None => kind.to_owned(),
+            },
+        ));
+    }
+    if global.key_eq("_codecs.encode") || global.key_eq("builtins.bytearray") {
+        return Some(match first.and_then(|f| graph.node(f)) {
+            Some(Node::Str(text)) => {
+                latin1(text).map_or_else(|| Leaf::Other("non-latin-1 text".to_owned()), Leaf::Bytes)
+            }
+            Some(Node::Bytes(bytes)) => Leaf::Bytes(bytes.to_vec()),
+            None => Leaf::Bytes(Vec::new()),
+            Some(_) => Leaf::Other("bytes from a non-string".to_owned()),
+        });
+    }
+    if global.key_eq("builtins.complex") {
+        let part = |i: usize| match args.get(i).and_then(|a| graph.node(*a)) {
+            Some(Node::Float(f)) => Some(*f),
+            #[allow(clippy::cast_precision_loss)] // Python's complex() converts ints the same way
+            Some(Node::Int(i)) => Some(*i as f64),
+            None => Some(0.0),
+            _ => None,
+        };
+        return Some(match (part(0), part(1)) {
+            (Some(re), Some(im)) => Leaf::Complex(re, im),
+            _ => Leaf::Other("complex of non-numbers".to_owned()),
+        });
+    }
+    Some(Leaf::Other(match global.names() {
+        Some((m, n)) => format!("call {m}.{n}"),
+        None => "call of an unresolved global".to_owned(),
+    }))
+}
+
+/// `str.encode('latin-1')`: `None` when a character is above U+00FF.
+fn latin1(text: &str) -> Option<Vec<u8>> {
+    text.chars()
+        .map(|c| u8::try_from(u32::from(c)).ok())
+        .collect()
+}
+
+/// The path segment for a dict key.
+fn segment(graph: &Graph<'_>, key: NodeId) -> String {
+    match graph.node(key) {
+        Some(Node::Str(s)) => s.to_string(),
+        Some(Node::Int(i)) => i.to_string(),
+        Some(Node::Bool(b)) => if *b { "True" } else { "False" }.to_owned(),
+        Some(Node::None) => "None".to_owned(),
+        Some(Node::Float(f)) => f.to_string(),
+        Some(Node::Bytes(b)) => String::from_utf8_lossy(b).into_owned(),
+        Some(Node::Tuple(seq)) => {
+            let parts: Vec<String> = graph
+                .seq(*seq)
+                .iter()
+                .take(16)
+                .map(|k| segment_flat(graph, *k))
+                .collect();
+            format!("({})", parts.join(","))
+        }
+        _ => format!("<{}>", graph.py_type(key)),
+    }
+}
+
+/// A key inside a tuple key, without recursing further.
+fn segment_flat(graph: &Graph<'_>, key: NodeId) -> String {
+    match graph.node(key) {
+        Some(Node::Str(s)) => s.to_string(),
+        Some(Node::Int(i)) => i.to_string(),
+        _ => format!("<{}>", graph.py_type(key)),
+    }
+}

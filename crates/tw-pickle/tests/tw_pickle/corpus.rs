@@ -1,0 +1,30 @@
+//! Replays every file of `fuzz/corpus/pickle/` (seeds and malformed inputs) through both
+//! profiles and extraction: none may panic, and the seeds must parse.
+
+use std::path::PathBuf;
+
+use tw_pickle::{parse, torch, ParseOptions, Profile};
+
+#[test]
+fn replay_fuzz_corpus() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/pickle");
+    let mut count = 0;
+    let mut complete = 0;
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        for profile in [Profile::WeightsOnly, Profile::Scan] {
+            let parsed = parse(&bytes, &ParseOptions::new(profile));
+            if profile == Profile::Scan && parsed.error.is_none() {
+                complete += 1;
+            }
+            let _ = torch::extract(&parsed);
+        }
+        count += 1;
+    }
+    assert!(count >= 20, "corpus has only {count} files");
+    assert!(
+        complete >= 10,
+        "only {complete} corpus files parse completely"
+    );
+}
