@@ -144,6 +144,9 @@ fn parse_entry(text: &str, line: usize) -> Result<Entry, String> {
     let mut expires = None;
     for token in tokenize(text)? {
         match token {
+            Token::Bare(word) if word.starts_with('#') => {
+                return Err("comments must be on a line of their own".to_owned());
+            }
             Token::Bare(word) => bare.push(word),
             Token::Pair(key, value) => match key.as_str() {
                 "reason" => {
@@ -398,6 +401,7 @@ mod tests {
             "1: `2026-02-30` is not a date of the form YYYY-MM-DD"
         );
         assert!(problem("TW101 a[.pt reason=x").starts_with("1: bad path glob `a[.pt`"));
+        assert_eq!(problem("TW101 reason=x #c"), "1: comments must be on a line of their own");
     }
 
     #[test]
