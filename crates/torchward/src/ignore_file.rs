@@ -401,7 +401,10 @@ mod tests {
             "1: `2026-02-30` is not a date of the form YYYY-MM-DD"
         );
         assert!(problem("TW101 a[.pt reason=x").starts_with("1: bad path glob `a[.pt`"));
-        assert_eq!(problem("TW101 reason=x #c"), "1: comments must be on a line of their own");
+        assert_eq!(
+            problem("TW101 reason=x #c"),
+            "1: comments must be on a line of their own"
+        );
     }
 
     #[test]
