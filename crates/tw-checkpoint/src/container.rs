@@ -283,6 +283,15 @@ impl Container<'_> {
         }
     }
 
+    /// The pickle whose persistent ids torch resolves against storage records (`data.pkl`,
+    /// legacy pickle #4), with the scope to pass to [`crate::TensorTable::build`].
+    pub fn main_pickle(&self) -> Option<(&PickleSource<'_>, StorageScope)> {
+        self.pickles.iter().find_map(|p| {
+            let scope = p.role.storage_scope()?;
+            (scope != StorageScope::Constants).then_some((p, scope))
+        })
+    }
+
     /// The storage record torch would read for `key` in `scope` (names compared ignoring
     /// ASCII case, as miniz does; the first match when the archive is ambiguous, which the zip
     /// issues already report).

@@ -94,9 +94,10 @@ impl Format {
         )
     }
 
-    /// Whether the format can hold a pickle torchward should scan (so a directory walk keeps it).
+    /// Whether a directory walk should open the file: every format that is or may hold a
+    /// pickle or tensors (a generic zip may hold pickles under any name).
     pub fn is_model(self) -> bool {
-        !matches!(self, Format::Unknown | Format::Tar | Format::Zip)
+        !matches!(self, Format::Unknown | Format::Tar)
     }
 }
 

@@ -196,13 +196,15 @@ impl<'a> ZipReader<'_, 'a> {
         if entry.is_encrypted() || entry.uncompressed_size > limits.max_decompressed {
             return;
         }
-        // Peek at the first byte so a large entry that cannot be a pickle is never inflated.
-        let Ok(head) = self.zip.read_prefix(entry, 1) else {
-            return;
-        };
-        let opcode_start = head.first().is_some_and(|&b| pickle_frame::is_opcode(b));
-        if !opcode_start {
-            return;
+        // Small entries are read (and CRC-checked) whole; for a large one, peek at the first
+        // byte so an entry that cannot be a pickle is never inflated.
+        if entry.uncompressed_size > limits.crc_small_entry {
+            let Ok(head) = self.zip.read_prefix(entry, 1) else {
+                return;
+            };
+            if !head.first().is_some_and(|&b| pickle_frame::is_opcode(b)) {
+                return;
+            }
         }
         let Some(bytes) = self.read(entry, true) else {
             return;

@@ -390,7 +390,7 @@ impl<'a> ZipArchive<'a> {
         let mut span_end = data_end;
         if deferred {
             let wide = ch.sizes.zip64 || lh.sizes.zip64;
-            if let Some(d) = Descriptor::parse(data, data_end, wide) {
+            if let Some(d) = Descriptor::parse(data, data_end, wide, ch.crc32) {
                 span_end = data_end.saturating_add(d.len);
                 let pairs = [
                     (HeaderField::Crc32, u64::from(ch.crc32), u64::from(d.crc32)),

@@ -359,19 +359,27 @@ pub(crate) struct Descriptor {
 }
 
 impl Descriptor {
-    /// Reads a descriptor at `pos`, only when it carries its optional signature (the unsigned
-    /// form cannot be told apart from the next record reliably). `wide` selects 8-byte sizes.
-    pub(crate) fn parse(data: &[u8], pos: u64, wide: bool) -> Option<Self> {
-        let mut c = Cursor::at(data, to_usize(pos)?);
-        if c.u32()? != SIG_DESCRIPTOR {
+    /// Reads a descriptor at `pos`: with its optional signature, or without it when its CRC
+    /// equals `crc32` (the unsigned form is otherwise indistinguishable from the next record).
+    /// `wide` selects 8-byte sizes.
+    pub(crate) fn parse(data: &[u8], pos: u64, wide: bool, crc32: u32) -> Option<Self> {
+        let start = to_usize(pos)?;
+        let mut c = Cursor::at(data, start);
+        let signed = c.u32()? == SIG_DESCRIPTOR;
+        if !signed {
+            c = Cursor::at(data, start);
+        }
+        let crc = c.u32()?;
+        if !signed && crc != crc32 {
             return None;
         }
-        let crc32 = c.u32()?;
+        let sig_len = if signed { 4 } else { 0 };
         let (compressed, uncompressed, len) = if wide {
-            (c.u64()?, c.u64()?, 24)
+            (c.u64()?, c.u64()?, 20 + sig_len)
         } else {
-            (u64::from(c.u32()?), u64::from(c.u32()?), 16)
+            (u64::from(c.u32()?), u64::from(c.u32()?), 12 + sig_len)
         };
+        let crc32 = crc;
         Some(Descriptor {
             crc32,
             compressed,

@@ -409,3 +409,44 @@ fn local_field_mismatch_names_the_field() {
         }
     )));
 }
+
+#[test]
+fn storage_bytes_are_not_hashed_unless_asked() {
+    // Corrupt the tensor bytes of data/0: a scan never reads them, verify_data does.
+    let mut data = fixture("torch_zip.pt");
+    data[317] ^= 0xFF;
+    let is_crc = |c: &Container<'_>| {
+        zip_issues(c)
+            .iter()
+            .any(|i| matches!(i, ZipIssue::CrcMismatch { name, .. } if name == "archive/data/0"))
+    };
+    assert!(!is_crc(&open(&data, &Options::default()).unwrap()));
+    let verify = Options {
+        verify_data: true,
+        ..Options::default()
+    };
+    assert!(is_crc(&open(&data, &verify).unwrap()));
+}
+
+#[test]
+fn main_pickle_is_the_one_torch_resolves_storages_for() {
+    let data = fixture("torchscript.pt");
+    let c = open(&data, &Options::default()).unwrap();
+    let (p, scope) = c.main_pickle().unwrap();
+    assert_eq!(
+        (p.role.clone(), scope),
+        (PickleRole::DataPkl, StorageScope::Data)
+    );
+    let data = fixture("legacy.pt");
+    let c = open(&data, &Options::default()).unwrap();
+    let (p, scope) = c.main_pickle().unwrap();
+    assert_eq!(
+        (p.role.clone(), scope),
+        (PickleRole::Legacy { index: 4 }, StorageScope::Legacy)
+    );
+    let data = fixture("raw_p2.bin");
+    assert!(open(&data, &Options::default())
+        .unwrap()
+        .main_pickle()
+        .is_none());
+}
