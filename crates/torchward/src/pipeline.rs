@@ -197,3 +197,91 @@ fn tell_stderr(ctx: &Context, report: &Report, args: &ReportArgs) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::args::Cli;
+    use clap::Parser;
+    use std::path::Path;
+    use tw_diagnostics::{AnalysisError, Finding, Location};
+
+    /// The report options as the command line would give them.
+    fn args(extra: &[&str]) -> ReportArgs {
+        let mut argv = vec!["torchward", "report", "r.json"];
+        argv.extend_from_slice(extra);
+        match Cli::try_parse_from(argv).map(|cli| cli.command) {
+            Ok(crate::commands::Command::Report(report)) => report.report,
+            other => panic!("unexpected parse: {other:?}"),
+        }
+    }
+
+    fn report() -> Report {
+        let registry = crate::registry::registry();
+        let mut report = Report::new("scan", "0");
+        for id in ["TW101", "TW102"] {
+            let rule = registry
+                .get(id)
+                .unwrap_or_else(|| panic!("{id} registered"));
+            report
+                .findings
+                .push(Finding::new(rule, Location::path("m.pt"), "m"));
+        }
+        report
+    }
+
+    fn today() -> Date {
+        "2026-06-01".parse().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn exit_status_follows_fail_on_exit_zero_and_errors() {
+        let report = report();
+        assert_eq!(exit_status(&report, &args(&[])), ExitStatus::Findings);
+        assert_eq!(
+            exit_status(&report, &args(&["--fail-on", "critical"])),
+            ExitStatus::Findings
+        );
+        let mut high_only = report.clone();
+        high_only.findings.retain(|f| f.rule == "TW102");
+        assert_eq!(
+            exit_status(&high_only, &args(&["--fail-on", "critical"])),
+            ExitStatus::Success
+        );
+        assert_eq!(
+            exit_status(&report, &args(&["--exit-zero"])),
+            ExitStatus::Success
+        );
+        let mut errored = report;
+        errored.errors.push(AnalysisError {
+            path: "x".into(),
+            entry: None,
+            offset: None,
+            message: "unreadable".into(),
+        });
+        assert_eq!(
+            exit_status(&errored, &args(&["--exit-zero"])),
+            ExitStatus::Error
+        );
+    }
+
+    #[test]
+    fn selectors_drop_and_ignore_files_suppress() {
+        let ignore = IgnoreFile::parse(".torchwardignore", Path::new("."), "TW102 reason=ok\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut filtered = report();
+        filter(
+            &mut filtered,
+            &args(&["--ignore", "TW101"]),
+            &[ignore],
+            today(),
+            &mut |_| {},
+        );
+        assert_eq!(filtered.findings.len(), 1, "TW101 dropped");
+        assert!(
+            filtered.findings[0].suppressed.is_some(),
+            "TW102 kept but suppressed"
+        );
+        assert_eq!(exit_status(&filtered, &args(&[])), ExitStatus::Success);
+    }
+}
