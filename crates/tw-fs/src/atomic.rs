@@ -74,7 +74,7 @@ impl AtomicFile {
             .suffix(".tmp")
             .permissions(Permissions::from_mode(FILE_MODE))
             .tempfile_in(&dir)
-            .map_err(|source| Error::io(Op::Open, &dir, source))?;
+            .map_err(|source| Error::io(Op::CreateTemp, &dir, source))?;
         // The umask may have removed bits from the requested mode; set it exactly (fchmod on
         // our own descriptor, so no path race).
         temp.as_file()

@@ -10,6 +10,8 @@ use std::path::PathBuf;
 pub enum Op {
     /// Opening or creating a file.
     Open,
+    /// Creating the temporary file of an atomic write in the destination's directory.
+    CreateTemp,
     /// Reading file contents.
     Read,
     /// Writing file contents.
@@ -32,6 +34,7 @@ impl fmt::Display for Op {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Op::Open => "open",
+            Op::CreateTemp => "create a temporary file in",
             Op::Read => "read",
             Op::Write => "write",
             Op::Sync => "sync",
