@@ -9,3 +9,4 @@ mod help;
 mod ignore_file;
 mod output;
 mod pipeline;
+mod terminal;
