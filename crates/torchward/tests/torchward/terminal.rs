@@ -5,6 +5,7 @@ use crate::cli::{findings_report, Tree};
 use std::process::Command;
 
 /// Runs `shell_command` under a pseudo-terminal in `tree`, returning everything it printed.
+#[allow(clippy::print_stdout)] // A skipped test says why, in the test output.
 fn on_a_terminal(tree: &Tree, shell_command: &str, no_color: bool) -> Option<String> {
     let Ok(script) = which("script") else {
         println!("skipped: util-linux `script` is not installed, so no pseudo-terminal");
