@@ -1,7 +1,20 @@
 //! The TW1xx model-file rules: turns what `tw-checkpoint` and `tw-pickle` report about a file
-//! into findings. Nothing here reads a file it was not given or executes anything it reads.
+//! into findings. Nothing here executes, imports or loads what it reads: the pickle machine is
+//! inert and containers are walked by torchward's own strict readers.
+//!
+//! - [`analyse_bytes`]: one file's bytes to findings and analysis errors.
+//! - [`scan::files`] and [`scan::scan_files`]: many paths, walked and analysed in parallel.
+//! - [`inspect::inspect_bytes`]: what a weights-only file holds.
 #![forbid(unsafe_code)]
 
+mod analyse;
+mod classify;
+pub mod inspect;
+mod options;
 pub mod rules;
+pub mod scan;
+mod walk;
 
+pub use analyse::{analyse_bytes, FileOutcome};
+pub use options::ScanOptions;
 pub use rules::RULES;

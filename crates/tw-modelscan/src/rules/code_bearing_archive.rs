@@ -1,5 +1,5 @@
 //! TW103 `code-bearing-archive`: The archive carries code: a TorchScript module or a torch.package.
-use tw_diagnostics::{RuleDoc, RuleMeta, Severity};
+use tw_diagnostics::{Finding, Location, RuleDoc, RuleMeta, Severity};
 
 /// Metadata and documentation of TW103.
 pub const RULE: RuleMeta = RuleMeta {
@@ -16,3 +16,21 @@ pub const RULE: RuleMeta = RuleMeta {
         references: &["CVE-2025-32434", "https://github.com/pytorch/pytorch/pull/143326", "PyTorch SECURITY.md: TorchScript models should be treated as executable code"],
     },
 };
+
+/// A finding for an archive of `kind` (TorchScript, torch.package) carrying `code_files`.
+pub fn finding(location: Location, kind: &str, code_files: &[String]) -> Finding {
+    let mut message = format!("{kind} archive: loading it runs the code it carries");
+    if !code_files.is_empty() {
+        let shown: Vec<&str> = code_files.iter().take(5).map(String::as_str).collect();
+        message.push_str(&format!(
+            " ({} code file{}: {}{})",
+            code_files.len(),
+            if code_files.len() == 1 { "" } else { "s" },
+            shown.join(", "),
+            if code_files.len() > shown.len() { ", ..." } else { "" }
+        ));
+    }
+    code_files.iter().fold(Finding::new(&RULE, location, message), |f, file| {
+        f.with_evidence("code file", file.as_str())
+    })
+}

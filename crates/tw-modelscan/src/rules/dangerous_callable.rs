@@ -1,5 +1,5 @@
 //! TW101 `dangerous-callable`: The pickle imports a callable that runs code, reads or writes files, opens sockets or loads another pickle.
-use tw_diagnostics::{RuleDoc, RuleMeta, Severity};
+use tw_diagnostics::{Finding, Location, RuleDoc, RuleMeta, Severity};
 
 /// Metadata and documentation of TW101.
 pub const RULE: RuleMeta = RuleMeta {
@@ -16,3 +16,13 @@ pub const RULE: RuleMeta = RuleMeta {
         references: &["CVE-2025-32434", "https://github.com/pytorch/pytorch/security/advisories/GHSA-53q9-r3pm-6pq6", "Python docs: pickle — Restricting globals", "arXiv 2508.19774, The Art of Hide and Seek"],
     },
 };
+
+/// A finding for an import of `module.name`, which `reason` explains.
+pub fn finding(location: Location, module: &str, name: &str, reason: &str) -> Finding {
+    Finding::new(
+        &RULE,
+        location,
+        format!("imports {module}.{name}: {reason}"),
+    )
+    .with_evidence("global", format!("{module}.{name}"))
+}

@@ -1,5 +1,5 @@
 //! TW111 `decompression-bomb`: Declared or actual decompressed sizes exceed the limits or the compression ratio of a bomb.
-use tw_diagnostics::{RuleDoc, RuleMeta, Severity};
+use tw_diagnostics::{Finding, Location, RuleDoc, RuleMeta, Severity};
 
 /// Metadata and documentation of TW111.
 pub const RULE: RuleMeta = RuleMeta {
@@ -16,3 +16,8 @@ pub const RULE: RuleMeta = RuleMeta {
         references: &["huggingface/safetensors attacks/torch_dos_create.py"],
     },
 };
+
+/// A finding of this rule at `location` with `message`.
+pub fn finding(location: Location, message: impl Into<String>) -> Finding {
+    Finding::new(&RULE, location, message)
+}

@@ -1,5 +1,5 @@
 //! TW102 `global-not-allowlisted`: The pickle imports a global that torch's weights-only loader does not allow.
-use tw_diagnostics::{RuleDoc, RuleMeta, Severity};
+use tw_diagnostics::{Finding, Location, RuleDoc, RuleMeta, Severity};
 
 /// Metadata and documentation of TW102.
 pub const RULE: RuleMeta = RuleMeta {
@@ -16,3 +16,14 @@ pub const RULE: RuleMeta = RuleMeta {
         references: &["torch/_weights_only_unpickler.py (_get_allowed_globals)", "https://pytorch.org/docs/stable/notes/serialization.html#weights-only"],
     },
 };
+
+/// A finding for a global outside the weights-only allowlist, described by `what`
+/// (`os.system`, or how an unresolved global was formed).
+pub fn finding(location: Location, what: &str) -> Finding {
+    Finding::new(
+        &RULE,
+        location,
+        format!("imports {what}, which torch.load(weights_only=True) does not allow"),
+    )
+    .with_evidence("global", what)
+}

@@ -1,5 +1,5 @@
 //! TW104 `legacy-tar-checkpoint`: The file uses the legacy tar checkpoint format that torch refuses under weights_only.
-use tw_diagnostics::{RuleDoc, RuleMeta, Severity};
+use tw_diagnostics::{Finding, Location, RuleDoc, RuleMeta, Severity};
 
 /// Metadata and documentation of TW104.
 pub const RULE: RuleMeta = RuleMeta {
@@ -16,3 +16,15 @@ pub const RULE: RuleMeta = RuleMeta {
         references: &["CVE-2025-32434", "https://github.com/pytorch/pytorch/pull/145020"],
     },
 };
+
+/// A finding for a legacy tar checkpoint with `members`.
+pub fn finding(location: Location, members: &[String]) -> Finding {
+    Finding::new(
+        &RULE,
+        location,
+        format!(
+            "legacy tar checkpoint (members: {}); torch refuses it under weights_only (PR 145020) and older torch runs it",
+            members.join(", ")
+        ),
+    )
+}

@@ -1,5 +1,5 @@
 //! TW109 `persistent-id-not-storage`: A persistent id is not a ('storage', ...) tuple.
-use tw_diagnostics::{RuleDoc, RuleMeta, Severity};
+use tw_diagnostics::{Finding, Location, RuleDoc, RuleMeta, Severity};
 
 /// Metadata and documentation of TW109.
 pub const RULE: RuleMeta = RuleMeta {
@@ -16,3 +16,8 @@ pub const RULE: RuleMeta = RuleMeta {
         references: &["torch/serialization.py (persistent_load)", "https://github.com/pytorch/pytorch/pull/161661"],
     },
 };
+
+/// A finding of this rule at `location` with `message`.
+pub fn finding(location: Location, message: impl Into<String>) -> Finding {
+    Finding::new(&RULE, location, message)
+}

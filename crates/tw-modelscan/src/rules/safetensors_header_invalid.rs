@@ -1,5 +1,5 @@
 //! TW115 `safetensors-header-invalid`: A safetensors header breaks the format's rules.
-use tw_diagnostics::{RuleDoc, RuleMeta, Severity};
+use tw_diagnostics::{Finding, Location, RuleDoc, RuleMeta, Severity};
 
 /// Metadata and documentation of TW115.
 pub const RULE: RuleMeta = RuleMeta {
@@ -16,3 +16,8 @@ pub const RULE: RuleMeta = RuleMeta {
         references: &["https://github.com/huggingface/safetensors#format", "safetensors/src/tensor.rs (validate)"],
     },
 };
+
+/// A finding of this rule at `location` with `message`.
+pub fn finding(location: Location, message: impl Into<String>) -> Finding {
+    Finding::new(&RULE, location, message)
+}

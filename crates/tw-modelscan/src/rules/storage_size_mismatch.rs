@@ -1,5 +1,5 @@
 //! TW105 `storage-size-mismatch`: A storage's declared size does not match the bytes stored for it.
-use tw_diagnostics::{RuleDoc, RuleMeta, Severity};
+use tw_diagnostics::{Finding, Location, RuleDoc, RuleMeta, Severity};
 
 /// Metadata and documentation of TW105.
 pub const RULE: RuleMeta = RuleMeta {
@@ -16,3 +16,8 @@ pub const RULE: RuleMeta = RuleMeta {
         references: &["CVE-2026-24747", "https://github.com/pytorch/pytorch/security/advisories/GHSA-63cw-57p8-fm3p", "https://github.com/pytorch/pytorch/pull/170085"],
     },
 };
+
+/// A finding of this rule at `location` with `message`.
+pub fn finding(location: Location, message: impl Into<String>) -> Finding {
+    Finding::new(&RULE, location, message)
+}

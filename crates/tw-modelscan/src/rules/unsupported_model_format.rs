@@ -1,5 +1,5 @@
 //! TW116 `unsupported-model-format`: A model format torchward recognises but does not analyse.
-use tw_diagnostics::{RuleDoc, RuleMeta, Severity};
+use tw_diagnostics::{Finding, Location, RuleDoc, RuleMeta, Severity};
 
 /// Metadata and documentation of TW116.
 pub const RULE: RuleMeta = RuleMeta {
@@ -16,3 +16,12 @@ pub const RULE: RuleMeta = RuleMeta {
         references: &["torch.export.save", "TorchServe model archiver"],
     },
 };
+
+/// A finding for a recognised but unanalysed `format`.
+pub fn finding(location: Location, format: &str) -> Finding {
+    Finding::new(
+        &RULE,
+        location,
+        format!("{format}: recognised but not analysed by torchward; review it by other means"),
+    )
+}

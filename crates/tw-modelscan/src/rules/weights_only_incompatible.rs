@@ -1,5 +1,5 @@
 //! TW114 `weights-only-incompatible`: The pickle uses an opcode or construct torch's weights-only loader rejects, though it is not dangerous by itself.
-use tw_diagnostics::{RuleDoc, RuleMeta, Severity};
+use tw_diagnostics::{Finding, Location, RuleDoc, RuleMeta, Severity};
 
 /// Metadata and documentation of TW114.
 pub const RULE: RuleMeta = RuleMeta {
@@ -16,3 +16,16 @@ pub const RULE: RuleMeta = RuleMeta {
         references: &["torch/_weights_only_unpickler.py"],
     },
 };
+
+/// A finding for a pickle using `opcodes`, which torch's weights-only loader rejects.
+pub fn finding(location: Location, opcodes: &[&str]) -> Finding {
+    Finding::new(
+        &RULE,
+        location,
+        format!(
+            "uses opcode{} {} that torch.load(weights_only=True) rejects",
+            if opcodes.len() == 1 { "" } else { "s" },
+            opcodes.join(", ")
+        ),
+    )
+}

@@ -1,5 +1,5 @@
 //! TW110 `zip-ambiguity`: The zip container can be read two ways, so a scanner and torch may see different files.
-use tw_diagnostics::{RuleDoc, RuleMeta, Severity};
+use tw_diagnostics::{Finding, Location, RuleDoc, RuleMeta, Severity};
 
 /// Metadata and documentation of TW110.
 pub const RULE: RuleMeta = RuleMeta {
@@ -16,3 +16,8 @@ pub const RULE: RuleMeta = RuleMeta {
         references: &["CVE-2025-1944", "CVE-2025-1945", "CVE-2025-10156", "caffe2/serialize/inline_container.cc"],
     },
 };
+
+/// A finding of this rule at `location` with `message`.
+pub fn finding(location: Location, message: impl Into<String>) -> Finding {
+    Finding::new(&RULE, location, message)
+}

@@ -1,0 +1,392 @@
+//! Analysis of one file's bytes: open the container by content, run every pickle through the
+//! never-executing machine, validate storages and views, and turn all of it into findings and
+//! analysis errors. A failure in one part never hides what the other parts found.
+use std::collections::BTreeSet;
+
+use tw_checkpoint::{Container, Format, PickleRole, PickleSource, TensorTable};
+use tw_diagnostics::{AnalysisError, Finding, Location};
+use tw_pickle::{GlobalTarget, Node, Opcode, Parsed, ViolationKind};
+
+use crate::classify;
+use crate::rules::{
+    code_bearing_archive, dangerous_callable, global_not_allowlisted, invalid_mutation_target,
+    legacy_tar_checkpoint, persistent_id_not_storage, trailing_data, unsupported_model_format,
+    weights_only_incompatible,
+};
+use crate::ScanOptions;
+
+/// What analysing one file found.
+#[derive(Debug, Default, Clone)]
+pub struct FileOutcome {
+    /// The format detected by content (`None` when the file could not be opened at all).
+    pub format: Option<Format>,
+    /// Findings, deduplicated per rule, place and message.
+    pub findings: Vec<Finding>,
+    /// Parts of the file that could not be analysed (exit code 2).
+    pub errors: Vec<AnalysisError>,
+}
+
+impl FileOutcome {
+    fn push(&mut self, finding: Finding) {
+        if !self.findings.iter().any(|f| {
+            f.rule == finding.rule
+                && f.message == finding.message
+                && f.location.entry == finding.location.entry
+        }) {
+            self.findings.push(finding);
+        }
+    }
+
+    fn error(&mut self, path: &str, entry: Option<&str>, offset: Option<u64>, message: String) {
+        self.errors.push(AnalysisError {
+            path: path.to_owned(),
+            entry: entry.map(str::to_owned),
+            offset,
+            message,
+        });
+    }
+}
+
+/// Analyses the bytes of one file; `path` is how the file is named in findings.
+pub fn analyse_bytes(path: &str, data: &[u8], options: &ScanOptions) -> FileOutcome {
+    let mut out = FileOutcome::default();
+    analyse_into(path, None, data, options, 0, &mut out);
+    out
+}
+
+/// Opens `data` and analyses it into `out`. `nested` names the pickle this data was found in
+/// (for pickles inside pickles); `depth` bounds that recursion.
+fn analyse_into(
+    path: &str,
+    nested: Option<&str>,
+    data: &[u8],
+    options: &ScanOptions,
+    depth: u32,
+    out: &mut FileOutcome,
+) {
+    let container = match tw_checkpoint::open(data, &options.checkpoint) {
+        Ok(container) => container,
+        Err(err) => {
+            out.error(path, nested, None, format!("cannot read the file: {err}"));
+            return;
+        }
+    };
+    if nested.is_none() {
+        out.format = Some(container.format);
+    }
+    let base = |entry: Option<&str>| {
+        let mut loc = Location::path(path);
+        match (nested, entry) {
+            (Some(n), Some(e)) => loc.entry = Some(format!("{n} > {e}")),
+            (Some(n), None) => loc.entry = Some(n.to_owned()),
+            (None, Some(e)) => loc.entry = Some(e.to_owned()),
+            (None, None) => {}
+        }
+        loc
+    };
+    format_findings(&container, base(None), out);
+    for issue in &container.issues {
+        out.push(classify::container_issue(base(None), issue));
+    }
+    let mut pickle_failed = false;
+    for source in &container.pickles {
+        let entry = match source.role {
+            PickleRole::Raw { index: 1 } | PickleRole::NpyPayload if nested.is_none() => None,
+            _ => Some(source.name.as_str()),
+        };
+        pickle_failed |= analyse_pickle(
+            path,
+            &container,
+            source,
+            data,
+            base(entry),
+            options,
+            depth,
+            out,
+        );
+    }
+    for err in &container.errors {
+        // A pickle that does not frame is also a pickle that does not parse: the machine's
+        // error (with the opcode and offset) already says so.
+        if pickle_failed && matches!(err, tw_checkpoint::CheckpointError::Pickle(_)) {
+            continue;
+        }
+        out.error(path, nested, None, err.to_string());
+    }
+}
+
+/// Findings that follow from the format alone.
+fn format_findings(container: &Container<'_>, location: Location, out: &mut FileOutcome) {
+    match container.format {
+        Format::TorchScript => out.push(code_bearing_archive::finding(
+            location,
+            "TorchScript",
+            &container.facts.code_files,
+        )),
+        Format::TorchPackage => out.push(code_bearing_archive::finding(
+            location,
+            "torch.package",
+            &container.facts.code_files,
+        )),
+        Format::LegacyTar => {
+            let members: Vec<String> = container
+                .facts
+                .tar_members
+                .iter()
+                .map(|m| m.name.clone())
+                .collect();
+            out.push(legacy_tar_checkpoint::finding(location, &members));
+        }
+        Format::Pt2 => out.push(unsupported_model_format::finding(
+            location,
+            "PT2 export archive (torch.export.save)",
+        )),
+        Format::TorchServeMar => out.push(unsupported_model_format::finding(
+            location,
+            "TorchServe model archive (.mar)",
+        )),
+        Format::TorchZip
+        | Format::Npz
+        | Format::Zip
+        | Format::LegacyStream
+        | Format::Tar
+        | Format::RawPickle
+        | Format::PickleZipPolyglot
+        | Format::Npy
+        | Format::Safetensors
+        | Format::Gzip
+        | Format::Bzip2
+        | Format::Xz
+        | Format::Unknown => {}
+    }
+}
+
+/// Opcodes that import or call: when their global is already reported as not allowlisted,
+/// listing them again as weights-only-incompatible adds nothing.
+fn imports_or_calls(op: Opcode) -> bool {
+    matches!(
+        op,
+        Opcode::StackGlobal
+            | Opcode::Inst
+            | Opcode::Obj
+            | Opcode::NewObjEx
+            | Opcode::Ext1
+            | Opcode::Ext2
+            | Opcode::Ext4
+    )
+}
+
+/// Analyses one pickle; returns whether it failed to parse.
+#[allow(clippy::too_many_arguments)]
+fn analyse_pickle(
+    path: &str,
+    container: &Container<'_>,
+    source: &PickleSource<'_>,
+    data: &[u8],
+    location: Location,
+    options: &ScanOptions,
+    depth: u32,
+    out: &mut FileOutcome,
+) -> bool {
+    let bytes: &[u8] = &source.bytes;
+    let parsed = tw_pickle::parse(bytes, &options.pickle);
+    let at = |offset: u64| location.clone().with_offset(source.base_offset + offset);
+
+    for global in parsed.graph.globals() {
+        if let GlobalTarget::Named { module, name } = &global.target {
+            if let Some(reason) = tw_pickle::dangerous_reason(module, name) {
+                out.push(dangerous_callable::finding(
+                    at(global.offset),
+                    module,
+                    name,
+                    reason,
+                ));
+            }
+        }
+    }
+    let mut not_allowlisted = false;
+    let mut rejected_opcodes: BTreeSet<&'static str> = BTreeSet::new();
+    let mut import_opcodes: BTreeSet<&'static str> = BTreeSet::new();
+    for violation in &parsed.violations {
+        let loc = at(violation.offset);
+        match &violation.kind {
+            ViolationKind::GlobalNotAllowed { module, name }
+            | ViolationKind::BlockedModule { module, name }
+            | ViolationKind::NewObjNotAllowed { module, name } => {
+                not_allowlisted = true;
+                out.push(global_not_allowlisted::finding(
+                    loc,
+                    &format!("{module}.{name}"),
+                ));
+            }
+            ViolationKind::UnresolvedGlobal { module, name } => {
+                not_allowlisted = true;
+                out.push(global_not_allowlisted::finding(
+                    loc,
+                    &format!("a global built by STACK_GLOBAL from a {module} and a {name}"),
+                ));
+            }
+            ViolationKind::ExtensionGlobal { code } => {
+                not_allowlisted = true;
+                out.push(global_not_allowlisted::finding(
+                    loc,
+                    &format!("the copyreg extension global with code {code}"),
+                ));
+            }
+            ViolationKind::CallableNotAllowed { .. } => {
+                // The callable was produced by another call on a non-allowlisted global,
+                // which is reported where it was imported.
+            }
+            ViolationKind::InvalidSetItemTarget { target }
+            | ViolationKind::InvalidAppendTarget { target }
+            | ViolationKind::InvalidBuildTarget { target } => {
+                // Objects built by non-allowlisted globals are already findings; the rule is
+                // about mutating what torch itself builds (a tensor, a list, a tuple).
+                if !matches!(target, tw_pickle::PyType::Instance | tw_pickle::PyType::Global) {
+                    out.push(invalid_mutation_target::finding(
+                        loc,
+                        violation.kind.to_string(),
+                    ));
+                }
+            }
+            ViolationKind::PersistentIdNotStorage { .. } => {
+                out.push(persistent_id_not_storage::finding(
+                    loc,
+                    violation.kind.to_string(),
+                ));
+            }
+            ViolationKind::OpcodeNotAllowed { opcode } => {
+                if imports_or_calls(*opcode) {
+                    import_opcodes.insert(opcode.name());
+                } else {
+                    rejected_opcodes.insert(opcode.name());
+                }
+            }
+        }
+    }
+    if !not_allowlisted {
+        rejected_opcodes.extend(import_opcodes);
+    }
+    if !rejected_opcodes.is_empty() {
+        let list: Vec<&str> = rejected_opcodes.into_iter().collect();
+        out.push(weights_only_incompatible::finding(at(0), &list));
+    }
+
+    let failed = if let Some(err) = &parsed.error {
+        let mut loc = at(err.offset());
+        out.error(
+            path,
+            loc.entry.take().as_deref(),
+            loc.offset,
+            format!("malformed pickle: {err}"),
+        );
+        true
+    } else {
+        false
+    };
+    if let Some(end) = parsed.end {
+        let is_raw = matches!(source.role, PickleRole::Raw { .. });
+        if end < bytes.len() && !is_raw {
+            out.push(trailing_data::finding(
+                at(end as u64),
+                format!("{} byte(s) follow the pickle's STOP", bytes.len() - end),
+            ));
+        }
+    }
+    if let Some(scope) = source.role.storage_scope() {
+        if parsed.is_complete() && !not_allowlisted {
+            validate_tensors(path, container, scope, &parsed, source, data, &location, out);
+        }
+    }
+    if depth < options.max_nested_depth {
+        analyse_nested(path, &parsed, source, &location, options, depth, out);
+    }
+    failed
+}
+
+/// Checks every storage and view the pickle references against the container's records.
+#[allow(clippy::too_many_arguments)]
+fn validate_tensors(
+    path: &str,
+    container: &Container<'_>,
+    scope: tw_checkpoint::StorageScope,
+    parsed: &Parsed<'_>,
+    source: &PickleSource<'_>,
+    data: &[u8],
+    location: &Location,
+    out: &mut FileOutcome,
+) {
+    match tw_pickle::torch::extract(parsed) {
+        Ok(objects) => {
+            let table = TensorTable::build(container, scope, &objects, data);
+            for issue in &table.issues {
+                let offset = classify::tensor_issue_offset(issue);
+                let absolute = matches!(
+                    issue,
+                    tw_checkpoint::TensorIssue::LegacyCountMismatch { .. }
+                        | tw_checkpoint::TensorIssue::LegacyRecordPastEnd { .. }
+                );
+                let loc = if absolute {
+                    Location::path(path).with_offset(offset)
+                } else {
+                    location.clone().with_offset(source.base_offset + offset)
+                };
+                out.push(classify::tensor_issue(loc, issue));
+            }
+        }
+        Err(err) => out.error(
+            path,
+            location.entry.as_deref(),
+            None,
+            format!("cannot interpret the pickle as torch objects: {err}"),
+        ),
+    }
+}
+
+/// Pickles inside pickles: a bytes argument of a call to a loader (`_load_from_bytes`,
+/// `pickle.loads` ...) is itself opened and scanned, so its payload is reported too.
+fn analyse_nested(
+    path: &str,
+    parsed: &Parsed<'_>,
+    source: &PickleSource<'_>,
+    location: &Location,
+    options: &ScanOptions,
+    depth: u32,
+    out: &mut FileOutcome,
+) {
+    let graph = &parsed.graph;
+    for object in graph.objects() {
+        let Some(global) = graph.global_of(object.callable) else {
+            continue;
+        };
+        let Some((module, name)) = global.names() else {
+            continue;
+        };
+        if !is_nested_loader(module, name) {
+            continue;
+        }
+        let Some(args) = graph.as_tuple(object.args) else {
+            continue;
+        };
+        for &arg in args {
+            if let Some(Node::Bytes(bytes)) = graph.node(arg) {
+                let label = format!(
+                    "{} > {module}.{name} argument at offset {}",
+                    location.entry.as_deref().unwrap_or(source.name.as_str()),
+                    source.base_offset + object.offset
+                );
+                analyse_into(path, Some(&label), bytes, options, depth + 1, out);
+            }
+        }
+    }
+}
+
+/// Callables that unpickle their bytes argument.
+fn is_nested_loader(module: &str, name: &str) -> bool {
+    matches!(
+        (module, name),
+        ("torch.storage", "_load_from_bytes")
+            | ("pickle" | "_pickle" | "cPickle" | "dill" | "cloudpickle", "loads")
+            | ("torch.serialization", "_load_from_bytes")
+    )
+}

@@ -1,0 +1,128 @@
+//! A scan over many files: walk, then analyse each file on its own thread from the pool
+//! (files are independent), then gather everything into one set of findings and errors.
+//! Scan time depends on pickles and directories only: tensor bytes are never read.
+use std::path::{Path, PathBuf};
+
+use globset::GlobSet;
+use rayon::prelude::*;
+use tw_checkpoint::Format;
+use tw_diagnostics::{AnalysisError, Finding, Stats};
+
+use crate::{analyse_bytes, walk, ScanOptions};
+
+/// Everything a scan of many paths found.
+#[derive(Debug, Default)]
+pub struct ScanResult {
+    /// All findings.
+    pub findings: Vec<Finding>,
+    /// All analysis errors (unreadable paths, malformed files).
+    pub errors: Vec<AnalysisError>,
+    /// Files analysed, skipped as not model files, and bytes mapped.
+    pub stats: Stats,
+}
+
+/// File extensions that promise a model file: content that is not one is an error, not a skip.
+const MODEL_EXTENSIONS: &[&str] = &[
+    "pt", "pth", "bin", "ckpt", "pkl", "pickle", "joblib", "npy", "npz", "safetensors", "pt2",
+    "mar",
+];
+
+/// Files the walk found, so a caller can size a progress bar before analysing.
+pub fn files(
+    paths: &[PathBuf],
+    exclude: &GlobSet,
+    options: &ScanOptions,
+) -> (Vec<PathBuf>, Vec<AnalysisError>) {
+    let walked = walk::collect(paths, exclude, options.follow_symlinks);
+    (walked.files, walked.errors)
+}
+
+/// Analyses `files` in parallel; `on_file` is called once per finished file (for progress).
+pub fn scan_files(
+    files: &[PathBuf],
+    options: &ScanOptions,
+    on_file: &(dyn Fn() + Sync),
+) -> ScanResult {
+    let outcomes: Vec<FileResult> = files
+        .par_iter()
+        .map(|path| {
+            let result = scan_file(path, options);
+            on_file();
+            result
+        })
+        .collect();
+    let mut result = ScanResult::default();
+    for outcome in outcomes {
+        result.stats.bytes += outcome.bytes;
+        if outcome.skipped {
+            result.stats.skipped += 1;
+        } else {
+            result.stats.inputs += 1;
+        }
+        result.findings.extend(outcome.findings);
+        result.errors.extend(outcome.errors);
+    }
+    result
+}
+
+struct FileResult {
+    findings: Vec<Finding>,
+    errors: Vec<AnalysisError>,
+    skipped: bool,
+    bytes: u64,
+}
+
+fn scan_file(path: &Path, options: &ScanOptions) -> FileResult {
+    let display = path.display().to_string();
+    let mapping = match tw_fs::Mapping::open(path) {
+        Ok(mapping) => mapping,
+        Err(err) => {
+            return FileResult {
+                findings: Vec::new(),
+                errors: vec![AnalysisError {
+                    path: display,
+                    entry: None,
+                    offset: None,
+                    message: err.to_string(),
+                }],
+                skipped: false,
+                bytes: 0,
+            }
+        }
+    };
+    let data: &[u8] = &mapping;
+    let bytes = data.len() as u64;
+    let promised = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| MODEL_EXTENSIONS.iter().any(|m| m.eq_ignore_ascii_case(e)));
+    let outcome = analyse_bytes(&display, data, options);
+    if outcome.format == Some(Format::Unknown) && outcome.findings.is_empty() {
+        let errors = if promised {
+            vec![AnalysisError {
+                path: display,
+                entry: None,
+                offset: None,
+                message: if data.is_empty() {
+                    "empty file with a model-file extension".to_owned()
+                } else {
+                    "content is not a model format torchward knows, despite the model-file extension".to_owned()
+                },
+            }]
+        } else {
+            Vec::new()
+        };
+        return FileResult {
+            findings: Vec::new(),
+            skipped: errors.is_empty(),
+            errors,
+            bytes,
+        };
+    }
+    FileResult {
+        findings: outcome.findings,
+        errors: outcome.errors,
+        skipped: false,
+        bytes,
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests of tw-modelscan over the committed fixtures (made by torch.save, numpy,
+//! pickle and zipfile through fixtures/make_fixtures.py): every malicious file is caught with
+//! exactly the expected rules, no benign file is flagged, every malformed file gives a clear
+//! error or finding, and nothing panics.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod fixtures;
+mod inspect;
