@@ -1,0 +1,81 @@
+//! A tree in a temporary directory outside any `tmp` component (so location rules do not see
+//! a temporary area), with helpers to create files with exact modes.
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+pub struct Tree {
+    pub dir: tempfile::TempDir,
+}
+
+impl Tree {
+    pub fn new() -> Tree {
+        let base = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .parent()
+            .unwrap()
+            .join("tw-perms-trees");
+        fs::create_dir_all(&base).unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("tree")
+            .tempdir_in(&base)
+            .unwrap();
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o750)).unwrap();
+        Tree { dir }
+    }
+
+    pub fn root(&self) -> PathBuf {
+        fs::canonicalize(self.dir.path()).unwrap()
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root().join(rel)
+    }
+
+    pub fn dir(&self, rel: &str, mode: u32) -> PathBuf {
+        let path = self.path(rel);
+        fs::create_dir_all(&path).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
+        path
+    }
+
+    pub fn file(&self, rel: &str, mode: u32, content: &[u8]) -> PathBuf {
+        let path = self.path(rel);
+        fs::write(&path, content).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
+        path
+    }
+}
+
+pub fn mode(path: &Path) -> u32 {
+    fs::symlink_metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+pub fn audit(paths: &[PathBuf]) -> tw_perms::PermsAudit {
+    tw_perms::audit(paths, &tw_perms::Options::default())
+}
+
+/// (rule, path relative to `root`) of every finding except the umask one.
+pub fn summary(result: &tw_perms::PermsAudit, root: &Path) -> Vec<(String, String)> {
+    let prefix = root.to_string_lossy().into_owned();
+    let mut out: Vec<(String, String)> = result
+        .findings
+        .iter()
+        .filter(|f| f.rule != "TW307")
+        .map(|f| {
+            (
+                f.rule.clone(),
+                f.location
+                    .path
+                    .strip_prefix(&prefix)
+                    .unwrap_or(&f.location.path)
+                    .to_owned(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+pub fn is_root() -> bool {
+    rustix::process::geteuid().is_root()
+}
