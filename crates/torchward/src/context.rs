@@ -63,3 +63,26 @@ impl Context {
         output::warn(message);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shareable<T: Send + Sync>() {}
+
+    #[test]
+    fn context_and_progress_can_be_shared_with_worker_threads() {
+        shareable::<Context>();
+        shareable::<Progress>();
+    }
+
+    #[test]
+    fn new_reports_carry_the_tool_version() {
+        let ctx = Context::new(Registry::default());
+        let report = ctx.new_report("scan");
+        assert_eq!(
+            (report.command.as_str(), report.tool.version.as_str()),
+            ("scan", VERSION)
+        );
+    }
+}
