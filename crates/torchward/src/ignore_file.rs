@@ -125,6 +125,16 @@ impl IgnoreFile {
         }
     }
 
+    /// `file:line: ID` for each entry naming a rule the registry does not know (a typo, or a
+    /// rule from an area this build does not include), for a warning.
+    pub fn unknown_rules(&self, registry: &tw_diagnostics::Registry) -> Vec<String> {
+        self.entries
+            .iter()
+            .filter(|entry| registry.get(&entry.rule).is_none())
+            .map(|entry| format!("{}:{}: {}", self.source, entry.line, entry.rule))
+            .collect()
+    }
+
     /// A glob matches the path as reported, without a leading `./`, or relative to the
     /// ignore file's directory.
     fn glob_matches(&self, glob: &GlobMatcher, path: &str) -> bool {
@@ -405,6 +415,13 @@ mod tests {
             problem("TW101 reason=x #c"),
             "1: comments must be on a line of their own"
         );
+    }
+
+    #[test]
+    fn entries_for_unknown_rules_are_listed() {
+        let registry = tw_diagnostics::Registry::new([std::slice::from_ref(&RULE)]);
+        let file = parse("TW101 reason=a\nTW199 reason=b\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(file.unknown_rules(&registry), [".torchwardignore:2: TW199"]);
     }
 
     #[test]

@@ -67,6 +67,7 @@ pub fn execute(command: &dyn ReportCommand, ctx: &Context) -> anyhow::Result<Exi
         }
     }
     let ignore_files = load_ignore_files(args, command.roots())?;
+    warn_about_unknown_ids(ctx, args, &ignore_files);
 
     let mut report = command.run(ctx)?;
     filter(&mut report, args, &ignore_files, Date::today(), &mut |w| {
@@ -109,6 +110,30 @@ pub fn filter(
     apply_selectors(report, &args.select, &args.ignore);
     for file in ignore_files {
         file.apply(report, today, warn);
+    }
+}
+
+/// Selectors and ignore-file entries that name no known rule are almost always typos; say so
+/// (they stay harmless: they simply match nothing).
+fn warn_about_unknown_ids(ctx: &Context, args: &ReportArgs, ignore_files: &[IgnoreFile]) {
+    let registry = ctx.registry();
+    for (flag, selectors) in [("--select", &args.select), ("--ignore", &args.ignore)] {
+        for selector in selectors {
+            if !registry
+                .rules()
+                .iter()
+                .any(|rule| selector.matches(rule.id))
+            {
+                ctx.warn(format!("{flag} {selector} matches no known finding ID"));
+            }
+        }
+    }
+    for file in ignore_files {
+        for entry in file.unknown_rules(registry) {
+            ctx.warn(format!(
+                "{entry} is not a known finding ID; the entry matches nothing"
+            ));
+        }
     }
 }
 

@@ -55,3 +55,13 @@ fn malformed_selectors_are_usage_errors() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn selectors_matching_no_known_rule_warn() {
+    let tree = Tree::new();
+    tree.save_report("scan.json", &findings_report());
+    tree.torchward(&["report", "scan.json", "--select", "TW1,TW999"])
+        .assert()
+        .code(1)
+        .stderr("warning: --select TW999 matches no known finding ID\n");
+}

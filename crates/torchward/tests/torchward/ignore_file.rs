@@ -134,3 +134,16 @@ fn explicit_ignore_file_and_opting_out() {
         .code(2)
         .stderr(predicates::str::contains("missing"));
 }
+
+#[test]
+fn entries_naming_unknown_rules_warn() {
+    let tree = Tree::new();
+    tree.save_report("scan.json", &findings_report());
+    tree.write(".torchwardignore", "TW199 reason=typo\n");
+    tree.torchward(&["report", "scan.json"])
+        .assert()
+        .code(1)
+        .stderr(
+        "warning: .torchwardignore:1: TW199 is not a known finding ID; the entry matches nothing\n",
+    );
+}
