@@ -7,18 +7,12 @@ use crate::pipeline;
 use clap::Subcommand;
 
 mod explain;
-mod inspect;
 mod report;
 mod rules;
-mod scan;
 
 /// Every torchward subcommand, in the order `--help` lists them (DESIGN.md §1 order).
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan model and pickle files for code that would run on load (TW1xx).
-    Scan(scan::Args),
-    /// List the tensors and values of a weights-only model file, without running it.
-    Inspect(inspect::Args),
     /// Print the documentation of one finding ID (what, why, example, fix, references).
     Explain(explain::Args),
     /// List every finding ID with its name, severity, statement section and summary.
@@ -30,8 +24,6 @@ pub enum Command {
 /// Runs the parsed command.
 pub fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitStatus> {
     match command {
-        Command::Scan(args) => pipeline::execute(&args, ctx),
-        Command::Inspect(args) => inspect::run(&args, ctx),
         Command::Explain(args) => explain::run(&args, ctx),
         Command::Rules(args) => rules::run(&args, ctx),
         Command::Report(args) => pipeline::execute(&args, ctx),
