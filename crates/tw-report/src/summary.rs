@@ -2,7 +2,7 @@
 //! and the binary's stderr summary always say the same thing.
 use std::collections::BTreeSet;
 use std::fmt;
-use tw_diagnostics::{Report, Severity};
+use tw_diagnostics::{Report, Severity, Status};
 
 /// Counts of one report: problems by severity, suppressed findings, errors, inputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -13,8 +13,10 @@ pub struct Summary {
     pub files: u64,
     /// Suppressed findings.
     pub suppressed: u64,
-    /// Findings that are not problems (pass, skip, error statuses).
-    pub other: u64,
+    /// Unsuppressed checks that passed (status pass).
+    pub passed: u64,
+    /// Unsuppressed checks that did not run or could not decide (status skip or error).
+    pub not_checked: u64,
     /// Inputs that could not be analysed.
     pub errors: u64,
     /// Inputs examined.
@@ -45,8 +47,10 @@ impl Summary {
                     *slot += 1;
                 }
                 files.insert(finding.location.path.as_str());
+            } else if finding.status == Status::Pass {
+                summary.passed += 1;
             } else {
-                summary.other += 1;
+                summary.not_checked += 1;
             }
         }
         summary.files = files.len() as u64;
@@ -64,7 +68,7 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 }
 
 impl fmt::Display for Summary {
-    /// `3 findings (1 critical, 2 high) in 2 files; 1 suppressed; 1 error; 10 inputs, 2 skipped`
+    /// `3 findings (1 critical, 2 high) in 2 files; 4 passed; 1 suppressed; 1 error; 10 inputs, 2 skipped.`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let problems = self.problems();
         if problems == 0 {
@@ -84,6 +88,12 @@ impl fmt::Display for Summary {
                 parts.join(", "),
                 plural(self.files, "file", "files")
             )?;
+        }
+        if self.passed > 0 {
+            write!(f, "; {} passed", self.passed)?;
+        }
+        if self.not_checked > 0 {
+            write!(f, "; {} not checked", self.not_checked)?;
         }
         if self.suppressed > 0 {
             write!(f, "; {} suppressed", self.suppressed)?;
