@@ -36,18 +36,13 @@ impl Seq {
     }
 }
 
-/// An integer too large for `i64` (LONG, LONG1, LONG4, INT text forms).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BigInt<'a> {
-    /// Two's-complement little-endian bytes (LONG1/LONG4).
-    LittleEndian(&'a [u8]),
-    /// Decimal digits with optional sign (protocol-0 `INT`/`LONG` text).
-    Decimal(&'a str),
-}
-
 /// One value of the unpickled graph. Nothing here can run: globals are names and calls are
 /// records of what `pickle.load` would have called.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `Node` is `Copy` and 24 bytes: data that needed decoding and growable containers live in
+/// side tables of the [`Graph`]; read values through [`Graph::as_str`], [`Graph::as_bytes`],
+/// [`Graph::as_list`], [`Graph::as_dict`] and friends rather than matching variants.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Node<'a> {
     /// `None`.
     None,
@@ -55,26 +50,32 @@ pub enum Node<'a> {
     Bool(bool),
     /// An integer that fits `i64`.
     Int(i64),
-    /// An integer that does not fit `i64`.
-    BigInt(BigInt<'a>),
+    /// An integer too large for `i64`: two's-complement little-endian bytes (LONG1/LONG4).
+    BigIntLe(&'a [u8]),
+    /// An integer too large for `i64`: decimal digits with optional sign (protocol-0 text).
+    BigIntDecimal(&'a str),
     /// A float.
     Float(f64),
-    /// A text string (borrowed from the input when it needed no decoding).
-    Str(Cow<'a, str>),
-    /// A bytes value (also protocol-1/2 strings that are not valid UTF-8).
-    Bytes(Cow<'a, [u8]>),
-    /// A bytearray (BYTEARRAY8).
+    /// A text string borrowed from the input.
+    Str(&'a str),
+    /// A text string that needed decoding (index into the graph's owned strings).
+    StrOwned(u32),
+    /// A bytes value borrowed from the input (also protocol-1/2 strings that are not UTF-8).
+    Bytes(&'a [u8]),
+    /// A bytes value that needed decoding (index into the graph's owned bytes).
+    BytesOwned(u32),
+    /// A bytearray (`BYTEARRAY8`).
     ByteArray(&'a [u8]),
     /// A tuple.
     Tuple(Seq),
     /// A frozenset (FROZENSET).
     FrozenSet(Seq),
-    /// A list; `APPEND(S)` extend it.
-    List(Vec<NodeId>),
-    /// A dict; `SETITEM(S)` extend it (insertion order kept, duplicates kept).
-    Dict(Vec<(NodeId, NodeId)>),
-    /// A set; ADDITEMS extend it.
-    Set(Vec<NodeId>),
+    /// A list (index into the graph's growable sequences); `APPEND(S)` extend it.
+    List(u32),
+    /// A set (index into the graph's growable sequences); ADDITEMS extend it.
+    Set(u32),
+    /// A dict (index into the graph's dicts); `SETITEM(S)` extend it, order and duplicates kept.
+    Dict(u32),
     /// A global (an index into [`Graph::globals`]).
     Global(u32),
     /// The result of a call (an index into [`Graph::objects`]).
@@ -174,9 +175,20 @@ pub enum CallKind {
     Obj,
 }
 
+/// Mutations applied to a call's result after the call (`SETITEM(S)`, `APPEND(S)`, BUILD).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mutations {
+    /// Items set by `SETITEM(S)` (e.g. an `OrderedDict` built by REDUCE).
+    pub items: Vec<(NodeId, NodeId)>,
+    /// Items added by `APPEND(S)`/ADDITEMS.
+    pub appended: Vec<NodeId>,
+    /// States applied by BUILD.
+    pub states: Vec<NodeId>,
+}
+
 /// One call `pickle.load` would make, and the object it would return; mutations applied to that
-/// object later (`SETITEM(S)`, `APPEND(S)`, BUILD) are recorded on it.
-#[derive(Debug, Clone, PartialEq)]
+/// object later are in [`Graph::mutations`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Object {
     /// Which opcode made the call.
     pub kind: CallKind,
@@ -188,12 +200,8 @@ pub struct Object {
     pub kwargs: Option<NodeId>,
     /// Byte offset of the calling opcode.
     pub offset: u64,
-    /// Items set by `SETITEM(S)` (e.g. an `OrderedDict` built by REDUCE).
-    pub items: Vec<(NodeId, NodeId)>,
-    /// Items added by `APPEND(S)`/ADDITEMS.
-    pub appended: Vec<NodeId>,
-    /// States applied by BUILD.
-    pub states: Vec<NodeId>,
+    /// Index into the graph's mutation records, once the object has been mutated.
+    pub(crate) mutations: Option<u32>,
 }
 
 /// The Python type a node would have after loading, as far as the weights-only checks need it.
@@ -289,8 +297,13 @@ pub struct Graph<'a> {
     pub(crate) nodes: Vec<Node<'a>>,
     pub(crate) depth: Vec<u32>,
     pub(crate) pool: Vec<NodeId>,
+    pub(crate) lists: Vec<Vec<NodeId>>,
+    pub(crate) dicts: Vec<Vec<(NodeId, NodeId)>>,
+    pub(crate) strings: Vec<String>,
+    pub(crate) blobs: Vec<Vec<u8>>,
     pub(crate) globals: Vec<GlobalRef<'a>>,
     pub(crate) objects: Vec<Object>,
+    pub(crate) mutations: Vec<Mutations>,
 }
 
 impl<'a> Graph<'a> {
@@ -348,12 +361,51 @@ impl<'a> Graph<'a> {
         }
     }
 
-    /// The text of a [`Node::Str`] node.
+    /// The text of a string node (borrowed or decoded).
     pub fn as_str(&self, id: NodeId) -> Option<&str> {
         match self.node(id)? {
             Node::Str(s) => Some(s),
+            Node::StrOwned(i) => self.strings.get(*i as usize).map(String::as_str),
             _ => None,
         }
+    }
+
+    /// The bytes of a bytes node (borrowed or decoded; not bytearrays).
+    pub fn as_bytes(&self, id: NodeId) -> Option<&[u8]> {
+        match self.node(id)? {
+            Node::Bytes(b) => Some(b),
+            Node::BytesOwned(i) => self.blobs.get(*i as usize).map(Vec::as_slice),
+            _ => None,
+        }
+    }
+
+    /// The items of a list or set node.
+    pub fn as_list(&self, id: NodeId) -> Option<&[NodeId]> {
+        match self.node(id)? {
+            Node::List(i) | Node::Set(i) => self.lists.get(*i as usize).map(Vec::as_slice),
+            _ => None,
+        }
+    }
+
+    /// The (key, value) items of a dict node, in insertion order.
+    pub fn as_dict(&self, id: NodeId) -> Option<&[(NodeId, NodeId)]> {
+        match self.node(id)? {
+            Node::Dict(i) => self.dicts.get(*i as usize).map(Vec::as_slice),
+            _ => None,
+        }
+    }
+
+    /// The mutations recorded on a call's result (empty when none).
+    pub fn mutations(&self, object: &Object) -> &Mutations {
+        static NONE: Mutations = Mutations {
+            items: Vec::new(),
+            appended: Vec::new(),
+            states: Vec::new(),
+        };
+        object
+            .mutations
+            .and_then(|i| self.mutations.get(i as usize))
+            .unwrap_or(&NONE)
     }
 
     /// The value of a [`Node::Int`] (or [`Node::Bool`], as Python treats it) node.
@@ -379,10 +431,10 @@ impl<'a> Graph<'a> {
         match self.node(id) {
             None | Some(Node::None) => PyType::None,
             Some(Node::Bool(_)) => PyType::Bool,
-            Some(Node::Int(_) | Node::BigInt(_)) => PyType::Int,
+            Some(Node::Int(_) | Node::BigIntLe(_) | Node::BigIntDecimal(_)) => PyType::Int,
             Some(Node::Float(_)) => PyType::Float,
-            Some(Node::Str(_)) => PyType::Str,
-            Some(Node::Bytes(_)) => PyType::Bytes,
+            Some(Node::Str(_) | Node::StrOwned(_)) => PyType::Str,
+            Some(Node::Bytes(_) | Node::BytesOwned(_)) => PyType::Bytes,
             Some(Node::ByteArray(_)) => PyType::ByteArray,
             Some(Node::Tuple(_)) => PyType::Tuple,
             Some(Node::FrozenSet(_)) => PyType::FrozenSet,
@@ -423,8 +475,17 @@ impl<'a> Graph<'a> {
         out.clear();
         match self.node(id) {
             Some(Node::Tuple(s) | Node::FrozenSet(s)) => out.extend_from_slice(self.seq(*s)),
-            Some(Node::List(v) | Node::Set(v)) => out.extend_from_slice(v),
-            Some(Node::Dict(items)) => out.extend(items.iter().flat_map(|(k, v)| [*k, *v])),
+            Some(Node::List(_) | Node::Set(_)) => {
+                out.extend_from_slice(self.as_list(id).unwrap_or(&[]));
+            }
+            Some(Node::Dict(_)) => {
+                out.extend(
+                    self.as_dict(id)
+                        .unwrap_or(&[])
+                        .iter()
+                        .flat_map(|(k, v)| [*k, *v]),
+                );
+            }
             Some(Node::PersistentId { pid, .. }) => out.push(*pid),
             Some(Node::Global(g)) => {
                 if let Some(GlobalRef {
@@ -439,9 +500,10 @@ impl<'a> Graph<'a> {
                 if let Some(object) = self.objects.get(*o as usize) {
                     out.extend([object.callable, object.args]);
                     out.extend(object.kwargs);
-                    out.extend(object.items.iter().flat_map(|(k, v)| [*k, *v]));
-                    out.extend_from_slice(&object.appended);
-                    out.extend_from_slice(&object.states);
+                    let mutations = self.mutations(object);
+                    out.extend(mutations.items.iter().flat_map(|(k, v)| [*k, *v]));
+                    out.extend_from_slice(&mutations.appended);
+                    out.extend_from_slice(&mutations.states);
                 }
             }
             _ => {}

@@ -30,7 +30,7 @@ pub use allowlist::{
 pub use denylist::dangerous_reason;
 pub use error::PickleError;
 pub use graph::{
-    BigInt, CallKind, GlobalRef, GlobalTarget, Graph, Node, NodeId, Object, PyType, Seq,
+    CallKind, GlobalRef, GlobalTarget, Graph, Mutations, Node, NodeId, Object, PyType, Seq,
 };
 pub use limits::{LimitKind, Limits};
 pub use machine::{parse, parse_at, BuildRecord, Parsed};

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use crate::allowlist::is_blocked_module;
 use crate::error::PickleError;
 use crate::graph::{
-    BigInt, CallKind, GlobalRef, GlobalTarget, Graph, Node, NodeId, Object, PyType, Seq,
+    CallKind, GlobalRef, GlobalTarget, Graph, Mutations, Node, NodeId, Object, PyType, Seq,
 };
 use crate::limits::{LimitKind, Limits};
 use crate::opcode::Opcode;
@@ -161,7 +161,13 @@ struct Machine<'a, 'o> {
     violations: Vec<Violation>,
     buffers: u32,
     opcodes: u64,
+    /// Shared nodes for immutable singletons and small ints (`CPython` caches them too):
+    /// None, False, True, (), then ints -5..=256.
+    interned: [u32; INTERNED],
 }
+
+/// Slots of [`Machine::interned`]: 4 singletons and the ints -5..=256.
+const INTERNED: usize = 4 + 262;
 
 fn to_u64(value: usize) -> u64 {
     u64::try_from(value).unwrap_or(u64::MAX)
@@ -186,6 +192,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             violations: Vec::new(),
             buffers: 0,
             opcodes: 0,
+            interned: [EMPTY; INTERNED],
         }
     }
 
@@ -390,8 +397,83 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     #[inline]
     fn push_new(&mut self, node: Node<'a>) -> Result<()> {
-        let id = self.add(node, 1)?;
+        let slot = match node {
+            Node::None => Some(0),
+            Node::Bool(b) => Some(1 + usize::from(b)),
+            Node::Tuple(Seq { len: 0, .. }) => Some(3),
+            Node::Int(i @ -5..=256) => usize::try_from(i + 9).ok(),
+            _ => None,
+        };
+        let Some(slot) = slot else {
+            let id = self.add(node, 1)?;
+            return self.push(id);
+        };
+        let cached = self.interned.get(slot).copied().unwrap_or(EMPTY);
+        let id = if cached == EMPTY {
+            let id = self.add(node, 1)?;
+            if let Some(entry) = self.interned.get_mut(slot) {
+                *entry = id.0;
+            }
+            id
+        } else {
+            NodeId(cached)
+        };
         self.push(id)
+    }
+
+    /// A new list/set node over `items`.
+    fn new_list(&mut self, items: Vec<NodeId>, set: bool, depth: u32) -> Result<NodeId> {
+        let index = u32::try_from(self.graph.lists.len())
+            .map_err(|_| self.limit(LimitKind::GraphNodes, u64::from(u32::MAX), u64::MAX))?;
+        let id = self.add(
+            if set {
+                Node::Set(index)
+            } else {
+                Node::List(index)
+            },
+            depth,
+        )?;
+        self.graph.lists.push(items);
+        Ok(id)
+    }
+
+    /// A new dict node over `items`.
+    fn new_dict(&mut self, items: Vec<(NodeId, NodeId)>, depth: u32) -> Result<NodeId> {
+        let index = u32::try_from(self.graph.dicts.len())
+            .map_err(|_| self.limit(LimitKind::GraphNodes, u64::from(u32::MAX), u64::MAX))?;
+        let id = self.add(Node::Dict(index), depth)?;
+        self.graph.dicts.push(items);
+        Ok(id)
+    }
+
+    /// The mutation record of the object behind `target`, created on first use.
+    fn mutations_of(&mut self, target: NodeId) -> Option<&mut Mutations> {
+        let Some(Node::Object(o)) = self.graph.nodes.get(target.index()).copied() else {
+            return None;
+        };
+        let next = u32::try_from(self.graph.mutations.len()).ok()?;
+        let object = self.graph.objects.get_mut(o as usize)?;
+        let index = *object.mutations.get_or_insert(next);
+        if index == next {
+            self.graph.mutations.push(Mutations::default());
+        }
+        self.graph.mutations.get_mut(index as usize)
+    }
+
+    /// A decoded (owned) string node.
+    fn owned_str(&mut self, text: String) -> Result<()> {
+        let index = u32::try_from(self.graph.strings.len())
+            .map_err(|_| self.limit(LimitKind::GraphNodes, u64::from(u32::MAX), u64::MAX))?;
+        self.graph.strings.push(text);
+        self.push_new(Node::StrOwned(index))
+    }
+
+    /// A decoded (owned) bytes node.
+    fn owned_bytes(&mut self, bytes: Vec<u8>) -> Result<()> {
+        let index = u32::try_from(self.graph.blobs.len())
+            .map_err(|_| self.limit(LimitKind::GraphNodes, u64::from(u32::MAX), u64::MAX))?;
+        self.graph.blobs.push(bytes);
+        self.push_new(Node::BytesOwned(index))
     }
 
     fn depth_of(&self, ids: &[NodeId]) -> u32 {
@@ -501,9 +583,10 @@ impl<'a, 'o> Machine<'a, 'o> {
     ) -> Result<NodeId> {
         let index = u32::try_from(self.graph.objects.len())
             .map_err(|_| self.limit(LimitKind::GraphNodes, u64::from(u32::MAX), u64::MAX))?;
-        let mut parts = vec![callable, args];
-        parts.extend(kwargs);
-        let depth = self.depth_of(&parts);
+        let depth = match kwargs {
+            Some(k) => self.depth_of(&[callable, args, k]),
+            None => self.depth_of(&[callable, args]),
+        };
         let id = self.add(Node::Object(index), depth)?;
         self.graph.objects.push(Object {
             kind,
@@ -511,9 +594,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             args,
             kwargs,
             offset: self.offset(),
-            items: Vec::new(),
-            appended: Vec::new(),
-            states: Vec::new(),
+            mutations: None,
         });
         Ok(id)
     }
@@ -572,10 +653,9 @@ impl<'a, 'o> Machine<'a, 'o> {
             .graph
             .as_tuple(pid)
             .and_then(|items| items.first())
-            .is_some_and(|first| match self.graph.node(*first) {
-                Some(Node::Str(s)) => s == "storage",
-                Some(Node::Bytes(b)) => b.as_ref() == b"storage",
-                _ => false,
+            .is_some_and(|first| {
+                self.graph.as_str(*first) == Some("storage")
+                    || self.graph.as_bytes(*first) == Some(b"storage")
             });
         if ok {
             return Ok(());
@@ -600,20 +680,29 @@ impl<'a, 'o> Machine<'a, 'o> {
         if !matches!(ty, PyType::Dict | PyType::OrderedDict | PyType::Counter) {
             self.violate(ViolationKind::InvalidSetItemTarget { target: ty })?;
         }
-        let items = self.stack.get(start..).unwrap_or(&[]);
-        let depth = self.depth_of(items).saturating_sub(1);
+        let depth = self
+            .depth_of(self.stack.get(start..).unwrap_or(&[]))
+            .saturating_sub(1);
+        let items = std::mem::take(&mut self.stack);
         let pairs = items
+            .get(start..)
+            .unwrap_or(&[])
             .chunks_exact(2)
             .filter_map(|p| Some((*p.first()?, *p.get(1)?)));
-        match self.graph.nodes.get_mut(target.index()) {
-            Some(Node::Dict(entries)) => entries.extend(pairs),
-            Some(Node::Object(o)) => {
-                if let Some(object) = self.graph.objects.get_mut(*o as usize) {
-                    object.items.extend(pairs);
+        match self.graph.nodes.get(target.index()).copied() {
+            Some(Node::Dict(d)) => {
+                if let Some(entries) = self.graph.dicts.get_mut(d as usize) {
+                    entries.extend(pairs);
+                }
+            }
+            Some(Node::Object(_)) => {
+                if let Some(m) = self.mutations_of(target) {
+                    m.items.extend(pairs);
                 }
             }
             _ => {}
         }
+        self.stack = items;
         self.stack.truncate(start);
         self.deepen(target, depth)
     }
@@ -624,17 +713,25 @@ impl<'a, 'o> Machine<'a, 'o> {
         if !set && ty != PyType::List {
             self.violate(ViolationKind::InvalidAppendTarget { target: ty })?;
         }
-        let items = self.stack.get(start..).unwrap_or(&[]);
-        let depth = self.depth_of(items).saturating_sub(1);
-        match self.graph.nodes.get_mut(target.index()) {
-            Some(Node::List(list) | Node::Set(list)) => list.extend_from_slice(items),
-            Some(Node::Object(o)) => {
-                if let Some(object) = self.graph.objects.get_mut(*o as usize) {
-                    object.appended.extend_from_slice(items);
+        let depth = self
+            .depth_of(self.stack.get(start..).unwrap_or(&[]))
+            .saturating_sub(1);
+        let items = std::mem::take(&mut self.stack);
+        let new = items.get(start..).unwrap_or(&[]);
+        match self.graph.nodes.get(target.index()).copied() {
+            Some(Node::List(l) | Node::Set(l)) => {
+                if let Some(list) = self.graph.lists.get_mut(l as usize) {
+                    list.extend_from_slice(new);
+                }
+            }
+            Some(Node::Object(_)) => {
+                if let Some(m) = self.mutations_of(target) {
+                    m.appended.extend_from_slice(new);
                 }
             }
             _ => {}
         }
+        self.stack = items;
         self.stack.truncate(start);
         self.deepen(target, depth)
     }
@@ -657,22 +754,24 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     fn push_text(&mut self, bytes: &'a [u8]) -> Result<()> {
-        self.push_new(Node::Str(text::utf8(bytes)))
+        match text::utf8(bytes) {
+            Cow::Borrowed(s) => self.push_new(Node::Str(s)),
+            Cow::Owned(s) => self.owned_str(s),
+        }
     }
 
     /// Protocol 1/2 byte strings: torch decodes them as UTF-8; keep bytes when that fails.
     fn push_binstring(&mut self, bytes: Cow<'a, [u8]>) -> Result<()> {
-        let node = match bytes {
+        match bytes {
             Cow::Borrowed(b) => match std::str::from_utf8(b) {
-                Ok(s) => Node::Str(Cow::Borrowed(s)),
-                Err(_) => Node::Bytes(Cow::Borrowed(b)),
+                Ok(s) => self.push_new(Node::Str(s)),
+                Err(_) => self.push_new(Node::Bytes(b)),
             },
             Cow::Owned(b) => match String::from_utf8(b) {
-                Ok(s) => Node::Str(Cow::Owned(s)),
-                Err(e) => Node::Bytes(Cow::Owned(e.into_bytes())),
+                Ok(s) => self.owned_str(s),
+                Err(e) => self.owned_bytes(e.into_bytes()),
             },
-        };
-        self.push_new(node)
+        }
     }
 
     fn push_long_bytes(&mut self, bytes: &'a [u8]) -> Result<()> {
@@ -684,14 +783,14 @@ impl<'a, 'o> Machine<'a, 'o> {
             }
             return self.push_new(Node::Int(i64::from_le_bytes(buf)));
         }
-        self.push_new(Node::BigInt(BigInt::LittleEndian(bytes)))
+        self.push_new(Node::BigIntLe(bytes))
     }
 
     fn push_text_int(&mut self, value: TextInt<'a>) -> Result<()> {
         self.push_new(match value {
             TextInt::Bool(b) => Node::Bool(b),
             TextInt::Small(i) => Node::Int(i),
-            TextInt::Big(s) => Node::BigInt(BigInt::Decimal(s)),
+            TextInt::Big(s) => Node::BigIntDecimal(s),
         })
     }
 
@@ -796,12 +895,12 @@ impl<'a, 'o> Machine<'a, 'o> {
             Opcode::BinBytes => {
                 let n = u32::from_le_bytes(self.array()?);
                 let bytes = self.take_len(u64::from(n))?;
-                self.push_new(Node::Bytes(Cow::Borrowed(bytes)))?;
+                self.push_new(Node::Bytes(bytes))?;
             }
             Opcode::ShortBinBytes => {
                 let n = self.byte()?;
                 let bytes = self.take(usize::from(n))?;
-                self.push_new(Node::Bytes(Cow::Borrowed(bytes)))?;
+                self.push_new(Node::Bytes(bytes))?;
             }
             Opcode::BinBytes8 | Opcode::ByteArray8 => {
                 let n = u64::from_le_bytes(self.array()?);
@@ -809,7 +908,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                 self.push_new(if opcode == Opcode::ByteArray8 {
                     Node::ByteArray(bytes)
                 } else {
-                    Node::Bytes(Cow::Borrowed(bytes))
+                    Node::Bytes(bytes)
                 })?;
             }
             Opcode::NextBuffer => {
@@ -835,7 +934,10 @@ impl<'a, 'o> Machine<'a, 'o> {
                 let line = self.line()?;
                 let text = text::parse_raw_unicode(line)
                     .ok_or_else(|| self.invalid("malformed raw-unicode-escape"))?;
-                self.push_new(Node::Str(text))?;
+                match text {
+                    Cow::Borrowed(s) => self.push_new(Node::Str(s))?,
+                    Cow::Owned(s) => self.owned_str(s)?,
+                }
             }
             Opcode::ShortBinUnicode => {
                 let n = self.byte()?;
@@ -863,7 +965,10 @@ impl<'a, 'o> Machine<'a, 'o> {
                 self.push_new(Node::Float(v))?;
             }
             // -- containers
-            Opcode::EmptyList => self.push_new(Node::List(Vec::new()))?,
+            Opcode::EmptyList => {
+                let id = self.new_list(Vec::new(), false, 1)?;
+                self.push(id)?;
+            }
             Opcode::Append => {
                 let value = self.pop()?;
                 let target = self.top()?;
@@ -881,7 +986,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                 let items = self.stack.get(start..).unwrap_or(&[]).to_vec();
                 let depth = self.depth_of(&items);
                 self.stack.truncate(start);
-                let id = self.add(Node::List(items), depth)?;
+                let id = self.new_list(items, false, depth)?;
                 self.push(id)?;
             }
             Opcode::EmptyTuple => self.push_new(Node::Tuple(Seq { start: 0, len: 0 }))?,
@@ -901,7 +1006,10 @@ impl<'a, 'o> Machine<'a, 'o> {
                 let start = self.stack.len() - n;
                 self.push_seq(start, false)?;
             }
-            Opcode::EmptyDict => self.push_new(Node::Dict(Vec::new()))?,
+            Opcode::EmptyDict => {
+                let id = self.new_dict(Vec::new(), 1)?;
+                self.push(id)?;
+            }
             Opcode::Dict => {
                 let start = self.pop_mark()?;
                 let items = self.stack.get(start..).unwrap_or(&[]);
@@ -918,7 +1026,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                     .collect();
                 let depth = self.depth_of(items);
                 self.stack.truncate(start);
-                let id = self.add(Node::Dict(pairs), depth)?;
+                let id = self.new_dict(pairs, depth)?;
                 self.push(id)?;
             }
             Opcode::SetItem => {
@@ -934,7 +1042,10 @@ impl<'a, 'o> Machine<'a, 'o> {
                 let target = self.target_below(start)?;
                 self.set_items(target, start)?;
             }
-            Opcode::EmptySet => self.push_new(Node::Set(Vec::new()))?,
+            Opcode::EmptySet => {
+                let id = self.new_list(Vec::new(), true, 1)?;
+                self.push(id)?;
+            }
             Opcode::AddItems => {
                 let start = self.pop_mark()?;
                 let target = self.target_below(start)?;
@@ -1029,10 +1140,14 @@ impl<'a, 'o> Machine<'a, 'o> {
             Opcode::StackGlobal => {
                 let name = self.pop()?;
                 let module = self.pop()?;
-                let names = match (self.graph.node(module), self.graph.node(name)) {
-                    (Some(Node::Str(m)), Some(Node::Str(n))) => Some((m.clone(), n.clone())),
+                let text = |id: NodeId| match self.graph.node(id) {
+                    Some(Node::Str(s)) => Some(Cow::Borrowed(*s)),
+                    Some(Node::StrOwned(_)) => {
+                        self.graph.as_str(id).map(|s| Cow::Owned(s.to_owned()))
+                    }
                     _ => None,
                 };
+                let names = text(module).zip(text(name));
                 if let Some((m, n)) = names {
                     let id = self.add_global(GlobalTarget::Named {
                         module: m.clone(),
@@ -1062,11 +1177,8 @@ impl<'a, 'o> Machine<'a, 'o> {
                 let state = self.pop()?;
                 let target = self.top()?;
                 self.check_build_target(target)?;
-                if let Some(Node::Object(o)) = self.graph.node(target) {
-                    let o = *o as usize;
-                    if let Some(object) = self.graph.objects.get_mut(o) {
-                        object.states.push(state);
-                    }
+                if let Some(m) = self.mutations_of(target) {
+                    m.states.push(state);
                 }
                 self.builds.push(BuildRecord {
                     target,
@@ -1152,7 +1264,8 @@ impl<'a, 'o> Machine<'a, 'o> {
             // -- persistent ids
             Opcode::PersId => {
                 let line = self.line()?;
-                let pid = self.add(Node::Str(text::utf8(line)), 1)?;
+                self.push_text(line)?;
+                let pid = self.pop()?;
                 self.check_persistent_id(pid)?;
                 let id = self.add(
                     Node::PersistentId {

@@ -30,11 +30,9 @@ pub(crate) fn storage_ref(
         return Err(bad("expected 5 (zip) or 6 (legacy) items"));
     }
     let item = |i: usize| items.get(i).copied().ok_or_else(|| bad("missing item"));
-    let is_storage = match graph.node(item(0)?) {
-        Some(Node::Str(s)) => s == "storage",
-        Some(Node::Bytes(b)) => b.as_ref() == b"storage",
-        _ => false,
-    };
+    let first = item(0)?;
+    let is_storage =
+        graph.as_str(first) == Some("storage") || graph.as_bytes(first) == Some(b"storage");
     if !is_storage {
         return Err(bad("first item is not 'storage'"));
     }
@@ -95,21 +93,25 @@ pub(crate) fn storage_ref(
 
 /// Storage keys are strings; very old checkpoints used integers.
 fn key_text(graph: &Graph<'_>, id: NodeId) -> Option<String> {
-    match graph.node(id)? {
-        Node::Str(s) => Some(s.to_string()),
-        Node::Int(i) => Some(i.to_string()),
-        _ => None,
+    if let Some(text) = graph.as_str(id) {
+        return Some(text.to_owned());
     }
+    graph.as_int(id).map(|i| i.to_string())
 }
 
 /// The dtype of a storage class global: legacy typed classes carry it, `UntypedStorage` is
 /// bytes (`torch/serialization.py:_load`).
 pub(crate) fn storage_dtype(module: &str, name: &str) -> Option<DType> {
-    let joined = format!("{module}.{name}");
-    let class = joined
-        .strip_prefix("torch.cuda.")
-        .or_else(|| joined.strip_prefix("torch.storage."))
-        .or_else(|| joined.strip_prefix("torch."))?;
+    // torch joins module and name (research §2.4): `torch` + `cuda.FloatStorage` is the same
+    // class as `torch.cuda` + `FloatStorage`.
+    let class = match module {
+        "torch" => name
+            .strip_prefix("cuda.")
+            .or_else(|| name.strip_prefix("storage."))
+            .unwrap_or(name),
+        "torch.cuda" | "torch.storage" => name,
+        _ => return None,
+    };
     if class == "UntypedStorage" {
         return Some(DType::U8);
     }

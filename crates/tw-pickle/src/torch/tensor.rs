@@ -461,7 +461,7 @@ impl Decoder<'_, '_> {
         let graph = self.graph;
         let items: &[NodeId] = match graph.node(id) {
             Some(Node::Tuple(seq)) => graph.seq(*seq),
-            Some(Node::List(items)) => items,
+            Some(Node::List(_)) => graph.as_list(id).unwrap_or(&[]),
             Some(Node::Object(_)) => graph
                 .object_of(id)
                 .filter(|o| {

@@ -2,7 +2,7 @@
 //! a depth limit, cycle detection (a value on its own path becomes `Other("<cycle>")`) and a
 //! step budget, so shared subtrees (memo, DUP) cannot make the walk exponential.
 
-use crate::graph::{BigInt, Graph, Node, NodeId, Object};
+use crate::graph::{Graph, Node, NodeId, Object};
 use crate::limits::LimitKind;
 use crate::machine::Parsed;
 use crate::torch::error::ExtractError;
@@ -130,24 +130,22 @@ fn classify(graph: &Graph<'_>, id: NodeId, children: &mut Vec<(String, NodeId)>)
         Node::None => Some(Leaf::None),
         Node::Bool(b) => Some(Leaf::Bool(*b)),
         Node::Int(i) => Some(Leaf::Int(*i)),
-        Node::BigInt(BigInt::Decimal(text)) => Some(Leaf::Other(format!("int {text}"))),
-        Node::BigInt(BigInt::LittleEndian(bytes)) => {
-            Some(Leaf::Other(format!("int of {} bytes", bytes.len())))
-        }
+        Node::BigIntDecimal(text) => Some(Leaf::Other(format!("int {text}"))),
+        Node::BigIntLe(bytes) => Some(Leaf::Other(format!("int of {} bytes", bytes.len()))),
         Node::Float(f) => Some(Leaf::Float(*f)),
-        Node::Str(s) => Some(Leaf::Str(s.to_string())),
-        Node::Bytes(b) => Some(Leaf::Bytes(b.to_vec())),
+        Node::Str(_) | Node::StrOwned(_) => graph.as_str(id).map(|s| Leaf::Str(s.to_owned())),
+        Node::Bytes(_) | Node::BytesOwned(_) => graph.as_bytes(id).map(|b| Leaf::Bytes(b.to_vec())),
         Node::ByteArray(b) => Some(Leaf::Bytes(b.to_vec())),
         Node::Tuple(seq) | Node::FrozenSet(seq) => {
             indexed(children, graph.seq(*seq));
             None
         }
-        Node::List(items) | Node::Set(items) => {
-            indexed(children, items);
+        Node::List(_) | Node::Set(_) => {
+            indexed(children, graph.as_list(id).unwrap_or(&[]));
             None
         }
-        Node::Dict(items) => {
-            keyed(children, items);
+        Node::Dict(_) => {
+            keyed(children, graph.as_dict(id).unwrap_or(&[]));
             None
         }
         Node::Global(_) => {
@@ -182,24 +180,19 @@ fn classify_call(
     let first = args.first().copied();
     if global.key_eq("collections.OrderedDict") || global.key_eq("collections.Counter") {
         // Items come from SETITEMS after the call, or (protocol 0/1) from a list of pairs.
-        if let Some(Node::List(pairs)) = first.and_then(|f| graph.node(f)) {
+        if let Some(pairs) = first.and_then(|f| graph.as_list(f)) {
             for &pair in pairs {
-                if let Some([k, v]) = graph.as_tuple(pair).or_else(|| match graph.node(pair) {
-                    Some(Node::List(items)) => Some(items.as_slice()),
-                    _ => None,
-                }) {
+                if let Some([k, v]) = graph.as_tuple(pair).or_else(|| graph.as_list(pair)) {
                     children.push((segment(graph, *k), *v));
                 }
             }
         }
-        keyed(children, &object.items);
+        keyed(children, &graph.mutations(object).items);
         return None;
     }
     if global.key_eq("builtins.set") || global.key_eq("builtins.frozenset") {
-        match first.and_then(|f| graph.node(f)) {
-            Some(Node::List(items)) => indexed(children, items),
-            Some(Node::Tuple(seq)) => indexed(children, graph.seq(*seq)),
-            _ => {}
+        if let Some(items) = first.and_then(|f| graph.as_list(f).or_else(|| graph.as_tuple(f))) {
+            indexed(children, items);
         }
         return None;
     }
@@ -221,14 +214,19 @@ fn classify_call(
         ));
     }
     if global.key_eq("_codecs.encode") || global.key_eq("builtins.bytearray") {
-        return Some(match first.and_then(|f| graph.node(f)) {
-            Some(Node::Str(text)) => {
-                latin1(text).map_or_else(|| Leaf::Other("non-latin-1 text".to_owned()), Leaf::Bytes)
-            }
-            Some(Node::Bytes(bytes)) => Leaf::Bytes(bytes.to_vec()),
-            None => Leaf::Bytes(Vec::new()),
-            Some(_) => Leaf::Other("bytes from a non-string".to_owned()),
-        });
+        let Some(first) = first else {
+            return Some(Leaf::Bytes(Vec::new()));
+        };
+        if let Some(text) = graph.as_str(first) {
+            return Some(
+                latin1(text)
+                    .map_or_else(|| Leaf::Other("non-latin-1 text".to_owned()), Leaf::Bytes),
+            );
+        }
+        return Some(graph.as_bytes(first).map_or_else(
+            || Leaf::Other("bytes from a non-string".to_owned()),
+            |bytes| Leaf::Bytes(bytes.to_vec()),
+        ));
     }
     if global.key_eq("builtins.complex") {
         let part = |i: usize| match args.get(i).and_then(|a| graph.node(*a)) {
@@ -258,13 +256,17 @@ fn latin1(text: &str) -> Option<Vec<u8>> {
 
 /// The path segment for a dict key.
 fn segment(graph: &Graph<'_>, key: NodeId) -> String {
+    if let Some(text) = graph.as_str(key) {
+        return text.to_owned();
+    }
     match graph.node(key) {
-        Some(Node::Str(s)) => s.to_string(),
         Some(Node::Int(i)) => i.to_string(),
         Some(Node::Bool(b)) => if *b { "True" } else { "False" }.to_owned(),
         Some(Node::None) => "None".to_owned(),
         Some(Node::Float(f)) => f.to_string(),
-        Some(Node::Bytes(b)) => String::from_utf8_lossy(b).into_owned(),
+        Some(Node::Bytes(_) | Node::BytesOwned(_)) => {
+            String::from_utf8_lossy(graph.as_bytes(key).unwrap_or(&[])).into_owned()
+        }
         Some(Node::Tuple(seq)) => {
             let parts: Vec<String> = graph
                 .seq(*seq)
@@ -280,8 +282,10 @@ fn segment(graph: &Graph<'_>, key: NodeId) -> String {
 
 /// A key inside a tuple key, without recursing further.
 fn segment_flat(graph: &Graph<'_>, key: NodeId) -> String {
+    if let Some(text) = graph.as_str(key) {
+        return text.to_owned();
+    }
     match graph.node(key) {
-        Some(Node::Str(s)) => s.to_string(),
         Some(Node::Int(i)) => i.to_string(),
         _ => format!("<{}>", graph.py_type(key)),
     }

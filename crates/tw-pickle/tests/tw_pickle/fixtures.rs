@@ -2,7 +2,7 @@
 //! value, shares memoised references, and the profiles report what they must.
 
 use tw_pickle::{
-    parse, parse_at, GlobalTarget, Node, Opcode, ParseOptions, PickleError, Profile, ViolationKind,
+    parse, parse_at, GlobalTarget, Opcode, ParseOptions, PickleError, Profile, ViolationKind,
 };
 
 use crate::build::{scan, weights_only};
@@ -112,9 +112,7 @@ fn memoised_references_are_shared_not_copied() {
     for protocol in 0..=5u8 {
         let bytes = data(&format!("nested_p{protocol}.pkl"));
         let parsed = scan(&bytes);
-        let Some(Node::Dict(items)) = parsed.graph.node(parsed.root.unwrap()) else {
-            panic!()
-        };
+        let items = parsed.graph.as_dict(parsed.root.unwrap()).unwrap();
         let shared = items
             .iter()
             .find(|(k, _)| parsed.graph.as_str(*k) == Some("shared"))

@@ -115,6 +115,15 @@ fn stack_manipulation() {
     let parsed = scan(b"]2\x86.");
     let pair = parsed.graph.as_tuple(parsed.root.unwrap()).unwrap();
     assert_eq!(pair[0], pair[1], "DUP shares the node");
+    // Immutable singletons and small ints are interned like CPython's; larger ints are not.
+    let parsed = scan(b"(NNK\x05K\x05M\x01\x01M\x01\x01))t.");
+    let items = parsed.graph.as_tuple(parsed.root.unwrap()).unwrap();
+    assert_eq!(
+        (items[0], items[2], items[6]),
+        (items[1], items[3], items[7])
+    );
+    assert_ne!(items[4], items[5]);
+    assert_eq!(parsed.graph.len(), 6);
 }
 
 #[test]

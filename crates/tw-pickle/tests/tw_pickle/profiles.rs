@@ -127,7 +127,14 @@ fn append_only_on_list_and_build_only_where_torch_allows() {
     assert!(weights_only(ordered.bytes()).error.is_none());
     let scanned = scan(ordered.bytes());
     assert_eq!(scanned.builds.len(), 1);
-    assert_eq!(scanned.graph.objects()[0].states.len(), 1);
+    assert_eq!(
+        scanned
+            .graph
+            .mutations(&scanned.graph.objects()[0])
+            .states
+            .len(),
+        1
+    );
 }
 
 #[test]

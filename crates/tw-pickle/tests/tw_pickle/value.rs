@@ -1,7 +1,7 @@
 //! A comparable tree view of a parsed graph for tests: normalises the protocol-specific
 //! encodings (`_codecs.encode`, `builtins.set` ...) so every protocol yields the same value.
 
-use tw_pickle::{BigInt, Graph, Node, NodeId};
+use tw_pickle::{Graph, Node, NodeId};
 
 /// A plain value.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,20 +55,20 @@ fn convert(graph: &Graph<'_>, id: NodeId, depth: u32) -> V {
         Node::None => V::None,
         Node::Bool(b) => V::Bool(*b),
         Node::Int(i) => V::Int(i128::from(*i)),
-        Node::BigInt(BigInt::LittleEndian(b)) => le_to_i128(b),
-        Node::BigInt(BigInt::Decimal(s)) => {
-            s.parse().map_or_else(|_| V::Other(s.to_string()), V::Int)
-        }
+        Node::BigIntLe(b) => le_to_i128(b),
+        Node::BigIntDecimal(s) => s.parse().map_or_else(|_| V::Other(s.to_string()), V::Int),
         Node::Float(f) => V::Float(*f),
-        Node::Str(s) => V::Str(s.to_string()),
-        Node::Bytes(b) => V::Bytes(b.to_vec()),
+        Node::Str(_) | Node::StrOwned(_) => V::Str(graph.as_str(id).unwrap().to_owned()),
+        Node::Bytes(_) | Node::BytesOwned(_) => V::Bytes(graph.as_bytes(id).unwrap().to_vec()),
         Node::ByteArray(b) => V::Bytes(b.to_vec()),
         Node::Tuple(s) => V::Tuple(all(graph.seq(*s))),
         Node::FrozenSet(s) => sorted_set(all(graph.seq(*s))),
-        Node::List(items) => V::List(all(items)),
-        Node::Set(items) => sorted_set(all(items)),
-        Node::Dict(items) => V::Dict(
-            items
+        Node::List(_) => V::List(all(graph.as_list(id).unwrap())),
+        Node::Set(_) => sorted_set(all(graph.as_list(id).unwrap())),
+        Node::Dict(_) => V::Dict(
+            graph
+                .as_dict(id)
+                .unwrap()
                 .iter()
                 .map(|(k, v)| (convert(graph, *k, d), convert(graph, *v, d)))
                 .collect(),
@@ -125,7 +125,8 @@ fn convert(graph: &Graph<'_>, id: NodeId, depth: u32) -> V {
             }
             let mut parts = args;
             parts.extend(
-                object
+                graph
+                    .mutations(object)
                     .items
                     .iter()
                     .map(|(k, v)| V::Tuple(vec![convert(graph, *k, d), convert(graph, *v, d)])),
