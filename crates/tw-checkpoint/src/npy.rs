@@ -295,3 +295,71 @@ fn read_descr(v: &Literal) -> Option<Descr> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Descr, NpyError, NpyHeader};
+    use crate::limits::Limits;
+
+    fn npy(major: u8, header: &str) -> Vec<u8> {
+        let mut out = b"\x93NUMPY".to_vec();
+        out.extend([major, 0]);
+        let len = header.len();
+        if major == 1 {
+            out.extend(u16::try_from(len).unwrap().to_le_bytes());
+        } else {
+            out.extend(u32::try_from(len).unwrap().to_le_bytes());
+        }
+        out.extend(header.as_bytes());
+        out
+    }
+
+    #[test]
+    fn reads_every_version() {
+        let h = "{'descr': '<i8', 'fortran_order': True, 'shape': (3,), }\n";
+        for major in [1, 2, 3] {
+            let mut data = npy(major, h);
+            data.extend([0u8; 24]);
+            let header = NpyHeader::parse(&data, &Limits::default()).unwrap();
+            assert_eq!(header.version, (major, 0));
+            assert!(header.fortran_order);
+            assert_eq!(header.expected_data_len, Some(24));
+            assert_eq!(header.data_len, 24);
+        }
+        let utf8 = "{'descr': [('é', '<u2')], 'fortran_order': False, 'shape': (), }\n";
+        let header = NpyHeader::parse(&npy(3, utf8), &Limits::default()).unwrap();
+        assert!(matches!(&header.descr, Descr::Structured { fields } if fields[0].0 == "é"));
+        assert_eq!(header.expected_data_len, Some(2));
+    }
+
+    #[test]
+    fn refuses_bad_headers() {
+        let limits = Limits::default();
+        for header in [
+            "{'descr': '<f4', 'shape': (1,), }",
+            "{'descr': '<f4', 'fortran_order': 0, 'shape': (1,), }",
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }",
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'x': 1}",
+        ] {
+            let err = NpyHeader::parse(&npy(1, header), &limits).unwrap_err();
+            assert!(matches!(err, NpyError::Field { .. }), "{header}: {err:?}");
+        }
+        let code = "{'descr': f(), 'fortran_order': False, 'shape': (1,), }";
+        assert!(matches!(
+            NpyHeader::parse(&npy(1, code), &limits),
+            Err(NpyError::Syntax { .. })
+        ));
+        let big = format!(
+            "{{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }}{}",
+            " ".repeat(10_001)
+        );
+        assert!(matches!(
+            NpyHeader::parse(&npy(2, &big), &limits),
+            Err(NpyError::HeaderTooLarge { .. })
+        ));
+        assert!(matches!(
+            NpyHeader::parse(b"\x93NUMPY\x04\x00", &limits),
+            Err(NpyError::Version { major: 4, minor: 0 })
+        ));
+    }
+}

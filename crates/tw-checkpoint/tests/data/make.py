@@ -49,11 +49,19 @@ FloatStorage.__module__ = "torch"
 torch.FloatStorage = FloatStorage
 
 
+class LongStorage:
+    pass
+
+
+LongStorage.__module__ = "torch"
+torch.LongStorage = LongStorage
+
+
 class Storage:
     """A storage placeholder pickled through persistent_id."""
 
-    def __init__(self, key, numel, view=False):
-        self.key, self.numel, self.view = key, numel, view
+    def __init__(self, key, numel, cls=FloatStorage):
+        self.key, self.numel, self.cls = key, numel, cls
 
 
 class Tensor:
@@ -71,8 +79,8 @@ class TorchPickler(pickle.Pickler):
     def persistent_id(self, obj):
         if isinstance(obj, Storage):
             if self.legacy:
-                return ("storage", FloatStorage, obj.key, "cpu", obj.numel, None)
-            return ("storage", FloatStorage, obj.key, "cpu", obj.numel)
+                return ("storage", obj.cls, obj.key, "cpu", obj.numel, None)
+            return ("storage", obj.cls, obj.key, "cpu", obj.numel)
         return None
 
 
@@ -115,12 +123,15 @@ def torch_entries(root="archive", pkl=None, data=FLOATS):
         (f"{root}/data/0", data),
         (f"{root}/version", b"3\n"),
         (f"{root}/.data/serialization_id", b"1234567890"),
+        (f"{root}/.format_version", b"1"),
+        (f"{root}/.storage_alignment", b"64"),
     ]
 
 
 # --- the hand writer ----------------------------------------------------------------------
 def hand_zip(entries, zip64=False, descriptor=False, prefix=b"", relative_offsets=False):
-    """entries: dicts with name, data and optional local_name, flags, crc, method."""
+    """entries: dicts with name, data and optional local_name, flags, crc, method, csize (a
+    central compressed size) and at (point the central entry at an earlier local header)."""
     out = bytearray(prefix)
     central = bytearray()
     base = len(prefix) if relative_offsets else 0
@@ -133,13 +144,16 @@ def hand_zip(entries, zip64=False, descriptor=False, prefix=b"", relative_offset
         payload = zlib.compress(data)[2:-4] if method == 8 else data
         crc = e.get("crc", zlib.crc32(data))
         offset = len(out) - base
+        if "at" in e:  # reuse an earlier entry's local header (overlapping entries)
+            offset = e["at"]
         if descriptor:
             lcrc, lc, lu = 0, 0, 0
         else:
             lcrc, lc, lu = crc, len(payload), len(data)
-        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 45 if zip64 else 20, flags, method, 0, 33,
-                           lcrc, lc, lu, len(local_name), 0)
-        out += local_name + payload
+        if "at" not in e:
+            out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 45 if zip64 else 20, flags, method, 0,
+                               33, lcrc, lc, lu, len(local_name), 0)
+            out += local_name + payload
         if descriptor:
             if zip64:
                 out += struct.pack("<IIQQ", 0x08074B50, crc, len(payload), len(data))
@@ -149,7 +163,7 @@ def hand_zip(entries, zip64=False, descriptor=False, prefix=b"", relative_offset
             extra = struct.pack("<HHQQQ", 1, 24, len(data), len(payload), offset)
             csize, usize, off = 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF
         else:
-            extra, csize, usize, off = b"", len(payload), len(data), offset
+            extra, csize, usize, off = b"", e.get("csize", len(payload)), len(data), offset
         central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 45, 45 if zip64 else 20, flags,
                                method, 0, 33, crc, csize, usize, len(name), len(extra), 0, 0, 0,
                                0, off)
@@ -275,6 +289,15 @@ def main():
     write("pickle.gz", gzip.compress(EVIL, mtime=0))
     write("pickle.bz2", bz2.compress(good))
     write("pickle.xz", lzma.compress(good))
+    conflict = collections.OrderedDict(
+        a=Tensor(Storage("0", 4), 0, (4,), (1,)),
+        b=Tensor(Storage("0", 2, LongStorage), 0, (2,), (1,)))
+    write("dtype_conflict.pt", std_zip(torch_entries(pkl=torch_pickle(conflict))))
+    oob = collections.OrderedDict(w=Tensor(Storage("0", 4), 2, (2, 2), (2, 1)))
+    write("view_oob.pt", std_zip(torch_entries(pkl=torch_pickle(oob))))
+    write("overlap.zip", hand_zip([{"name": "a.txt", "data": b"hello"},
+                                   {"name": "b.txt", "data": b"hello", "at": 0}]))
+    write("beyond_eof.zip", hand_zip([{"name": "a.txt", "data": b"hello", "csize": 1 << 20}]))
     write("zip_bomb.pt", std_zip(torch_entries(data=bytes(16 << 20)), zipfile.ZIP_DEFLATED))
     corpus()
 

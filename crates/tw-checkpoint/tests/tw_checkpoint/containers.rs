@@ -450,3 +450,73 @@ fn main_pickle_is_the_one_torch_resolves_storages_for() {
         .main_pickle()
         .is_none());
 }
+
+#[test]
+fn format_version_and_alignment_are_facts() {
+    let data = fixture("torch_zip.pt");
+    let c = open(&data, &Options::default()).unwrap();
+    assert_eq!(c.facts.format_version.as_deref(), Some("1"));
+    assert_eq!(c.facts.storage_alignment.as_deref(), Some("64"));
+}
+
+#[test]
+fn overlapping_entries_are_reported() {
+    let data = fixture("overlap.zip");
+    let c = open(&data, &Options::default()).unwrap();
+    assert_eq!(c.format, Format::Zip);
+    let issues = zip_issues(&c);
+    assert!(issues.iter().any(|i| matches!(
+        i,
+        ZipIssue::Overlap { name, other, offset: 0 } if (name.as_str(), other.as_str()) == ("b.txt", "a.txt") || (name.as_str(), other.as_str()) == ("a.txt", "b.txt")
+    )), "{issues:?}");
+    // The second entry's local header names a.txt.
+    assert!(issues
+        .iter()
+        .any(|i| matches!(i, ZipIssue::LocalNameMismatch { central, .. } if central == "b.txt")));
+}
+
+#[test]
+fn entries_beyond_the_end_are_reported() {
+    let data = fixture("beyond_eof.zip");
+    let c = open(&data, &Options::default()).unwrap();
+    assert!(zip_issues(&c)
+        .iter()
+        .any(|i| matches!(i, ZipIssue::EntryBeyondEof { name, .. } if name == "a.txt")));
+}
+
+#[test]
+fn declared_sizes_over_the_limit_are_reported() {
+    let data = fixture("torch_zip.pt");
+    let mut options = Options::default();
+    options.limits.max_entry_size = 100;
+    let c = open(&data, &options).unwrap();
+    let over: Vec<_> = zip_issues(&c)
+        .into_iter()
+        .filter(|i| i.is_bomb())
+        .filter_map(|i| match i {
+            ZipIssue::DeclaredSizeOverLimit {
+                name, limit: 100, ..
+            } => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    // Only data.pkl (over 100 bytes) is over the limit; the small records are not.
+    assert_eq!(over, ["archive/data.pkl"]);
+}
+
+#[test]
+fn too_many_entries_is_an_error() {
+    let data = fixture("torch_zip.pt");
+    let mut options = Options::default();
+    options.limits.max_entries = 3;
+    assert!(matches!(
+        open(&data, &options),
+        Err(tw_checkpoint::CheckpointError::Zip(
+            tw_checkpoint::zip::ZipError::TooManyEntries {
+                declared: 7,
+                limit: 3,
+                ..
+            }
+        ))
+    ));
+}

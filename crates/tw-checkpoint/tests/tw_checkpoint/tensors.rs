@@ -99,3 +99,33 @@ fn view_extent_is_checked_arithmetic() {
     assert_eq!(view_extent(0, &[2], &[u64::MAX], 1), None);
     assert_eq!(view_extent(u64::MAX, &[1], &[1], 1), None);
 }
+
+#[test]
+fn one_key_with_two_dtypes_is_a_conflict() {
+    let t = table("dtype_conflict.pt");
+    assert!(
+        t.issues.iter().any(|i| matches!(
+            i,
+            TensorIssue::DtypeConflict { key, first: "float32", second: "int64", .. } if key == "0"
+        )),
+        "{:?}",
+        t.issues
+    );
+}
+
+#[test]
+fn a_view_past_its_storage_is_out_of_bounds() {
+    let t = table("view_oob.pt");
+    assert!(
+        matches!(
+            t.issues[..],
+            [TensorIssue::ViewOutOfBounds {
+                needed: Some(24),
+                available: 16,
+                ..
+            }]
+        ),
+        "{:?}",
+        t.issues
+    );
+}
