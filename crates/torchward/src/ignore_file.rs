@@ -18,6 +18,9 @@ pub struct IgnoreFile {
     source: String,
     /// Its directory; globs also match paths relative to it.
     base: PathBuf,
+    /// When found in a scanned directory (not given explicitly or found in the current
+    /// directory), it applies only to findings under that directory.
+    scope: Option<PathBuf>,
     entries: Vec<Entry>,
 }
 
@@ -82,8 +85,16 @@ impl IgnoreFile {
         Ok(IgnoreFile {
             source: source_name.to_owned(),
             base: base.to_path_buf(),
+            scope: None,
             entries,
         })
+    }
+
+    /// The same file, applying only to findings whose path lies under `root`.
+    #[must_use]
+    pub fn scoped_to(mut self, root: &Path) -> IgnoreFile {
+        self.scope = Some(root.to_path_buf());
+        self
     }
 
     /// Marks findings matched by a live entry as suppressed (the first matching entry wins;
@@ -106,7 +117,7 @@ impl IgnoreFile {
         for finding in report
             .findings
             .iter_mut()
-            .filter(|f| f.suppressed.is_none())
+            .filter(|f| f.suppressed.is_none() && self.in_scope(&f.location.path))
         {
             let Some(entry) = live.iter().find(|entry| {
                 entry.rule.eq_ignore_ascii_case(&finding.rule)
@@ -133,6 +144,17 @@ impl IgnoreFile {
             .filter(|entry| registry.get(&entry.rule).is_none())
             .map(|entry| format!("{}:{}: {}", self.source, entry.line, entry.rule))
             .collect()
+    }
+
+    /// Whether a finding at `path` is under this file's scope (always, when unscoped).
+    fn in_scope(&self, path: &str) -> bool {
+        let Some(scope) = &self.scope else {
+            return true;
+        };
+        let path = Path::new(path);
+        let path = path.strip_prefix("./").unwrap_or(path);
+        let scope = scope.strip_prefix("./").unwrap_or(scope);
+        scope == Path::new(".") || path.starts_with(scope)
     }
 
     /// A glob matches the path as reported, without a leading `./`, or relative to the
@@ -415,6 +437,21 @@ mod tests {
             problem("TW101 reason=x #c"),
             "1: comments must be on a line of their own"
         );
+    }
+
+    #[test]
+    fn a_file_found_in_a_scanned_directory_applies_only_under_it() {
+        let file = IgnoreFile::parse("a/.torchwardignore", Path::new("a"), "TW101 reason=r")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .scoped_to(Path::new("./a"));
+        let mut report = report(&["a/x.pt", "./a/y/z.pt", "b/x.pt", "ab/x.pt"]);
+        file.apply(&mut report, date("2026-01-01"), &mut |_| {});
+        let marks: Vec<bool> = report
+            .findings
+            .iter()
+            .map(|f| f.suppressed.is_some())
+            .collect();
+        assert_eq!(marks, [true, true, false, false]);
     }
 
     #[test]

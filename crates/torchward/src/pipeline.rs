@@ -159,16 +159,19 @@ fn load_ignore_files(args: &ReportArgs, roots: &[PathBuf]) -> anyhow::Result<Vec
         let file = IgnoreFile::load(path).context("reading --ignore-file")?;
         return Ok(vec![file]);
     }
-    let mut candidates = vec![PathBuf::from(IGNORE_FILE_NAME)];
+    // The current directory's file applies everywhere; a scanned directory's file applies to
+    // findings under that directory only.
+    let mut candidates: Vec<(PathBuf, Option<&Path>)> =
+        vec![(PathBuf::from(IGNORE_FILE_NAME), None)];
     candidates.extend(
         roots
             .iter()
             .filter(|root| root.is_dir())
-            .map(|root| root.join(IGNORE_FILE_NAME)),
+            .map(|root| (root.join(IGNORE_FILE_NAME), Some(root.as_path()))),
     );
     let mut seen = Vec::new();
     let mut files = Vec::new();
-    for candidate in candidates {
+    for (candidate, scope) in candidates {
         let Ok(canonical) = candidate.canonicalize() else {
             continue; // Not there: nothing to apply.
         };
@@ -176,7 +179,11 @@ fn load_ignore_files(args: &ReportArgs, roots: &[PathBuf]) -> anyhow::Result<Vec
             continue;
         }
         seen.push(canonical);
-        files.push(IgnoreFile::load(Path::new(&candidate))?);
+        let file = IgnoreFile::load(&candidate)?;
+        files.push(match scope {
+            Some(root) => file.scoped_to(root),
+            None => file,
+        });
     }
     Ok(files)
 }
