@@ -178,5 +178,7 @@ pub fn detect(data: &[u8], limits: &Limits) -> Format {
         }
         return Format::RawPickle;
     }
-    Format::Unknown
+    // A zip behind bytes that are not a pickle (a self-extractor stub, junk): torch refuses it,
+    // but zip readers that search for the end record (Python's zipfile) open it.
+    ZipArchive::parse(data, limits).map_or(Format::Unknown, |z| classify_zip(&z))
 }

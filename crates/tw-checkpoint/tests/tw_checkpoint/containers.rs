@@ -520,3 +520,20 @@ fn too_many_entries_is_an_error() {
         ))
     ));
 }
+
+#[test]
+fn a_zip_behind_junk_is_still_walked() {
+    let mut data = b"\x00\x01 not a pickle".to_vec();
+    data.extend(fixture("torch_zip.pt"));
+    let c = open(&data, &Options::default()).unwrap();
+    assert_eq!(c.format, Format::TorchZip);
+    // Nothing to hand to the pickle scanner from the prefix, but the prefix is reported.
+    assert!(c.pickles.iter().all(|p| p.role != PickleRole::Prefix));
+    assert!(zip_issues(&c)
+        .iter()
+        .any(|i| matches!(i, ZipIssue::BytesBeforeFirstEntry { len: 15, .. })));
+    assert_eq!(
+        detect(b"plain text\n", &Options::default().limits),
+        Format::Unknown
+    );
+}
