@@ -1,6 +1,8 @@
-//! Race-free permission changes: the path is opened once with `O_NOFOLLOW`, the mode is read
-//! with `fstat` and changed with `fchmod` on that same descriptor, so a symlink is refused and
-//! a path swapped between the check and the change cannot redirect the change elsewhere.
+//! Race-free permission changes: the path is opened once with `O_PATH | O_NOFOLLOW`, the mode
+//! is read with `fstat` on that descriptor and changed through it (`fchmod` on a re-opened
+//! descriptor checked to be the same inode, or the descriptor's `/proc/self/fd` link), so a
+//! symlink is refused, a device is never opened, and a path swapped between the check and the
+//! change cannot redirect the change elsewhere.
 use crate::error::{Error, Op, Result};
 use rustix::fs::{FileType, Mode, OFlags};
 use rustix::io::Errno;
@@ -38,48 +40,72 @@ pub fn remove_mode_bits(path: impl AsRef<Path>, bits: u32) -> Result<ModeChange>
 }
 
 fn change_mode(path: &Path, new_mode: impl FnOnce(u32) -> u32) -> Result<ModeChange> {
-    let (fd, via_path_fd) = open_nofollow(path)?;
-    let stat = rustix::fs::fstat(&fd).map_err(|errno| Error::io(Op::Stat, path, errno.into()))?;
-    if FileType::from_raw_mode(stat.st_mode) == FileType::Symlink {
+    // O_PATH opens the name itself, never its content: no device is opened, no FIFO blocks,
+    // and with O_NOFOLLOW a final symlink is opened as the link, which fstat then shows.
+    let flags = OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let path_fd = rustix::fs::open(path, flags, Mode::empty())
+        .map_err(|errno| Error::io(Op::Open, path, errno.into()))?;
+    let stat = fstat(path, &path_fd)?;
+    let file_type = FileType::from_raw_mode(stat.st_mode);
+    if file_type == FileType::Symlink {
         return Err(Error::Symlink {
             path: path.to_path_buf(),
         });
     }
     let before = stat.st_mode & PERMISSION_BITS;
     let after = new_mode(before) & PERMISSION_BITS;
-    if after != before {
-        let mode = Mode::from_raw_mode(after);
-        let changed = if via_path_fd {
-            // An O_PATH descriptor cannot be fchmod'ed; its /proc magic link names the very
-            // inode we opened, so chmod through it is as race-free as fchmod.
-            rustix::fs::chmod(format!("/proc/self/fd/{}", fd.as_raw_fd()).as_str(), mode)
-        } else {
-            rustix::fs::fchmod(&fd, mode)
-        };
-        changed.map_err(|errno| Error::io(Op::Chmod, path, errno.into()))?;
+    if after == before {
+        return Ok(ModeChange { before, after });
     }
+    let mode = Mode::from_raw_mode(after);
+    let readable = matches!(file_type, FileType::RegularFile | FileType::Directory);
+    // Regular files and directories: fchmod on a real descriptor to the same inode. Anything
+    // else (devices, FIFOs, sockets), or a file we may not open for reading, is changed
+    // through the O_PATH descriptor's /proc magic link, which names the very inode we opened,
+    // so it is as race-free as fchmod without ever opening a device.
+    let changed = match readable
+        .then(|| reopen_same_inode(path, &stat))
+        .transpose()?
+    {
+        Some(Some(fd)) => rustix::fs::fchmod(&fd, mode),
+        _ => rustix::fs::chmod(
+            format!("/proc/self/fd/{}", path_fd.as_raw_fd()).as_str(),
+            mode,
+        ),
+    };
+    changed.map_err(|errno| Error::io(Op::Chmod, path, errno.into()))?;
     Ok(ModeChange { before, after })
 }
 
-/// Opens `path` without following a final symlink. A normal read-only open is tried first;
-/// a file we may not read (mode 0000, or a directory without `r`) is opened with `O_PATH`.
-/// `O_NONBLOCK` keeps a FIFO from blocking the open. Returns whether `O_PATH` was used.
-fn open_nofollow(path: &Path) -> Result<(OwnedFd, bool)> {
-    let base = OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NOCTTY;
-    match rustix::fs::open(
-        path,
-        base | OFlags::RDONLY | OFlags::NONBLOCK,
-        Mode::empty(),
-    ) {
-        Ok(fd) => Ok((fd, false)),
-        Err(Errno::LOOP) => Err(Error::Symlink {
-            path: path.to_path_buf(),
-        }),
-        Err(Errno::ACCESS) => rustix::fs::open(path, base | OFlags::PATH, Mode::empty())
-            .map(|fd| (fd, true))
-            .map_err(|errno| Error::io(Op::Open, path, errno.into())),
-        Err(errno) => Err(Error::io(Op::Open, path, errno.into())),
+fn fstat(path: &Path, fd: &OwnedFd) -> Result<rustix::fs::Stat> {
+    rustix::fs::fstat(fd).map_err(|errno| Error::io(Op::Stat, path, errno.into()))
+}
+
+/// Opens a regular file or directory read-only, without following a symlink, and checks it
+/// is the inode `expected` describes (the name was not swapped since). `None` when we may not
+/// read it (`EACCES`), so the caller falls back to the `O_PATH` descriptor.
+fn reopen_same_inode(path: &Path, expected: &rustix::fs::Stat) -> Result<Option<OwnedFd>> {
+    let flags =
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
+    let fd = match rustix::fs::open(path, flags, Mode::empty()) {
+        Ok(fd) => fd,
+        Err(Errno::ACCESS) => return Ok(None),
+        Err(Errno::LOOP) => {
+            return Err(Error::Symlink {
+                path: path.to_path_buf(),
+            })
+        }
+        Err(errno) => return Err(Error::io(Op::Open, path, errno.into())),
+    };
+    let stat = fstat(path, &fd)?;
+    if (stat.st_dev, stat.st_ino) != (expected.st_dev, expected.st_ino) {
+        return Err(Error::io(
+            Op::Open,
+            path,
+            std::io::Error::other("the path was replaced while its mode was being changed"),
+        ));
     }
+    Ok(Some(fd))
 }
 
 #[cfg(test)]
@@ -129,6 +155,25 @@ mod tests {
         set_mode(&file, 0o000)?;
         assert_eq!(set_mode(&file, 0o600)?.after, 0o600);
         assert_eq!(mode_of(&file), 0o600);
+        Ok(())
+    }
+
+    #[test]
+    fn changes_a_fifo_without_opening_it() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io(Op::Open, "tmp", e))?;
+        let fifo = dir.path().join("fifo");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            FileType::Fifo,
+            Mode::from_raw_mode(0o666),
+            0,
+        )
+        .map_err(|errno| Error::io(Op::Open, &fifo, errno.into()))?;
+        // Opening a FIFO for reading would block with no writer; O_PATH never opens it.
+        set_mode(&fifo, 0o666)?;
+        assert_eq!(remove_mode_bits(&fifo, 0o027)?.after, 0o640);
+        assert_eq!(mode_of(&fifo), 0o640);
         Ok(())
     }
 
