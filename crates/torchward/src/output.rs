@@ -35,7 +35,7 @@ pub fn write_report(rendered: &str, args: &ReportArgs) -> anyhow::Result<()> {
             let options = tw_fs::WriteOptions::new().force(args.force);
             tw_fs::write_atomic(path, rendered.as_bytes(), options).map_err(|err| match err {
                 tw_fs::Error::Exists { .. } => {
-                    anyhow::Error::new(err).context("pass --force to replace the --output file")
+                    anyhow::anyhow!("{err}: pass --force to replace the --output file")
                 }
                 other => anyhow::Error::new(other).context("writing the report"),
             })
