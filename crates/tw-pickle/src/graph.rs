@@ -39,33 +39,37 @@ impl Seq {
 /// One value of the unpickled graph. Nothing here can run: globals are names and calls are
 /// records of what `pickle.load` would have called.
 ///
-/// `Node` is `Copy` and 24 bytes: data that needed decoding and growable containers live in
-/// side tables of the [`Graph`]; read values through [`Graph::as_str`], [`Graph::as_bytes`],
-/// [`Graph::as_list`], [`Graph::as_dict`] and friends rather than matching variants.
+/// `Node` is `Copy` and 16 bytes: strings, byte slices, decoded data and growable containers
+/// live in side tables of the [`Graph`] (the variants carry indices); read values through
+/// [`Graph::as_str`], [`Graph::as_bytes`], [`Graph::as_list`], [`Graph::as_dict`],
+/// [`Graph::as_big_int`] and friends rather than matching variants.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Node<'a> {
+pub enum Node {
     /// `None`.
     None,
     /// `True`/`False` (NEWTRUE/NEWFALSE, `I01`/`I00`).
     Bool(bool),
     /// An integer that fits `i64`.
     Int(i64),
-    /// An integer too large for `i64`: two's-complement little-endian bytes (LONG1/LONG4).
-    BigIntLe(&'a [u8]),
-    /// An integer too large for `i64`: decimal digits with optional sign (protocol-0 text).
-    BigIntDecimal(&'a str),
+    /// An integer too large for `i64`: two's-complement little-endian bytes (LONG1/LONG4),
+    /// an index into the graph's input slices.
+    BigIntLe(u32),
+    /// An integer too large for `i64`: decimal digits with optional sign (protocol-0 text), an
+    /// index into the graph's input texts.
+    BigIntDecimal(u32),
     /// A float.
     Float(f64),
-    /// A text string borrowed from the input.
-    Str(&'a str),
+    /// A text string borrowed from the input (index into the graph's input texts).
+    Str(u32),
     /// A text string that needed decoding (index into the graph's owned strings).
     StrOwned(u32),
-    /// A bytes value borrowed from the input (also protocol-1/2 strings that are not UTF-8).
-    Bytes(&'a [u8]),
+    /// A bytes value borrowed from the input, also protocol-1/2 strings that are not UTF-8
+    /// (index into the graph's input slices).
+    Bytes(u32),
     /// A bytes value that needed decoding (index into the graph's owned bytes).
     BytesOwned(u32),
-    /// A bytearray (`BYTEARRAY8`).
-    ByteArray(&'a [u8]),
+    /// A bytearray (`BYTEARRAY8`; index into the graph's input slices).
+    ByteArray(u32),
     /// A tuple.
     Tuple(Seq),
     /// A frozenset (FROZENSET).
@@ -94,6 +98,15 @@ pub enum Node<'a> {
         /// Whether `READONLY_BUFFER` was applied to it.
         readonly: bool,
     },
+}
+
+/// The digits of an integer too large for `i64` ([`Graph::as_big_int`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BigInt<'a> {
+    /// Two's-complement little-endian bytes (LONG1/LONG4).
+    LittleEndian(&'a [u8]),
+    /// Decimal digits with optional sign (protocol-0 `INT`/`LONG` text).
+    Decimal(&'a str),
 }
 
 /// How a global was named.
@@ -294,11 +307,13 @@ const TENSOR_REBUILDS: [&str; 11] = [
 /// The arena holding every node, import and call of one parse.
 #[derive(Debug, Clone, Default)]
 pub struct Graph<'a> {
-    pub(crate) nodes: Vec<Node<'a>>,
+    pub(crate) nodes: Vec<Node>,
     pub(crate) depth: Vec<u32>,
     pub(crate) pool: Vec<NodeId>,
     pub(crate) lists: Vec<Vec<NodeId>>,
     pub(crate) dicts: Vec<Vec<(NodeId, NodeId)>>,
+    pub(crate) texts: Vec<&'a str>,
+    pub(crate) slices: Vec<&'a [u8]>,
     pub(crate) strings: Vec<String>,
     pub(crate) blobs: Vec<Vec<u8>>,
     pub(crate) globals: Vec<GlobalRef<'a>>,
@@ -307,6 +322,20 @@ pub struct Graph<'a> {
 }
 
 impl<'a> Graph<'a> {
+    /// An empty graph with room for a pickle of `len` bytes (a state-dict pickle makes about one
+    /// node per 13 bytes). Reservation is best effort and bounded by the limits, so hostile
+    /// sizes cost nothing: reserved pages are only touched when used.
+    pub(crate) fn with_estimate(len: usize, limits: &crate::limits::Limits) -> Self {
+        let nodes = (len / 12).min(limits.max_graph_nodes).min(1 << 26);
+        let mut graph = Graph::default();
+        let _ = graph.nodes.try_reserve(nodes);
+        let _ = graph.depth.try_reserve(nodes);
+        let _ = graph.pool.try_reserve(nodes * 3 / 2);
+        let _ = graph.objects.try_reserve(nodes / 8);
+        let _ = graph.texts.try_reserve(nodes / 4);
+        graph
+    }
+
     /// Number of nodes.
     pub fn len(&self) -> usize {
         self.nodes.len()
@@ -318,7 +347,7 @@ impl<'a> Graph<'a> {
     }
 
     /// The node behind `id`.
-    pub fn node(&self, id: NodeId) -> Option<&Node<'a>> {
+    pub fn node(&self, id: NodeId) -> Option<&Node> {
         self.nodes.get(id.index())
     }
 
@@ -364,7 +393,7 @@ impl<'a> Graph<'a> {
     /// The text of a string node (borrowed or decoded).
     pub fn as_str(&self, id: NodeId) -> Option<&str> {
         match self.node(id)? {
-            Node::Str(s) => Some(s),
+            Node::Str(i) => self.texts.get(*i as usize).copied(),
             Node::StrOwned(i) => self.strings.get(*i as usize).map(String::as_str),
             _ => None,
         }
@@ -373,8 +402,28 @@ impl<'a> Graph<'a> {
     /// The bytes of a bytes node (borrowed or decoded; not bytearrays).
     pub fn as_bytes(&self, id: NodeId) -> Option<&[u8]> {
         match self.node(id)? {
-            Node::Bytes(b) => Some(b),
+            Node::Bytes(i) => self.slices.get(*i as usize).copied(),
             Node::BytesOwned(i) => self.blobs.get(*i as usize).map(Vec::as_slice),
+            _ => None,
+        }
+    }
+
+    /// The bytes of a bytearray node.
+    pub fn as_bytearray(&self, id: NodeId) -> Option<&'a [u8]> {
+        match self.node(id)? {
+            Node::ByteArray(i) => self.slices.get(*i as usize).copied(),
+            _ => None,
+        }
+    }
+
+    /// The digits of an integer node too large for `i64`.
+    pub fn as_big_int(&self, id: NodeId) -> Option<BigInt<'a>> {
+        match self.node(id)? {
+            Node::BigIntLe(i) => self
+                .slices
+                .get(*i as usize)
+                .map(|b| BigInt::LittleEndian(b)),
+            Node::BigIntDecimal(i) => self.texts.get(*i as usize).map(|s| BigInt::Decimal(s)),
             _ => None,
         }
     }
@@ -539,5 +588,17 @@ impl<'a> Graph<'a> {
             }
         }
         complete
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nodes_stay_small() {
+        // The graph's memory per input byte depends on this (benches/throughput.rs).
+        assert_eq!(std::mem::size_of::<Node>(), 16);
+        assert_eq!(std::mem::size_of::<NodeId>(), 4);
     }
 }

@@ -30,7 +30,7 @@ pub use allowlist::{
 pub use denylist::dangerous_reason;
 pub use error::PickleError;
 pub use graph::{
-    CallKind, GlobalRef, GlobalTarget, Graph, Mutations, Node, NodeId, Object, PyType, Seq,
+    BigInt, CallKind, GlobalRef, GlobalTarget, Graph, Mutations, Node, NodeId, Object, PyType, Seq,
 };
 pub use limits::{LimitKind, Limits};
 pub use machine::{parse, parse_at, BuildRecord, Parsed};

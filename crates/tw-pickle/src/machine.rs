@@ -105,6 +105,16 @@ struct Memo {
 }
 
 impl Memo {
+    /// A memo sized for a pickle of `len` bytes: torch pickles memoise about one value every
+    /// 16 bytes. Reservation is best effort (virtual memory, touched only when used).
+    fn with_estimate(len: usize, limits: &Limits) -> Self {
+        let mut memo = Memo::default();
+        let _ = memo
+            .dense
+            .try_reserve((len / 12).min(limits.max_memo_entries).min(1 << 25));
+        memo
+    }
+
     fn get(&self, index: u64) -> Option<NodeId> {
         if let Some(&slot) = usize::try_from(index).ok().and_then(|i| self.dense.get(i)) {
             return (slot != EMPTY).then_some(NodeId(slot));
@@ -183,10 +193,10 @@ impl<'a, 'o> Machine<'a, 'o> {
             op_offset: start,
             opcode: Opcode::Stop,
             options,
-            graph: Graph::default(),
+            graph: Graph::with_estimate(data.len().saturating_sub(start), &options.limits),
             stack: Vec::with_capacity(64),
             marks: Vec::with_capacity(16),
-            memo: Memo::default(),
+            memo: Memo::with_estimate(data.len().saturating_sub(start), &options.limits),
             protocol: None,
             builds: Vec::new(),
             violations: Vec::new(),
@@ -375,7 +385,7 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     /// Adds a node of the given nesting depth to the arena.
     #[inline]
-    fn add(&mut self, node: Node<'a>, depth: u32) -> Result<NodeId> {
+    fn add(&mut self, node: Node, depth: u32) -> Result<NodeId> {
         let max = self.limits().max_graph_nodes.min(u32::MAX as usize - 1);
         let len = self.graph.nodes.len();
         if len >= max {
@@ -396,7 +406,7 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     #[inline]
-    fn push_new(&mut self, node: Node<'a>) -> Result<()> {
+    fn push_new(&mut self, node: Node) -> Result<()> {
         let slot = match node {
             Node::None => Some(0),
             Node::Bool(b) => Some(1 + usize::from(b)),
@@ -755,17 +765,36 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     fn push_text(&mut self, bytes: &'a [u8]) -> Result<()> {
         match text::utf8(bytes) {
-            Cow::Borrowed(s) => self.push_new(Node::Str(s)),
+            Cow::Borrowed(s) => self.borrowed_str(s),
             Cow::Owned(s) => self.owned_str(s),
         }
+    }
+
+    /// A string node borrowing the input.
+    fn borrowed_str(&mut self, text: &'a str) -> Result<()> {
+        let index = self.side_index(self.graph.texts.len())?;
+        self.graph.texts.push(text);
+        self.push_new(Node::Str(index))
+    }
+
+    /// A bytes-like node borrowing the input (`make` picks the variant).
+    fn borrowed_bytes(&mut self, bytes: &'a [u8], make: fn(u32) -> Node) -> Result<()> {
+        let index = self.side_index(self.graph.slices.len())?;
+        self.graph.slices.push(bytes);
+        self.push_new(make(index))
+    }
+
+    fn side_index(&self, len: usize) -> Result<u32> {
+        u32::try_from(len)
+            .map_err(|_| self.limit(LimitKind::GraphNodes, u64::from(u32::MAX), to_u64(len)))
     }
 
     /// Protocol 1/2 byte strings: torch decodes them as UTF-8; keep bytes when that fails.
     fn push_binstring(&mut self, bytes: Cow<'a, [u8]>) -> Result<()> {
         match bytes {
             Cow::Borrowed(b) => match std::str::from_utf8(b) {
-                Ok(s) => self.push_new(Node::Str(s)),
-                Err(_) => self.push_new(Node::Bytes(b)),
+                Ok(s) => self.borrowed_str(s),
+                Err(_) => self.borrowed_bytes(b, Node::Bytes),
             },
             Cow::Owned(b) => match String::from_utf8(b) {
                 Ok(s) => self.owned_str(s),
@@ -783,15 +812,19 @@ impl<'a, 'o> Machine<'a, 'o> {
             }
             return self.push_new(Node::Int(i64::from_le_bytes(buf)));
         }
-        self.push_new(Node::BigIntLe(bytes))
+        self.borrowed_bytes(bytes, Node::BigIntLe)
     }
 
     fn push_text_int(&mut self, value: TextInt<'a>) -> Result<()> {
-        self.push_new(match value {
-            TextInt::Bool(b) => Node::Bool(b),
-            TextInt::Small(i) => Node::Int(i),
-            TextInt::Big(s) => Node::BigIntDecimal(s),
-        })
+        match value {
+            TextInt::Bool(b) => self.push_new(Node::Bool(b)),
+            TextInt::Small(i) => self.push_new(Node::Int(i)),
+            TextInt::Big(s) => {
+                let index = self.side_index(self.graph.texts.len())?;
+                self.graph.texts.push(s);
+                self.push_new(Node::BigIntDecimal(index))
+            }
+        }
     }
 
     // ---- the loop ------------------------------------------------------------------------
@@ -895,21 +928,22 @@ impl<'a, 'o> Machine<'a, 'o> {
             Opcode::BinBytes => {
                 let n = u32::from_le_bytes(self.array()?);
                 let bytes = self.take_len(u64::from(n))?;
-                self.push_new(Node::Bytes(bytes))?;
+                self.borrowed_bytes(bytes, Node::Bytes)?;
             }
             Opcode::ShortBinBytes => {
                 let n = self.byte()?;
                 let bytes = self.take(usize::from(n))?;
-                self.push_new(Node::Bytes(bytes))?;
+                self.borrowed_bytes(bytes, Node::Bytes)?;
             }
             Opcode::BinBytes8 | Opcode::ByteArray8 => {
                 let n = u64::from_le_bytes(self.array()?);
                 let bytes = self.take_len(n)?;
-                self.push_new(if opcode == Opcode::ByteArray8 {
-                    Node::ByteArray(bytes)
+                let make = if opcode == Opcode::ByteArray8 {
+                    Node::ByteArray
                 } else {
-                    Node::Bytes(bytes)
-                })?;
+                    Node::Bytes
+                };
+                self.borrowed_bytes(bytes, make)?;
             }
             Opcode::NextBuffer => {
                 let index = self.buffers;
@@ -935,7 +969,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                 let text = text::parse_raw_unicode(line)
                     .ok_or_else(|| self.invalid("malformed raw-unicode-escape"))?;
                 match text {
-                    Cow::Borrowed(s) => self.push_new(Node::Str(s))?,
+                    Cow::Borrowed(s) => self.borrowed_str(s)?,
                     Cow::Owned(s) => self.owned_str(s)?,
                 }
             }
@@ -1141,7 +1175,9 @@ impl<'a, 'o> Machine<'a, 'o> {
                 let name = self.pop()?;
                 let module = self.pop()?;
                 let text = |id: NodeId| match self.graph.node(id) {
-                    Some(Node::Str(s)) => Some(Cow::Borrowed(*s)),
+                    Some(Node::Str(i)) => {
+                        self.graph.texts.get(*i as usize).map(|s| Cow::Borrowed(*s))
+                    }
                     Some(Node::StrOwned(_)) => {
                         self.graph.as_str(id).map(|s| Cow::Owned(s.to_owned()))
                     }

@@ -2,7 +2,7 @@
 //! a depth limit, cycle detection (a value on its own path becomes `Other("<cycle>")`) and a
 //! step budget, so shared subtrees (memo, DUP) cannot make the walk exponential.
 
-use crate::graph::{Graph, Node, NodeId, Object};
+use crate::graph::{BigInt, Graph, Node, NodeId, Object};
 use crate::limits::LimitKind;
 use crate::machine::Parsed;
 use crate::torch::error::ExtractError;
@@ -130,12 +130,16 @@ fn classify(graph: &Graph<'_>, id: NodeId, children: &mut Vec<(String, NodeId)>)
         Node::None => Some(Leaf::None),
         Node::Bool(b) => Some(Leaf::Bool(*b)),
         Node::Int(i) => Some(Leaf::Int(*i)),
-        Node::BigIntDecimal(text) => Some(Leaf::Other(format!("int {text}"))),
-        Node::BigIntLe(bytes) => Some(Leaf::Other(format!("int of {} bytes", bytes.len()))),
+        Node::BigIntDecimal(_) | Node::BigIntLe(_) => {
+            Some(Leaf::Other(match graph.as_big_int(id)? {
+                BigInt::Decimal(text) => format!("int {text}"),
+                BigInt::LittleEndian(bytes) => format!("int of {} bytes", bytes.len()),
+            }))
+        }
         Node::Float(f) => Some(Leaf::Float(*f)),
         Node::Str(_) | Node::StrOwned(_) => graph.as_str(id).map(|s| Leaf::Str(s.to_owned())),
         Node::Bytes(_) | Node::BytesOwned(_) => graph.as_bytes(id).map(|b| Leaf::Bytes(b.to_vec())),
-        Node::ByteArray(b) => Some(Leaf::Bytes(b.to_vec())),
+        Node::ByteArray(_) => graph.as_bytearray(id).map(|b| Leaf::Bytes(b.to_vec())),
         Node::Tuple(seq) | Node::FrozenSet(seq) => {
             indexed(children, graph.seq(*seq));
             None

@@ -1,7 +1,7 @@
 //! A comparable tree view of a parsed graph for tests: normalises the protocol-specific
 //! encodings (`_codecs.encode`, `builtins.set` ...) so every protocol yields the same value.
 
-use tw_pickle::{Graph, Node, NodeId};
+use tw_pickle::{BigInt, Graph, Node, NodeId};
 
 /// A plain value.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,12 +55,14 @@ fn convert(graph: &Graph<'_>, id: NodeId, depth: u32) -> V {
         Node::None => V::None,
         Node::Bool(b) => V::Bool(*b),
         Node::Int(i) => V::Int(i128::from(*i)),
-        Node::BigIntLe(b) => le_to_i128(b),
-        Node::BigIntDecimal(s) => s.parse().map_or_else(|_| V::Other(s.to_string()), V::Int),
+        Node::BigIntLe(_) | Node::BigIntDecimal(_) => match graph.as_big_int(id).unwrap() {
+            BigInt::LittleEndian(b) => le_to_i128(b),
+            BigInt::Decimal(s) => s.parse().map_or_else(|_| V::Other(s.to_string()), V::Int),
+        },
         Node::Float(f) => V::Float(*f),
         Node::Str(_) | Node::StrOwned(_) => V::Str(graph.as_str(id).unwrap().to_owned()),
         Node::Bytes(_) | Node::BytesOwned(_) => V::Bytes(graph.as_bytes(id).unwrap().to_vec()),
-        Node::ByteArray(b) => V::Bytes(b.to_vec()),
+        Node::ByteArray(_) => V::Bytes(graph.as_bytearray(id).unwrap().to_vec()),
         Node::Tuple(s) => V::Tuple(all(graph.seq(*s))),
         Node::FrozenSet(s) => sorted_set(all(graph.seq(*s))),
         Node::List(_) => V::List(all(graph.as_list(id).unwrap())),
