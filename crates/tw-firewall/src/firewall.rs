@@ -1,0 +1,476 @@
+//! Apply, verify, remove and report, over either backend, through [`Exec`]. Invariants: only
+//! `table inet torchward` or the `TORCHWARD-IN`/`TORCHWARD-IN6` chains and their INPUT jumps are
+//! ever named in a command; chain policies are never changed; an apply either leaves verified
+//! rules and a state file, or leaves what was there before (the tool refused the change), or
+//! removes everything it added (rolled back), or says exactly which manual commands finish the
+//! job (rollback failed). Never `iptables-restore --test` as a gate: it accepts invalid input
+//! on the `nf_tables` backend (measured, b10); we apply, read back and compare instead.
+use crate::exec::{Cmd, Exec, ExecError, Output};
+use crate::iptables;
+use crate::net::Family;
+use crate::nft;
+use crate::plan::{Backend, Plan};
+use crate::state::{State, StateError};
+use std::path::{Path, PathBuf};
+
+/// A firewall operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum FirewallError {
+    /// A tool could not be started.
+    #[error(transparent)]
+    Exec(#[from] ExecError),
+    /// A tool ran and failed.
+    #[error("`{command}` failed (exit {code}): {stderr}", code = code.map_or_else(|| "by signal".to_owned(), |c| c.to_string()), stderr = stderr.trim())]
+    Failed {
+        /// The command line.
+        command: String,
+        /// Its exit code.
+        code: Option<i32>,
+        /// Its standard error.
+        stderr: String,
+    },
+    /// The rules read back do not match the plan.
+    #[error("{backend} rules read back differ from the plan: {}", differences.join("; "))]
+    Verify {
+        /// Backend.
+        backend: &'static str,
+        /// What differs.
+        differences: Vec<String>,
+    },
+    /// The state file could not be read or written.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// Neither nft nor iptables is installed.
+    #[error("neither nft nor iptables is installed")]
+    NoBackend,
+}
+
+/// An apply failed; the variants say what is left on the host.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// Nothing was changed: the tool refused the change (whatever was there before remains).
+    #[error("nothing changed: {cause}")]
+    NotApplied {
+        /// Why.
+        cause: FirewallError,
+    },
+    /// Rules were changed, then the apply failed and everything torchward added was removed.
+    #[error("apply failed and was rolled back cleanly (torchward's rules are gone): {cause}")]
+    RolledBack {
+        /// Why the apply failed.
+        cause: FirewallError,
+    },
+    /// The apply failed and so did the rollback: run `recovery` by hand.
+    #[error("apply failed ({cause}) and the rollback failed too ({rollback}); run by hand: {}", recovery.join(" && "))]
+    RollbackFailed {
+        /// Why the apply failed.
+        cause: Box<FirewallError>,
+        /// Why the rollback failed.
+        rollback: Box<FirewallError>,
+        /// Commands that remove torchward's objects.
+        recovery: Vec<String>,
+    },
+}
+
+/// What `status` found for our nft table.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NftStatus {
+    /// Owner table (held by a `run` process).
+    pub owner: bool,
+    /// Packets and bytes dropped or rejected.
+    pub dropped: Option<(u64, u64)>,
+    /// Differences from the state file's plan (empty: matches; `None`: no state to compare).
+    pub differences: Option<Vec<String>>,
+}
+
+/// What `status` found for one iptables family.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ChainStatus {
+    /// Family.
+    pub family: Family,
+    /// Chain name.
+    pub chain: &'static str,
+    /// Whether the jump is the first rule of INPUT.
+    pub jump_first: bool,
+    /// Packets and bytes dropped or rejected.
+    pub dropped: (u64, u64),
+}
+
+/// Everything `status` reports.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct FirewallStatus {
+    /// State file content, if any.
+    pub state: Option<State>,
+    /// State file problem, if it could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_error: Option<String>,
+    /// Our nft table, if present.
+    pub nft: Option<NftStatus>,
+    /// Our iptables chains that are present.
+    pub iptables: Vec<ChainStatus>,
+}
+
+impl FirewallStatus {
+    /// Whether any torchward rule is present.
+    pub fn active(&self) -> bool {
+        self.nft.is_some() || !self.iptables.is_empty()
+    }
+}
+
+/// Applies and removes torchward's rules on one host (or network namespace).
+pub struct Firewall<'e> {
+    exec: &'e dyn Exec,
+    state_path: PathBuf,
+}
+
+fn check(out: Output, cmd: &Cmd) -> Result<Output, FirewallError> {
+    if out.success() {
+        Ok(out)
+    } else {
+        Err(FirewallError::Failed {
+            command: cmd.display(),
+            code: out.code,
+            stderr: out.stderr,
+        })
+    }
+}
+
+impl<'e> Firewall<'e> {
+    /// A firewall driving `exec`, recording state at `state_path`.
+    pub fn new(exec: &'e dyn Exec, state_path: impl Into<PathBuf>) -> Self {
+        Firewall {
+            exec,
+            state_path: state_path.into(),
+        }
+    }
+
+    /// Where the state file lives.
+    pub fn state_path(&self) -> &Path {
+        &self.state_path
+    }
+
+    fn run(&self, cmd: &Cmd) -> Result<Output, FirewallError> {
+        let out = self.exec.run(cmd)?;
+        check(out, cmd)
+    }
+
+    fn available(&self, program: &str, version_flag: &str) -> bool {
+        self.exec
+            .run(&Cmd::new(program, &[version_flag]))
+            .is_ok_and(|out| out.success())
+    }
+
+    /// The default backend: nft when installed, else iptables.
+    pub fn detect_backend(&self) -> Result<Backend, FirewallError> {
+        if self.available("nft", "--version") {
+            Ok(Backend::Nft)
+        } else if self.available("iptables", "-V") {
+            Ok(Backend::Iptables)
+        } else {
+            Err(FirewallError::NoBackend)
+        }
+    }
+
+    /// Applies `plan`, verifies it, and records the state file. Objects of the other backend
+    /// left by an earlier (crashed) apply are removed first.
+    pub fn apply(
+        &self,
+        plan: &Plan,
+        backend: Backend,
+        pid: Option<u32>,
+    ) -> Result<State, ApplyError> {
+        let previous = State::read(&self.state_path).ok().flatten();
+        if let Some(old) = previous.filter(|old| old.backend != backend) {
+            self.remove_backend(old.backend)
+                .map_err(|cause| ApplyError::NotApplied { cause })?;
+        }
+        match backend {
+            Backend::Nft => self.apply_nft(plan)?,
+            Backend::Iptables => self.apply_iptables(plan)?,
+        }
+        let state = State::new(backend, plan, false, pid);
+        if let Err(err) = state.write(&self.state_path) {
+            return Err(self.roll_back(backend, err.into()));
+        }
+        Ok(state)
+    }
+
+    fn apply_nft(&self, plan: &Plan) -> Result<(), ApplyError> {
+        let cmd = Cmd::new("nft", &["-f", "-"]).with_stdin(nft::apply_script(plan));
+        // nft applies the whole file in one transaction: a failure here changed nothing.
+        self.run(&cmd)
+            .map_err(|cause| ApplyError::NotApplied { cause })?;
+        self.verify_nft(plan)
+            .map_err(|cause| self.roll_back(Backend::Nft, cause))
+    }
+
+    /// Reads our nft table back and compares it with `plan`.
+    pub fn verify_nft(&self, plan: &Plan) -> Result<(), FirewallError> {
+        let listing = self.run(&Cmd::new("nft", &nft::LIST_ARGS))?;
+        let differences = match nft::parse_listing(&listing.stdout) {
+            Some(observed) => nft::differences(plan, &observed),
+            None => vec![
+                "`nft -j list table inet torchward` printed nothing this version understands"
+                    .to_owned(),
+            ],
+        };
+        if differences.is_empty() {
+            Ok(())
+        } else {
+            Err(FirewallError::Verify {
+                backend: "nft",
+                differences,
+            })
+        }
+    }
+
+    fn apply_iptables(&self, plan: &Plan) -> Result<(), ApplyError> {
+        for (index, family) in [Family::V4, Family::V6].into_iter().enumerate() {
+            let restore = Cmd::new(iptables::restore_tool(family), &["--noflush"])
+                .with_stdin(iptables::restore_script(plan, family));
+            if let Err(cause) = self.run(&restore) {
+                // The restore commit is atomic; if this was the first family nothing changed.
+                return Err(if index == 0 {
+                    ApplyError::NotApplied { cause }
+                } else {
+                    self.roll_back(Backend::Iptables, cause)
+                });
+            }
+            if let Err(cause) = self
+                .ensure_jump_first(family)
+                .and_then(|()| self.verify_chain(plan, family))
+            {
+                return Err(self.roll_back(Backend::Iptables, cause));
+            }
+        }
+        Ok(())
+    }
+
+    fn jump_is_first(&self, family: Family) -> Result<bool, FirewallError> {
+        let listing = self.run(&Cmd::new(iptables::tool(family), &["-S", "INPUT"]))?;
+        let first = listing.stdout.lines().find(|l| l.starts_with("-A INPUT"));
+        Ok(first == Some(format!("-A INPUT -j {}", iptables::chain(family)).as_str()))
+    }
+
+    fn jump_present(&self, family: Family) -> Result<bool, FirewallError> {
+        let [j, chain] = iptables::jump(family);
+        let out = self.exec.run(&Cmd::new(
+            iptables::tool(family),
+            &["-C", "INPUT", j, chain],
+        ))?;
+        Ok(out.success())
+    }
+
+    /// Inserts the jump at INPUT position 1 unless it is already there, moves it to the front
+    /// if something was inserted before it, and checks it is first (research b10).
+    fn ensure_jump_first(&self, family: Family) -> Result<(), FirewallError> {
+        let tool = iptables::tool(family);
+        let [j, chain] = iptables::jump(family);
+        if self.jump_is_first(family)? {
+            return Ok(());
+        }
+        // Bounded: never more jumps than we could have inserted over time.
+        for _ in 0..16 {
+            if !self.jump_present(family)? {
+                break;
+            }
+            self.run(&Cmd::new(tool, &["-D", "INPUT", j, chain]))?;
+        }
+        self.run(&Cmd::new(tool, &["-I", "INPUT", "1", j, chain]))?;
+        if self.jump_is_first(family)? {
+            Ok(())
+        } else {
+            Err(FirewallError::Verify {
+                backend: tool,
+                differences: vec![format!(
+                    "the jump to {chain} is not the first rule of INPUT"
+                )],
+            })
+        }
+    }
+
+    fn verify_chain(&self, plan: &Plan, family: Family) -> Result<(), FirewallError> {
+        let chain = iptables::chain(family);
+        let listing = self.run(&Cmd::new(iptables::tool(family), &["-S", chain]))?;
+        let got: Vec<&str> = listing
+            .stdout
+            .lines()
+            .filter(|l| !l.starts_with("-N "))
+            .collect();
+        let want = iptables::rules(plan, family);
+        if got == want.iter().map(String::as_str).collect::<Vec<_>>() {
+            Ok(())
+        } else {
+            Err(FirewallError::Verify {
+                backend: iptables::tool(family),
+                differences: vec![format!(
+                    "chain {chain} holds [{}], the plan has [{}]",
+                    got.join(" | "),
+                    want.join(" | ")
+                )],
+            })
+        }
+    }
+
+    fn roll_back(&self, backend: Backend, cause: FirewallError) -> ApplyError {
+        match self.remove_backend(backend) {
+            Ok(()) => {
+                let _ = State::delete(&self.state_path);
+                ApplyError::RolledBack { cause }
+            }
+            Err(rollback) => ApplyError::RollbackFailed {
+                cause: Box::new(cause),
+                rollback: Box::new(rollback),
+                recovery: recovery_commands(backend),
+            },
+        }
+    }
+
+    /// Removes our objects of one backend and checks they are gone; absent objects are fine.
+    pub fn remove_backend(&self, backend: Backend) -> Result<(), FirewallError> {
+        match backend {
+            Backend::Nft => {
+                if self.nft_table_present()? {
+                    self.run(&Cmd::new("nft", &["-f", "-"]).with_stdin(nft::remove_script()))?;
+                    if self.nft_table_present()? {
+                        return Err(FirewallError::Verify {
+                            backend: "nft",
+                            differences: vec![
+                                "table inet torchward is still present after delete".to_owned()
+                            ],
+                        });
+                    }
+                }
+                Ok(())
+            }
+            Backend::Iptables => {
+                for family in [Family::V4, Family::V6] {
+                    self.remove_chain(family)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn nft_table_present(&self) -> Result<bool, FirewallError> {
+        Ok(self
+            .exec
+            .run(&Cmd::new("nft", &["list", "table", "inet", nft::TABLE]))?
+            .success())
+    }
+
+    fn chain_present(&self, family: Family) -> Result<bool, FirewallError> {
+        Ok(self
+            .exec
+            .run(&Cmd::new(
+                iptables::tool(family),
+                &["-S", iptables::chain(family)],
+            ))?
+            .success())
+    }
+
+    fn remove_chain(&self, family: Family) -> Result<(), FirewallError> {
+        let tool = iptables::tool(family);
+        let [j, chain] = iptables::jump(family);
+        // `-D` of a missing rule is an error, so check before each delete (b10).
+        for _ in 0..16 {
+            if !self.jump_present(family)? {
+                break;
+            }
+            self.run(&Cmd::new(tool, &["-D", "INPUT", j, chain]))?;
+        }
+        if self.chain_present(family)? {
+            self.run(&Cmd::new(tool, &["-F", chain]))?;
+            self.run(&Cmd::new(tool, &["-X", chain]))?;
+        }
+        if self.jump_present(family)? || self.chain_present(family)? {
+            return Err(FirewallError::Verify {
+                backend: tool,
+                differences: vec![format!(
+                    "{chain} or its INPUT jump is still present after removal"
+                )],
+            });
+        }
+        Ok(())
+    }
+
+    /// Removes torchward's rules of every installed backend and the state file. Returns the
+    /// backends whose objects were present.
+    pub fn remove(&self) -> Result<Vec<Backend>, FirewallError> {
+        let mut removed = Vec::new();
+        if self.available("nft", "--version") && self.nft_table_present()? {
+            self.remove_backend(Backend::Nft)?;
+            removed.push(Backend::Nft);
+        }
+        if self.available("iptables", "-V") {
+            let present = [Family::V4, Family::V6]
+                .into_iter()
+                .map(|f| Ok(self.chain_present(f)? || self.jump_present(f)?))
+                .collect::<Result<Vec<bool>, FirewallError>>()?;
+            if present.contains(&true) {
+                self.remove_backend(Backend::Iptables)?;
+                removed.push(Backend::Iptables);
+            }
+        }
+        State::delete(&self.state_path)?;
+        Ok(removed)
+    }
+
+    /// What is applied now, with drop counters, compared with the state file.
+    pub fn status(&self) -> Result<FirewallStatus, FirewallError> {
+        let mut status = FirewallStatus::default();
+        match State::read(&self.state_path) {
+            Ok(state) => status.state = state,
+            Err(err) => status.state_error = Some(err.to_string()),
+        }
+        if self.available("nft", "--version") {
+            let out = self.exec.run(&Cmd::new("nft", &nft::LIST_ARGS))?;
+            if out.success() {
+                let observed = nft::parse_listing(&out.stdout);
+                let plan = status
+                    .state
+                    .as_ref()
+                    .filter(|s| s.backend == Backend::Nft)
+                    .map(|s| &s.plan);
+                status.nft = Some(NftStatus {
+                    owner: observed.as_ref().is_some_and(|o| o.owner),
+                    dropped: observed.as_ref().and_then(|o| o.dropped),
+                    differences: plan.map(|plan| match &observed {
+                        Some(o) => nft::differences(plan, o),
+                        None => vec!["listing not understood".to_owned()],
+                    }),
+                });
+            }
+        }
+        if self.available("iptables", "-V") {
+            for family in [Family::V4, Family::V6] {
+                if !self.chain_present(family)? {
+                    continue;
+                }
+                let chain = iptables::chain(family);
+                let listing = self.run(&Cmd::new(
+                    iptables::tool(family),
+                    &["-L", chain, "-n", "-v", "-x"],
+                ))?;
+                status.iptables.push(ChainStatus {
+                    family,
+                    chain,
+                    jump_first: self.jump_is_first(family)?,
+                    dropped: iptables::parse_drop_counters(&listing.stdout),
+                });
+            }
+        }
+        Ok(status)
+    }
+}
+
+/// Commands that remove torchward's objects of `backend` by hand.
+pub fn recovery_commands(backend: Backend) -> Vec<String> {
+    match backend {
+        Backend::Nft => vec![format!("nft delete table inet {}", nft::TABLE)],
+        Backend::Iptables => [Family::V4, Family::V6]
+            .into_iter()
+            .flat_map(iptables::recovery_commands)
+            .collect(),
+    }
+}

@@ -1,0 +1,166 @@
+//! The iptables/ip6tables backend (research b10): a dedicated chain per family
+//! (`TORCHWARD-IN`, `TORCHWARD-IN6`) loaded with `iptables-restore --noflush` (declaring the
+//! chain flushes it, so a re-apply replaces instead of duplicating), and a jump inserted first
+//! in INPUT after a `-C` check, then verified to be first, because an appended jump is
+//! bypassed by any earlier ACCEPT (measured). Our chain only ever RETURNs or drops: it never
+//! ACCEPTs, so it cannot open what later INPUT rules close. Policies are never touched.
+use crate::net::Family;
+use crate::plan::{Action, Coverage, Plan};
+use crate::port::PortRange;
+use std::fmt::Write as _;
+
+/// Our chain's name for a family (the only iptables objects torchward creates).
+pub fn chain(family: Family) -> &'static str {
+    match family {
+        Family::V4 => "TORCHWARD-IN",
+        Family::V6 => "TORCHWARD-IN6",
+    }
+}
+
+/// `iptables` or `ip6tables`.
+pub fn tool(family: Family) -> &'static str {
+    match family {
+        Family::V4 => "iptables",
+        Family::V6 => "ip6tables",
+    }
+}
+
+/// `iptables-restore` or `ip6tables-restore`.
+pub fn restore_tool(family: Family) -> &'static str {
+    match family {
+        Family::V4 => "iptables-restore",
+        Family::V6 => "ip6tables-restore",
+    }
+}
+
+fn dport(range: PortRange) -> String {
+    if range.start == range.end {
+        format!("{}", range.start)
+    } else {
+        format!("{}:{}", range.start, range.end)
+    }
+}
+
+/// The chain's rules exactly as `iptables -S CHAIN` prints them (so read-back is a string
+/// comparison), without the leading `-N CHAIN` line.
+pub fn rules(plan: &Plan, family: Family) -> Vec<String> {
+    let name = chain(family);
+    let mut out = vec![
+        format!("-A {name} -i lo -j RETURN"),
+        format!("-A {name} -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN"),
+        format!("-A {name} -m addrtype --src-type LOCAL -j RETURN"),
+    ];
+    if plan.coverage() == Coverage::Interface {
+        if let Some(iface) = plan.interface() {
+            out.push(format!("-A {name} ! -i {iface} -j RETURN"));
+        }
+        for range in plan.keep_open() {
+            out.push(format!(
+                "-A {name} -p tcp -m tcp --dport {} -j RETURN",
+                dport(*range)
+            ));
+        }
+    }
+    let on_iface = plan
+        .interface()
+        .map(|i| format!(" -i {i}"))
+        .unwrap_or_default();
+    for net in plan.nets_of(family) {
+        let len = net.prefix;
+        out.push(format!(
+            "-A {name} -s {}/{len}{on_iface} -j RETURN",
+            net.addr
+        ));
+    }
+    let verdict = match plan.action() {
+        Action::Drop => "-j DROP",
+        Action::Reject => "-j REJECT --reject-with tcp-reset",
+    };
+    match plan.coverage() {
+        Coverage::Ports => {
+            for range in plan.ports() {
+                out.push(format!(
+                    "-A {name} -p tcp -m tcp --dport {} {verdict}",
+                    dport(*range)
+                ));
+            }
+        }
+        Coverage::Interface => out.push(format!("-A {name} -p tcp {verdict}")),
+    }
+    out
+}
+
+/// The `iptables-restore --noflush` input for one family: declares (and so flushes) our chain
+/// and fills it, in one commit.
+pub fn restore_script(plan: &Plan, family: Family) -> String {
+    let mut out = format!(
+        "# torchward: training ports reachable only from peers ({}, security statement §11)\n*filter\n:{} - [0:0]\n",
+        tool(family),
+        chain(family)
+    );
+    for rule in rules(plan, family) {
+        out.push_str(&rule);
+        out.push('\n');
+    }
+    out.push_str("COMMIT\n");
+    out
+}
+
+/// The jump rule spec (after `-I INPUT 1`, `-C INPUT`, `-D INPUT`).
+pub fn jump(family: Family) -> [&'static str; 2] {
+    ["-j", chain(family)]
+}
+
+/// The readable script `plan` prints: both restores and the jump commands, in apply order.
+pub fn plan_script(plan: &Plan) -> String {
+    let mut out = String::from("#!/bin/sh\n# torchward firewall plan (iptables backend); apply checks, verifies and rolls back.\nset -e\n");
+    for family in [Family::V4, Family::V6] {
+        let _ = writeln!(out, "{} --noflush <<'EOF'", restore_tool(family));
+        out.push_str(&restore_script(plan, family));
+        out.push_str("EOF\n");
+        let _ = writeln!(
+            out,
+            "{t} -C INPUT -j {c} 2>/dev/null || {t} -I INPUT 1 -j {c}",
+            t = tool(family),
+            c = chain(family)
+        );
+    }
+    out
+}
+
+/// Manual commands that remove our objects for one family (printed when a rollback fails).
+pub fn recovery_commands(family: Family) -> Vec<String> {
+    let (t, c) = (tool(family), chain(family));
+    vec![
+        format!("{t} -D INPUT -j {c}"),
+        format!("{t} -F {c}"),
+        format!("{t} -X {c}"),
+    ]
+}
+
+/// Sums packets and bytes of DROP/REJECT lines in `iptables -L CHAIN -n -v -x` output.
+pub fn parse_drop_counters(listing: &str) -> (u64, u64) {
+    let mut total = (0u64, 0u64);
+    for line in listing.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if let [packets, bytes, target, ..] = words.as_slice() {
+            if matches!(*target, "DROP" | "REJECT") {
+                if let (Ok(p), Ok(b)) = (packets.parse::<u64>(), bytes.parse::<u64>()) {
+                    total = (total.0.saturating_add(p), total.1.saturating_add(b));
+                }
+            }
+        }
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_sum_only_drops() {
+        let listing = "Chain TORCHWARD-IN (1 references)\n    pkts      bytes target     prot opt in     out     source               destination\n       0        0 RETURN     all  --  lo     *       0.0.0.0/0            0.0.0.0/0\n       3      180 DROP       tcp  --  *      *       0.0.0.0/0            0.0.0.0/0            tcp dpt:29510\n       2      120 REJECT     tcp  --  *      *       0.0.0.0/0            0.0.0.0/0            tcp dpt:1\n";
+        assert_eq!(parse_drop_counters(listing), (5, 300));
+    }
+}

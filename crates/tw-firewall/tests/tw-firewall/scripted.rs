@@ -1,0 +1,262 @@
+//! Apply, verify and rollback sequences against a scripted executor: no root needed, every
+//! command checked to name only torchward's own objects.
+use std::cell::RefCell;
+use tw_firewall::{ApplyError, Backend, Cmd, Exec, ExecError, Firewall, Output};
+
+/// Answers each command with a closure and logs it.
+pub struct Scripted<F: Fn(&Cmd) -> Output> {
+    pub answer: F,
+    pub log: RefCell<Vec<Cmd>>,
+}
+
+impl<F: Fn(&Cmd) -> Output> Exec for Scripted<F> {
+    fn run(&self, cmd: &Cmd) -> Result<Output, ExecError> {
+        self.log.borrow_mut().push(cmd.clone());
+        Ok((self.answer)(cmd))
+    }
+}
+
+fn out(code: i32, stdout: &str) -> Output {
+    Output {
+        code: Some(code),
+        stdout: stdout.to_owned(),
+        stderr: if code == 0 {
+            String::new()
+        } else {
+            "Error: simulated".to_owned()
+        },
+    }
+}
+
+fn scripted<F: Fn(&Cmd) -> Output>(answer: F) -> Scripted<F> {
+    Scripted {
+        answer,
+        log: RefCell::new(Vec::new()),
+    }
+}
+
+/// Only our table/chains, never a policy change, never a flush of anything else.
+fn assert_only_own_objects(log: &[Cmd]) {
+    for cmd in log {
+        let line = cmd.display();
+        assert!(
+            !cmd.args.iter().any(|a| a == "-P" || a == "--policy"),
+            "{line}"
+        );
+        if cmd.program.contains("tables") && !cmd.program.ends_with("-restore") {
+            let ours = cmd.args.iter().any(|a| a.starts_with("TORCHWARD-IN"))
+                || cmd.args == ["-S", "INPUT"]
+                || cmd.args == ["-V"];
+            assert!(ours, "{line}");
+        }
+        if let Some(input) = &cmd.stdin {
+            for word in [
+                "flush ruleset",
+                "delete table ip ",
+                "delete table inet filter",
+            ] {
+                assert!(!input.contains(word), "{input}");
+            }
+        }
+    }
+}
+
+fn state_path() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run/torchward/firewall.json");
+    (dir, path)
+}
+
+#[test]
+fn nft_refused_script_changes_nothing_and_deletes_nothing() {
+    let exec = scripted(|cmd| out(i32::from(cmd.args == ["-f", "-"]), ""));
+    let (_dir, path) = state_path();
+    let err = Firewall::new(&exec, &path)
+        .apply(&super::plan::statement_example(), Backend::Nft, None)
+        .unwrap_err();
+    assert!(matches!(err, ApplyError::NotApplied { .. }), "{err}");
+    assert_eq!(
+        exec.log
+            .borrow()
+            .iter()
+            .filter(|c| c.args == ["-f", "-"])
+            .count(),
+        1
+    );
+    assert!(!path.exists());
+    assert_only_own_objects(&exec.log.borrow());
+}
+
+#[test]
+fn nft_verify_mismatch_rolls_back_cleanly() {
+    let deleted = RefCell::new(false);
+    let exec = scripted(|cmd| {
+        let args: Vec<&str> = cmd.args.iter().map(String::as_str).collect();
+        match args.as_slice() {
+            ["-f", "-"] => {
+                if cmd
+                    .stdin
+                    .as_deref()
+                    .is_some_and(|s| s.starts_with("table inet torchward\ndelete"))
+                {
+                    *deleted.borrow_mut() = true;
+                }
+                out(0, "")
+            }
+            // The table lists, but holds something else than the plan.
+            ["-j", "list", ..] => out(
+                0,
+                r#"{"nftables":[{"table":{"family":"inet","name":"torchward"}}]}"#,
+            ),
+            ["list", "table", ..] => out(i32::from(*deleted.borrow()), ""),
+            _ => out(0, ""),
+        }
+    });
+    let (_dir, path) = state_path();
+    let err = Firewall::new(&exec, &path)
+        .apply(&super::plan::statement_example(), Backend::Nft, None)
+        .unwrap_err();
+    assert!(matches!(err, ApplyError::RolledBack { .. }), "{err}");
+    assert!(err.to_string().contains("set peers4 differs"), "{err}");
+    assert!(!path.exists());
+    assert_only_own_objects(&exec.log.borrow());
+}
+
+#[test]
+fn nft_failed_rollback_gives_manual_recovery() {
+    let exec = scripted(|cmd| {
+        let args: Vec<&str> = cmd.args.iter().map(String::as_str).collect();
+        match args.as_slice() {
+            ["-f", "-"]
+                if cmd
+                    .stdin
+                    .as_deref()
+                    .is_some_and(|s| s.contains("delete table") && !s.contains("chain")) =>
+            {
+                out(1, "")
+            }
+            ["-j", "list", ..] => out(1, ""),
+            _ => out(0, ""),
+        }
+    });
+    let (_dir, path) = state_path();
+    match Firewall::new(&exec, &path).apply(&super::plan::statement_example(), Backend::Nft, None) {
+        Err(ApplyError::RollbackFailed { recovery, .. }) => {
+            assert_eq!(recovery, ["nft delete table inet torchward"]);
+        }
+        other => panic!("expected RollbackFailed, got {other:?}"),
+    }
+}
+
+#[test]
+fn iptables_ipv6_failure_rolls_back_ipv4() {
+    let v4_chain = RefCell::new(false);
+    let exec = scripted(|cmd| {
+        let args: Vec<&str> = cmd.args.iter().map(String::as_str).collect();
+        match (cmd.program.as_str(), args.as_slice()) {
+            ("iptables-restore", _) => {
+                *v4_chain.borrow_mut() = true;
+                out(0, "")
+            }
+            ("ip6tables-restore", _) => out(2, ""),
+            ("iptables", ["-S", "INPUT"]) => out(0, "-P INPUT ACCEPT\n-A INPUT -j TORCHWARD-IN\n"),
+            ("iptables", ["-S", "TORCHWARD-IN"]) => {
+                if *v4_chain.borrow() {
+                    let plan = super::plan::statement_example();
+                    let mut text = "-N TORCHWARD-IN\n".to_owned();
+                    for rule in tw_firewall::iptables::rules(&plan, tw_firewall::Family::V4) {
+                        text.push_str(&rule);
+                        text.push('\n');
+                    }
+                    out(0, &text)
+                } else {
+                    out(1, "")
+                }
+            }
+            ("iptables", ["-X", "TORCHWARD-IN"]) => {
+                *v4_chain.borrow_mut() = false;
+                out(0, "")
+            }
+            // -C: the jump is absent once deleted (one -D is enough here).
+            ("iptables", ["-C", ..]) | ("ip6tables", ["-S", "TORCHWARD-IN6"] | ["-C", ..]) => {
+                out(1, "")
+            }
+            _ => out(0, ""),
+        }
+    });
+    let (_dir, path) = state_path();
+    let err = Firewall::new(&exec, &path)
+        .apply(&super::plan::statement_example(), Backend::Iptables, None)
+        .unwrap_err();
+    assert!(matches!(err, ApplyError::RolledBack { .. }), "{err}");
+    let log: Vec<String> = exec.log.borrow().iter().map(Cmd::display).collect();
+    assert!(
+        log.contains(&"iptables -F TORCHWARD-IN".to_owned()),
+        "{log:#?}"
+    );
+    assert!(
+        log.contains(&"iptables -X TORCHWARD-IN".to_owned()),
+        "{log:#?}"
+    );
+    assert_only_own_objects(&exec.log.borrow());
+}
+
+#[test]
+fn iptables_jump_behind_an_accept_is_moved_first() {
+    // 0: jump present behind an ACCEPT; 1: deleted; 2: inserted first.
+    let jump = RefCell::new(0u8);
+    let exec = scripted(|cmd| {
+        let args: Vec<&str> = cmd.args.iter().map(String::as_str).collect();
+        match (cmd.program.as_str(), args.as_slice()) {
+            (tool, ["-S", "INPUT"]) => {
+                let ours = if tool.starts_with("ip6") {
+                    "-A INPUT -j TORCHWARD-IN6"
+                } else {
+                    "-A INPUT -j TORCHWARD-IN"
+                };
+                let accept = "-A INPUT -p tcp -m tcp --dport 29510 -j ACCEPT";
+                if *jump.borrow() == 2 {
+                    out(0, &format!("-P INPUT ACCEPT\n{ours}\n{accept}\n"))
+                } else {
+                    out(0, &format!("-P INPUT ACCEPT\n{accept}\n{ours}\n"))
+                }
+            }
+            (_, ["-D", "INPUT", ..]) => {
+                *jump.borrow_mut() = 1;
+                out(0, "")
+            }
+            (_, ["-I", "INPUT", "1", ..]) => {
+                *jump.borrow_mut() = 2;
+                out(0, "")
+            }
+            (_, ["-C", ..]) => out(i32::from(*jump.borrow() == 1), ""),
+            (_, ["-S", chain]) => {
+                let family = if chain.ends_with('6') {
+                    tw_firewall::Family::V6
+                } else {
+                    tw_firewall::Family::V4
+                };
+                let rules = tw_firewall::iptables::rules(&super::plan::statement_example(), family)
+                    .join("\n");
+                out(0, &format!("-N {chain}\n{rules}\n"))
+            }
+            _ => out(0, ""),
+        }
+    });
+    let (_dir, path) = state_path();
+    // The v6 family sees the jump first after the v4 move (shared state): both verified.
+    Firewall::new(&exec, &path)
+        .apply(&super::plan::statement_example(), Backend::Iptables, None)
+        .unwrap();
+    let log: Vec<String> = exec.log.borrow().iter().map(Cmd::display).collect();
+    assert!(
+        log.contains(&"iptables -D INPUT -j TORCHWARD-IN".to_owned()),
+        "{log:#?}"
+    );
+    assert!(
+        log.contains(&"iptables -I INPUT 1 -j TORCHWARD-IN".to_owned()),
+        "{log:#?}"
+    );
+    assert!(path.exists());
+    assert_only_own_objects(&exec.log.borrow());
+}
