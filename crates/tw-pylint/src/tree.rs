@@ -1,0 +1,191 @@
+//! Finding the files to lint under the given paths and linting them in parallel. The walk is
+//! `ignore`'s (ripgrep's): `.gitignore`, `.ignore` and git excludes are honoured, hidden files
+//! are visited (so `.env` is seen) but VCS directories are not. Invariant: a file that cannot
+//! be read is reported with its path and the run goes on.
+use crate::source::{lint_source, ParseFailure};
+use crate::{Options, SourceKind};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use tw_diagnostics::Finding;
+
+/// Files larger than this are reported instead of read (generated code that big is data).
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A file or directory that could not be walked or read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IoFailure {
+    /// The path.
+    pub path: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// One file to lint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    /// The path as the walk produced it.
+    pub path: PathBuf,
+    /// How to lint it.
+    pub kind: SourceKind,
+}
+
+/// Everything a lint run produced.
+#[derive(Debug, Clone, Default)]
+pub struct LintOutcome {
+    /// Findings of every file, suppressed ones included.
+    pub findings: Vec<Finding>,
+    /// Syntax errors (those files were still linted as far as the parser recovered).
+    pub parse_errors: Vec<ParseFailure>,
+    /// Files or directories that could not be read.
+    pub io_errors: Vec<IoFailure>,
+    /// Files linted or prefiltered.
+    pub files: u64,
+    /// Files the byte prefilter skipped.
+    pub skipped: u64,
+    /// Bytes read.
+    pub bytes: u64,
+}
+
+/// How a file is linted, from its name; `None` for files lint ignores.
+pub fn kind_of(path: &Path) -> Option<SourceKind> {
+    let name = path.file_name()?.to_str()?;
+    let lower = name.to_ascii_lowercase();
+    let extension = lower.rsplit_once('.').map(|(_, ext)| ext);
+    if matches!(extension, Some("py" | "pyw")) {
+        return Some(SourceKind::Python);
+    }
+    let env_text = matches!(
+        extension,
+        Some("sh" | "bash" | "zsh" | "ksh" | "yml" | "yaml" | "env" | "dockerfile")
+    ) || lower.starts_with("dockerfile")
+        || lower.starts_with("containerfile")
+        || lower == ".env"
+        || lower.starts_with(".env.");
+    env_text.then_some(SourceKind::EnvText)
+}
+
+/// The files under `paths`: directories are walked, files named directly are always linted
+/// (as Python unless their name says otherwise).
+pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<IoFailure>) {
+    let mut inputs = Vec::new();
+    let mut failures = Vec::new();
+    for root in paths {
+        if root.is_file() {
+            inputs.push(Input {
+                path: root.clone(),
+                kind: kind_of(root).unwrap_or(SourceKind::Python),
+            });
+            continue;
+        }
+        if !root.exists() {
+            failures.push(IoFailure {
+                path: root.display().to_string(),
+                message: "no such file or directory".to_owned(),
+            });
+            continue;
+        }
+        let walker = ignore::WalkBuilder::new(root)
+            .hidden(false)
+            .filter_entry(|entry| {
+                !matches!(
+                    entry.file_name().to_str(),
+                    Some(".git" | ".hg" | ".svn" | "__pycache__")
+                )
+            })
+            .build();
+        for entry in walker {
+            match entry {
+                Ok(entry) => {
+                    if entry.file_type().is_some_and(|t| t.is_file()) {
+                        if let Some(kind) = kind_of(entry.path()) {
+                            inputs.push(Input {
+                                path: entry.into_path(),
+                                kind,
+                            });
+                        }
+                    }
+                }
+                Err(error) => failures.push(IoFailure {
+                    path: root.display().to_string(),
+                    message: error.to_string(),
+                }),
+            }
+        }
+    }
+    (inputs, failures)
+}
+
+enum FileResult {
+    Linted(crate::source::FileOutcome, u64),
+    Failed(IoFailure),
+}
+
+fn lint_input(input: &Input, options: Options) -> FileResult {
+    let path = input.path.display().to_string();
+    let metadata = match std::fs::metadata(&input.path) {
+        Ok(metadata) => metadata,
+        Err(error) => {
+            return FileResult::Failed(IoFailure {
+                path,
+                message: error.to_string(),
+            })
+        }
+    };
+    if metadata.len() > MAX_FILE_BYTES {
+        return FileResult::Failed(IoFailure {
+            path,
+            message: format!(
+                "file is {} bytes, more than the lint limit of {MAX_FILE_BYTES}",
+                metadata.len()
+            ),
+        });
+    }
+    match std::fs::read(&input.path) {
+        Ok(bytes) => {
+            let size = bytes.len() as u64;
+            // Python source is UTF-8 (PEP 3120); other encodings are read lossily.
+            let source = String::from_utf8_lossy(&bytes);
+            FileResult::Linted(lint_source(&path, &source, input.kind, options), size)
+        }
+        Err(error) => FileResult::Failed(IoFailure {
+            path,
+            message: error.to_string(),
+        }),
+    }
+}
+
+/// Lints `inputs` in parallel; `on_file` is called once per file (progress).
+pub fn lint_inputs(inputs: &[Input], options: Options, on_file: &(dyn Fn() + Sync)) -> LintOutcome {
+    let results: Vec<FileResult> = inputs
+        .par_iter()
+        .map(|input| {
+            let result = lint_input(input, options);
+            on_file();
+            result
+        })
+        .collect();
+    let mut outcome = LintOutcome::default();
+    for result in results {
+        match result {
+            FileResult::Linted(file, bytes) => {
+                outcome.files += 1;
+                outcome.bytes += bytes;
+                if file.skipped {
+                    outcome.skipped += 1;
+                }
+                outcome.findings.extend(file.findings);
+                outcome.parse_errors.extend(file.parse_errors);
+            }
+            FileResult::Failed(failure) => outcome.io_errors.push(failure),
+        }
+    }
+    outcome
+}
+
+/// Discovers and lints everything under `paths`.
+pub fn lint_paths(paths: &[PathBuf], options: Options) -> LintOutcome {
+    let (inputs, failures) = discover(paths);
+    let mut outcome = lint_inputs(&inputs, options, &|| {});
+    outcome.io_errors.splice(0..0, failures);
+    outcome
+}
