@@ -330,8 +330,8 @@ impl<'a> Graph<'a> {
         let mut graph = Graph::default();
         let _ = graph.nodes.try_reserve(nodes);
         let _ = graph.depth.try_reserve(nodes);
-        let _ = graph.pool.try_reserve(nodes * 3 / 2);
-        let _ = graph.objects.try_reserve(nodes / 8);
+        let _ = graph.pool.try_reserve(nodes * 2);
+        let _ = graph.objects.try_reserve(nodes / 4);
         let _ = graph.texts.try_reserve(nodes / 4);
         graph
     }

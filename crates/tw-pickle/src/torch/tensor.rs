@@ -63,33 +63,74 @@ const REBUILDS: [(&str, Rebuild); 14] = [
     ("torch._tensor._rebuild_from_type_v2", Rebuild::FromTypeV2),
 ];
 
-fn rebuild_of(graph: &Graph<'_>, callable: NodeId) -> Option<(Rebuild, &'static str)> {
-    let global = graph.global_of(callable)?;
-    REBUILDS
-        .iter()
-        .find(|(key, _)| global.key_eq(key))
-        .map(|(key, r)| (*r, *key))
-}
+/// The rebuild function of each global of a graph, classified once per global (memoised
+/// globals are shared by every tensor, so this turns per-tensor string compares into a lookup).
+pub(crate) struct Rebuilds(Vec<Option<(Rebuild, &'static str)>>);
 
-/// Whether `id` is a call of a tensor rebuild function.
-pub(crate) fn is_tensor_call(graph: &Graph<'_>, id: NodeId) -> bool {
-    graph
-        .object_of(id)
-        .is_some_and(|o| rebuild_of(graph, o.callable).is_some())
-}
+impl Rebuilds {
+    pub(crate) fn new(graph: &Graph<'_>) -> Self {
+        Rebuilds(
+            graph
+                .globals()
+                .iter()
+                .map(|global| {
+                    REBUILDS
+                        .iter()
+                        .find(|(key, _)| global.key_eq(key))
+                        .map(|(key, r)| (*r, *key))
+                })
+                .collect(),
+        )
+    }
 
-/// Decodes the tensors made by the call `id` (several for sparse tensors).
-pub(crate) fn decode(
-    graph: &Graph<'_>,
-    id: NodeId,
-    path: &str,
-) -> Result<Vec<TensorRef>, ExtractError> {
-    Decoder { graph, path }.call(id, 0)
+    fn of(&self, graph: &Graph<'_>, callable: NodeId) -> Option<(Rebuild, &'static str)> {
+        match graph.node(callable)? {
+            Node::Global(g) => self.0.get(*g as usize).copied().flatten(),
+            _ => None,
+        }
+    }
+
+    /// Whether `callable` is a tensor rebuild function (parameter wrappers included).
+    pub(crate) fn is_rebuild(&self, graph: &Graph<'_>, callable: NodeId) -> bool {
+        self.of(graph, callable).is_some_and(|(r, _)| {
+            !matches!(
+                r,
+                Rebuild::Parameter | Rebuild::ParameterWithState | Rebuild::FromTypeV2
+            )
+        })
+    }
+
+    /// Whether `id` is a call of a tensor rebuild function.
+    pub(crate) fn is_tensor_call(&self, graph: &Graph<'_>, id: NodeId) -> bool {
+        graph
+            .object_of(id)
+            .is_some_and(|o| self.of(graph, o.callable).is_some())
+    }
+
+    /// Decodes the tensors made by the call `id` (several for sparse tensors) into `out`.
+    pub(crate) fn decode(
+        &self,
+        graph: &Graph<'_>,
+        id: NodeId,
+        path: &str,
+        out: &mut Vec<TensorRef>,
+    ) -> Result<(), ExtractError> {
+        out.extend(
+            Decoder {
+                graph,
+                path,
+                rebuilds: self,
+            }
+            .call(id, 0)?,
+        );
+        Ok(())
+    }
 }
 
 struct Decoder<'g, 'a> {
     graph: &'g Graph<'a>,
     path: &'g str,
+    rebuilds: &'g Rebuilds,
 }
 
 /// Arguments of one rebuild call, with their context for errors.
@@ -127,12 +168,14 @@ impl Decoder<'_, '_> {
                 offset: 0,
             })?;
         let (rebuild, function) =
-            rebuild_of(graph, object.callable).ok_or_else(|| ExtractError::BadArguments {
-                path: self.path.to_owned(),
-                function: "tensor",
-                reason: "expected a tensor rebuild call",
-                offset: object.offset,
-            })?;
+            self.rebuilds
+                .of(graph, object.callable)
+                .ok_or_else(|| ExtractError::BadArguments {
+                    path: self.path.to_owned(),
+                    function: "tensor",
+                    reason: "expected a tensor rebuild call",
+                    offset: object.offset,
+                })?;
         let items = graph.as_tuple(object.args).unwrap_or(&[]);
         let args = Args {
             items,
@@ -184,7 +227,9 @@ impl Decoder<'_, '_> {
                 let inner_items = graph
                     .as_tuple(self.arg(args, 2)?)
                     .ok_or_else(|| self.bad(args, "args is not a tuple"))?;
-                let (inner, function) = rebuild_of(graph, func)
+                let (inner, function) = self
+                    .rebuilds
+                    .of(graph, func)
                     .ok_or_else(|| self.bad(args, "func is not a tensor rebuild function"))?;
                 let inner_args = Args {
                     items: inner_items,
@@ -355,6 +400,7 @@ impl Decoder<'_, '_> {
             let decoder = Decoder {
                 graph: self.graph,
                 path: &path,
+                rebuilds: self.rebuilds,
             };
             for mut tensor in decoder.call(part, nesting + 1)? {
                 tensor.kind = TensorKind::Sparse;

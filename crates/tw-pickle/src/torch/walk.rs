@@ -6,7 +6,7 @@ use crate::graph::{BigInt, Graph, Node, NodeId, Object};
 use crate::limits::LimitKind;
 use crate::machine::Parsed;
 use crate::torch::error::ExtractError;
-use crate::torch::tensor::{decode, is_tensor_call, join};
+use crate::torch::tensor::{join, Rebuilds};
 use crate::torch::{Leaf, ObjectTable};
 
 /// Walk steps allowed beyond four per node: generous for tied weights, fatal for laughs.
@@ -41,6 +41,14 @@ pub fn extract(parsed: &Parsed<'_>) -> Result<ObjectTable, ExtractError> {
     let mut steps = 0u64;
     let mut total_elements = 0u64;
     let mut children: Vec<(String, NodeId)> = Vec::new();
+    let rebuilds = Rebuilds::new(graph);
+    // One tensor per rebuild call is the common case; reserving avoids regrowing a large table.
+    let calls = graph
+        .objects()
+        .iter()
+        .filter(|o| rebuilds.is_rebuild(graph, o.callable))
+        .count();
+    table.tensors.reserve(calls.min(limits.max_tensors));
     while let Some(item) = work.pop() {
         let (id, path, depth) = match item {
             Work::Leave(id) => {
@@ -72,8 +80,10 @@ pub fn extract(parsed: &Parsed<'_>) -> Result<ObjectTable, ExtractError> {
             table.values.push((path, Leaf::Other("<cycle>".to_owned())));
             continue;
         }
-        if is_tensor_call(graph, id) {
-            for tensor in decode(graph, id, &path)? {
+        if rebuilds.is_tensor_call(graph, id) {
+            let first = table.tensors.len();
+            rebuilds.decode(graph, id, &path, &mut table.tensors)?;
+            for tensor in table.tensors.get(first..).unwrap_or(&[]) {
                 let numel = tensor.numel().unwrap_or(u64::MAX);
                 total_elements = total_elements.saturating_add(numel);
                 if total_elements > limits.max_total_elements {
@@ -81,18 +91,17 @@ pub fn extract(parsed: &Parsed<'_>) -> Result<ObjectTable, ExtractError> {
                         what: LimitKind::TotalElements,
                         limit: limits.max_total_elements,
                         actual: total_elements,
-                        path: tensor.path,
+                        path: tensor.path.clone(),
                     });
                 }
-                if table.tensors.len() >= limits.max_tensors {
-                    return Err(ExtractError::LimitExceeded {
-                        what: LimitKind::Tensors,
-                        limit: limits.max_tensors as u64,
-                        actual: table.tensors.len() as u64 + 1,
-                        path: tensor.path,
-                    });
-                }
-                table.tensors.push(tensor);
+            }
+            if table.tensors.len() > limits.max_tensors {
+                return Err(ExtractError::LimitExceeded {
+                    what: LimitKind::Tensors,
+                    limit: limits.max_tensors as u64,
+                    actual: table.tensors.len() as u64,
+                    path,
+                });
             }
             continue;
         }
@@ -106,7 +115,11 @@ pub fn extract(parsed: &Parsed<'_>) -> Result<ObjectTable, ExtractError> {
         }
         work.push(Work::Leave(id));
         for (segment, child) in children.drain(..).rev() {
-            let path = join(&path, &segment);
+            let path = if path.is_empty() {
+                segment
+            } else {
+                join(&path, &segment)
+            };
             work.push(Work::Visit {
                 id: child,
                 path,
