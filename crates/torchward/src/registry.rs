@@ -7,6 +7,8 @@ use tw_diagnostics::{Registry, RuleMeta};
 /// and one line here.
 const RULE_LISTS: &[&[RuleMeta]] = &[
     tw_modelscan::RULES, // TW1xx model files
+    tw_host::RULES,      // TW2xx host
+    tw_perms::RULES,     // TW3xx permissions
 ];
 
 /// All rules torchward knows, sorted by ID.

@@ -6,6 +6,7 @@ use crate::exit::ExitStatus;
 use crate::pipeline;
 use clap::Subcommand;
 
+mod audit;
 mod explain;
 mod report;
 mod rules;
@@ -13,6 +14,9 @@ mod rules;
 /// Every torchward subcommand, in the order `--help` lists them (DESIGN.md §1 order).
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Audit this host (ASLR, run user, umask, core dumps, exposed ports) or paths (the
+    /// permission table); --fix applies safe fixes.
+    Audit(audit::Args),
     /// Print the documentation of one finding ID (what, why, example, fix, references).
     Explain(explain::Args),
     /// List every finding ID with its name, severity, statement section and summary.
@@ -24,6 +28,7 @@ pub enum Command {
 /// Runs the parsed command.
 pub fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitStatus> {
     match command {
+        Command::Audit(args) => audit::run(&args, ctx),
         Command::Explain(args) => explain::run(&args, ctx),
         Command::Rules(args) => rules::run(&args, ctx),
         Command::Report(args) => pipeline::execute(&args, ctx),
