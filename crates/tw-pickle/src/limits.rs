@@ -45,9 +45,10 @@ impl std::fmt::Display for LimitKind {
 
 /// Bounds on the work and memory one parse (and one extraction) may use.
 ///
-/// The defaults admit a 1 GB state-dict pickle while keeping hostile input bounded: the graph
-/// costs about 40 bytes per node, so `max_graph_nodes` caps it near 1.3 GiB, and lengths are in
-/// any case checked against the bytes left before anything is allocated.
+/// The defaults admit a state-dict pickle of about 400 MB (a state dict makes one node per
+/// 13 bytes) while keeping hostile input bounded: a node costs about 30 bytes with its side
+/// tables, so `max_graph_nodes` caps the graph near 1 GiB, and lengths are in any case checked
+/// against the bytes left before anything is allocated. Raise the limits for larger pickles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Maximum opcodes executed (default 200,000,000).

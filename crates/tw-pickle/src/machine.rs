@@ -236,7 +236,7 @@ impl<'a, 'o> Machine<'a, 'o> {
     /// Takes `n` argument bytes; they must lie inside the current frame and the data.
     #[inline]
     fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        let left = self.end - self.pos;
+        let left = self.end.saturating_sub(self.pos);
         if n <= left {
             let start = self.pos;
             self.pos += n;
@@ -678,7 +678,7 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     /// `SETITEM(S)`: applies `items` (key, value, key, value ...) to `target`.
     fn set_items(&mut self, target: NodeId, start: usize) -> Result<()> {
-        let count = self.stack.len() - start;
+        let count = self.stack.len().saturating_sub(start);
         if !count.is_multiple_of(2) {
             return Err(PickleError::OddItemCount {
                 opcode: self.opcode,
@@ -1283,7 +1283,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                     });
                 }
                 let len = u64::from_le_bytes(self.array()?);
-                let left = to_u64(self.data.len() - self.pos);
+                let left = to_u64(self.data.len().saturating_sub(self.pos));
                 if len > left {
                     return Err(PickleError::Truncated {
                         opcode,
