@@ -17,6 +17,7 @@ fuzz_target!(|data: &[u8]| {
         max_graph_nodes: 100_000,
         max_tensors: 10_000,
         max_total_elements: 1 << 40,
+        walk_step_allowance: 10_000,
     };
     for profile in [Profile::WeightsOnly, Profile::Scan] {
         let options = ParseOptions { profile, limits, ..ParseOptions::default() };

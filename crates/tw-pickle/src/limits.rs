@@ -70,6 +70,9 @@ pub struct Limits {
     pub max_tensors: usize,
     /// Maximum sum of tensor element counts extraction accepts (default 2^44).
     pub max_total_elements: u64,
+    /// Walk steps extraction may take beyond four per graph node (default 1,000,000): shared
+    /// subtrees are walked once per path, so this bounds "billion laughs" expansion.
+    pub walk_step_allowance: u64,
 }
 
 impl Default for Limits {
@@ -84,6 +87,7 @@ impl Default for Limits {
             max_graph_nodes: 32_000_000,
             max_tensors: 1_000_000,
             max_total_elements: 1 << 44,
+            walk_step_allowance: 1_000_000,
         }
     }
 }

@@ -9,9 +9,6 @@ use crate::torch::error::ExtractError;
 use crate::torch::tensor::{join, Rebuilds};
 use crate::torch::{Leaf, ObjectTable};
 
-/// Walk steps allowed beyond four per node: generous for tied weights, fatal for laughs.
-const STEP_ALLOWANCE: u64 = 1_000_000;
-
 enum Work {
     Visit {
         id: NodeId,
@@ -37,7 +34,7 @@ pub fn extract(parsed: &Parsed<'_>) -> Result<ObjectTable, ExtractError> {
     }];
     let max_steps = 4u64
         .saturating_mul(graph.len() as u64)
-        .saturating_add(STEP_ALLOWANCE);
+        .saturating_add(limits.walk_step_allowance);
     let mut steps = 0u64;
     let mut total_elements = 0u64;
     let mut children: Vec<(String, NodeId)> = Vec::new();
