@@ -432,8 +432,11 @@ impl<'e> Firewall<'e> {
                     .as_ref()
                     .filter(|s| s.backend == Backend::Nft)
                     .map(|s| &s.plan);
+                let text = self
+                    .exec
+                    .run(&Cmd::new("nft", &["list", "table", "inet", nft::TABLE]))?;
                 status.nft = Some(NftStatus {
-                    owner: observed.as_ref().is_some_and(|o| o.owner),
+                    owner: nft::text_has_owner(&text.stdout),
                     dropped: observed.as_ref().and_then(|o| o.dropped),
                     differences: plan.map(|plan| match &observed {
                         Some(o) => nft::differences(plan, o),

@@ -163,11 +163,19 @@ pub fn add_ports_line(ports: &[PortRange]) -> String {
     )
 }
 
+/// Whether the text listing (`nft list table inet torchward`) shows `flags owner`. The JSON
+/// listing cannot be used for this: nft 1.0.6 prints a wrong value for the owner flag there
+/// (measured: `"flags": "inet"`, or a truncated document for an otherwise empty table).
+pub fn text_has_owner(listing: &str) -> bool {
+    listing.lines().map(str::trim).any(|line| {
+        line.strip_prefix("flags ")
+            .is_some_and(|flags| flags.split(',').any(|f| f.trim() == "owner"))
+    })
+}
+
 /// What `nft -j list table inet torchward` shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Observed {
-    /// Table flags include `owner`.
-    pub owner: bool,
     /// IPv4 peer intervals.
     pub peers4: Vec<(u128, u128)>,
     /// IPv6 peer intervals.
@@ -234,11 +242,6 @@ pub fn parse_listing(json: &str) -> Option<Observed> {
     for item in root.get("nftables")?.as_array()? {
         if let Some(table) = item.get("table") {
             table_seen = table.get("name")?.as_str()? == TABLE;
-            observed.owner = match table.get("flags") {
-                Some(Value::String(flag)) => flag == "owner",
-                Some(Value::Array(flags)) => flags.iter().any(|f| f.as_str() == Some("owner")),
-                _ => false,
-            };
         } else if let Some(set) = item.get("set") {
             let name = set.get("name")?.as_str()?;
             let elements = match set.get("elem") {

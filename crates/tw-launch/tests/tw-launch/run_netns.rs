@@ -1,0 +1,295 @@
+//! `run` for real, inside a server namespace: the rules hold exactly while the command runs.
+use super::netns::{skip, Lab};
+use std::io::{BufRead, BufReader, Lines};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+use tw_firewall::Firewall;
+
+const OPEN: [bool; 4] = [true, true, true, true];
+
+/// A training stand-in: listens on `port` like the store (dual-stack wildcard), accepts for
+/// `secs` seconds, then exits with `code`. It prints `listening PORT` once bound.
+fn trainer(port: u16, secs: u32, code: i32) -> String {
+    format!(
+        "exec python3 -c \"import socket,time,sys\ns=socket.socket(socket.AF_INET6)\ns.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\ns.bind(('::',{port}))\ns.listen(64)\ns.settimeout(0.1)\nprint('listening', s.getsockname()[1], flush=True)\nend=time.time()+{secs}\nwhile time.time()<end:\n  try: s.accept()[0].close()\n  except OSError: pass\nsys.exit({code})\n\""
+    )
+}
+const PEERS_ONLY: [bool; 4] = [true, false, true, false];
+
+struct Launch {
+    child: Child,
+    lines: Lines<BufReader<ChildStdout>>,
+    state: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+fn launch(lab: &Lab, port: u16, cmd: &str, extra: &[(&str, &str)]) -> Launch {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("run/torchward/firewall.json");
+    let exe = std::env::current_exe().unwrap();
+    let mut command = Command::new("ip");
+    command
+        .args(["netns", "exec", &lab.server])
+        .arg(exe)
+        .args([
+            "--ignored",
+            "--exact",
+            "role::run_role",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("TW_LAUNCH_ROLE", "1")
+        .env("TW_LAUNCH_PORT", port.to_string())
+        .env("TW_LAUNCH_CMD", cmd)
+        .env("TW_LAUNCH_STATE", &state)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    for (k, v) in extra {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().unwrap();
+    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    Launch {
+        child,
+        lines,
+        state,
+        _dir: dir,
+    }
+}
+
+impl Launch {
+    /// Reads output lines until one starts with `prefix`; returns the rest of it.
+    fn until(&mut self, prefix: &str) -> String {
+        for line in self.lines.by_ref() {
+            let line = line.unwrap();
+            if let Some(rest) = line.strip_prefix(prefix) {
+                return rest.trim().to_owned();
+            }
+        }
+        panic!("launcher ended before printing `{prefix}`");
+    }
+
+    fn code(&mut self) -> (i32, Vec<String>) {
+        let rest: Vec<String> = self.lines.by_ref().map_while(Result::ok).collect();
+        let status = self.child.wait().unwrap();
+        (status.code().unwrap_or(-1), rest)
+    }
+}
+
+fn ruleset(lab: &Lab) -> String {
+    lab.server_stdout(&["nft", "list", "ruleset"])
+}
+
+fn alive(pid: u32) -> bool {
+    // A zombie still has a /proc entry; its state field is Z.
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+        s.rsplit_once(')')
+            .is_some_and(|(_, r)| !r.trim_start().starts_with('Z'))
+    })
+}
+
+fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn kill(pid: u32, signal: &str) {
+    assert!(Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status()
+        .unwrap()
+        .success());
+}
+
+#[test]
+fn command_that_exits_runs_protected_and_leaves_nothing() {
+    if skip(
+        "command_that_exits_runs_protected_and_leaves_nothing",
+        &["nft"],
+    ) {
+        return;
+    }
+    let lab = Lab::new().unwrap();
+    let mut run = launch(&lab, 29510, &trainer(29510, 3, 7), &[]);
+    assert_eq!(run.until("event"), "Protected(OwnerTable)");
+    run.until("started");
+    run.until("listening");
+    assert!(run.state.exists(), "state file records the owner table");
+    assert_eq!(lab.matrix(29510), PEERS_ONLY, "while the command runs");
+    let (code, _) = run.code();
+    assert_eq!(code, 7);
+    assert_eq!(ruleset(&lab), "");
+    assert!(!run.state.exists());
+    let mut lab = lab;
+    lab.listen(29510);
+    assert_eq!(lab.matrix(29510), OPEN, "after the command ended");
+}
+
+#[test]
+fn killed_command_gives_128_plus_signal_and_leaves_nothing() {
+    if skip(
+        "killed_command_gives_128_plus_signal_and_leaves_nothing",
+        &["nft"],
+    ) {
+        return;
+    }
+    let lab = Lab::new().unwrap();
+    let mut run = launch(&lab, 29510, "sleep 30", &[]);
+    let pid: u32 = run.until("started").parse().unwrap();
+    kill(pid, "-KILL");
+    let (code, _) = run.code();
+    assert_eq!(code, 137);
+    assert_eq!(ruleset(&lab), "");
+}
+
+#[test]
+fn term_is_forwarded_to_the_command() {
+    if skip("term_is_forwarded_to_the_command", &["nft"]) {
+        return;
+    }
+    let lab = Lab::new().unwrap();
+    let mut run = launch(&lab, 29510, "sleep 30", &[]);
+    let pid: u32 = run.until("started").parse().unwrap();
+    kill(run.child.id(), "-TERM");
+    assert_eq!(run.until("event"), "Forwarded(15)");
+    let (code, _) = run.code();
+    assert_eq!(code, 143);
+    assert!(!alive(pid));
+    assert_eq!(ruleset(&lab), "");
+}
+
+#[test]
+fn torchward_killed_takes_command_and_owner_table_with_it() {
+    if skip(
+        "torchward_killed_takes_command_and_owner_table_with_it",
+        &["nft"],
+    ) {
+        return;
+    }
+    let lab = Lab::new().unwrap();
+    let mut run = launch(&lab, 29510, &trainer(29510, 30, 0), &[]);
+    let pid: u32 = run.until("started").parse().unwrap();
+    run.until("listening");
+    assert_eq!(lab.matrix(29510), PEERS_ONLY);
+    kill(run.child.id(), "-KILL");
+    let state = run.state.clone();
+    let (code, _) = run.code();
+    assert_eq!(code, -1, "killed by SIGKILL");
+    wait_for("the command to die (parent-death signal)", || !alive(pid));
+    wait_for("the owner table to vanish", || ruleset(&lab).is_empty());
+    let mut lab = lab;
+    lab.listen(29510);
+    assert_eq!(lab.matrix(29510), OPEN);
+    // The stale state file is cleaned by `firewall remove` (or the next start).
+    assert!(state.exists());
+    let exec = lab.exec();
+    assert_eq!(Firewall::new(&exec, &state).remove().unwrap(), []);
+    assert!(!state.exists());
+}
+
+#[test]
+fn torchward_killed_without_owner_table_is_cleaned_from_the_state_file() {
+    if skip(
+        "torchward_killed_without_owner_table_is_cleaned_from_the_state_file",
+        &["nft"],
+    ) {
+        return;
+    }
+    let lab = Lab::new().unwrap();
+    let mut run = launch(&lab, 29510, "sleep 30", &[("TW_LAUNCH_OWNER", "0")]);
+    assert_eq!(run.until("event"), "Protected(StateFile(Nft))");
+    let pid: u32 = run.until("started").parse().unwrap();
+    kill(run.child.id(), "-KILL");
+    let state = run.state.clone();
+    run.code();
+    wait_for("the command to die (parent-death signal)", || !alive(pid));
+    // Plain table: still there (fail closed) until the state file is used to clean up.
+    let mut lab = lab;
+    lab.listen(29510);
+    assert_eq!(lab.matrix(29510), PEERS_ONLY);
+    let recorded = tw_firewall::State::read(&state).unwrap().unwrap();
+    assert!(!recorded.owner && recorded.pid.is_some());
+    let exec = lab.exec();
+    assert_eq!(
+        Firewall::new(&exec, &state).remove().unwrap(),
+        [tw_firewall::Backend::Nft]
+    );
+    assert_eq!(ruleset(&lab), "");
+    assert_eq!(lab.matrix(29510), OPEN);
+}
+
+#[test]
+fn preflight_failure_exits_125_and_touches_nothing() {
+    if skip("preflight_failure_exits_125_and_touches_nothing", &["nft"]) {
+        return;
+    }
+    let mut lab = Lab::new().unwrap();
+    lab.listen(29510);
+    let mut run = launch(&lab, 29510, "exit 0", &[]);
+    let state = run.state.clone();
+    let (code, lines) = run.code();
+    assert_eq!(code, 125, "{lines:?}");
+    assert!(lines.iter().any(|l| l.contains("[ports]")), "{lines:?}");
+    assert_eq!(ruleset(&lab), "");
+    assert!(!state.exists());
+}
+
+#[test]
+fn iptables_run_removes_chains_when_the_command_ends() {
+    if skip(
+        "iptables_run_removes_chains_when_the_command_ends",
+        &["iptables", "ip6tables"],
+    ) {
+        return;
+    }
+    let lab = Lab::new().unwrap();
+    let mut run = launch(
+        &lab,
+        29510,
+        &trainer(29510, 3, 3),
+        &[("TW_LAUNCH_BACKEND", "iptables")],
+    );
+    assert_eq!(run.until("event"), "Protected(StateFile(Iptables))");
+    run.until("started");
+    run.until("listening");
+    assert_eq!(lab.matrix(29510), PEERS_ONLY);
+    let (code, _) = run.code();
+    assert_eq!(code, 3);
+    assert_eq!(
+        lab.server_stdout(&["iptables", "-S"]),
+        "-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n"
+    );
+    assert_eq!(
+        lab.server_stdout(&["ip6tables", "-S"]),
+        "-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n"
+    );
+}
+
+#[test]
+fn dynamic_restricts_ports_the_command_opens() {
+    if skip("dynamic_restricts_ports_the_command_opens", &["nft"]) {
+        return;
+    }
+    let lab = Lab::new().unwrap();
+    // Port 0: the kernel picks a port nobody could have listed in advance.
+    let mut run = launch(
+        &lab,
+        29510,
+        &trainer(0, 30, 0),
+        &[("TW_LAUNCH_DYNAMIC", "1")],
+    );
+    let port: u16 = run.until("listening").parse().unwrap();
+    assert_eq!(run.until("dynamic"), port.to_string());
+    assert_eq!(
+        lab.matrix(port),
+        PEERS_ONLY,
+        "a port opened at run time is restricted"
+    );
+    kill(run.child.id(), "-TERM");
+    let (code, _) = run.code();
+    assert_eq!(code, 143);
+    assert_eq!(ruleset(&lab), "");
+}
