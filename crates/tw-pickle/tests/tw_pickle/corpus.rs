@@ -1,5 +1,6 @@
 //! Replays every file of `fuzz/corpus/pickle/` (seeds and malformed inputs) through both
-//! profiles and extraction: none may panic, and the seeds must parse.
+//! profiles and extraction: none may panic, and the seeds must parse. Files named `found_*`
+//! are inputs libFuzzer found that add coverage (merged with `-merge=1`).
 
 use std::path::PathBuf;
 
@@ -14,7 +15,10 @@ fn replay_fuzz_corpus() {
         let path = entry.unwrap().path();
         let bytes = std::fs::read(&path).unwrap();
         for profile in [Profile::WeightsOnly, Profile::Scan] {
-            let parsed = parse(&bytes, &ParseOptions::new(profile));
+            // As in fuzz/fuzz_targets/pickle.rs: a small walk allowance keeps expansion seeds fast.
+            let mut options = ParseOptions::new(profile);
+            options.limits.walk_step_allowance = 10_000;
+            let parsed = parse(&bytes, &options);
             if profile == Profile::Scan && parsed.error.is_none() {
                 complete += 1;
             }
