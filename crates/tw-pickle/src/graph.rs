@@ -22,6 +22,8 @@ impl NodeId {
 pub struct Seq {
     pub(crate) start: u32,
     pub(crate) len: u32,
+    /// Nesting depth of the container (kept here: it fits the node's spare bytes).
+    pub(crate) depth: u32,
 }
 
 impl Seq {
@@ -215,6 +217,8 @@ pub struct Object {
     pub offset: u64,
     /// Index into the graph's mutation records, once the object has been mutated.
     pub(crate) mutations: Option<u32>,
+    /// Nesting depth of the call's arguments plus one (raised by mutations).
+    pub(crate) depth: u32,
 }
 
 /// The Python type a node would have after loading, as far as the weights-only checks need it.
@@ -308,10 +312,11 @@ const TENSOR_REBUILDS: [&str; 11] = [
 #[derive(Debug, Clone, Default)]
 pub struct Graph<'a> {
     pub(crate) nodes: Vec<Node>,
-    pub(crate) depth: Vec<u32>,
     pub(crate) pool: Vec<NodeId>,
     pub(crate) lists: Vec<Vec<NodeId>>,
+    pub(crate) list_depth: Vec<u32>,
     pub(crate) dicts: Vec<Vec<(NodeId, NodeId)>>,
+    pub(crate) dict_depth: Vec<u32>,
     pub(crate) texts: Vec<&'a str>,
     pub(crate) slices: Vec<&'a [u8]>,
     pub(crate) strings: Vec<String>,
@@ -329,7 +334,6 @@ impl<'a> Graph<'a> {
         let nodes = (len / 12).min(limits.max_graph_nodes).min(1 << 26);
         let mut graph = Graph::default();
         let _ = graph.nodes.try_reserve(nodes);
-        let _ = graph.depth.try_reserve(nodes);
         let _ = graph.pool.try_reserve(nodes * 2);
         let _ = graph.objects.try_reserve(nodes / 4);
         let _ = graph.texts.try_reserve(nodes / 4);
@@ -351,9 +355,32 @@ impl<'a> Graph<'a> {
         self.nodes.get(id.index())
     }
 
-    /// Nesting depth of the node when it was built (1 for scalars).
+    /// Nesting depth of the node as built (1 for scalars, globals and persistent objects;
+    /// raised for containers by later mutations). Cycles do not make it infinite: it records
+    /// construction, not reachability.
     pub fn depth(&self, id: NodeId) -> u32 {
-        self.depth.get(id.index()).copied().unwrap_or(0)
+        let slot = match self.node(id) {
+            None => return 0,
+            Some(Node::Tuple(seq) | Node::FrozenSet(seq)) => return seq.depth,
+            Some(Node::List(i) | Node::Set(i)) => self.list_depth.get(*i as usize),
+            Some(Node::Dict(i)) => self.dict_depth.get(*i as usize),
+            Some(Node::Object(i)) => self.objects.get(*i as usize).map(|o| &o.depth),
+            Some(_) => return 1,
+        };
+        slot.copied().unwrap_or(1)
+    }
+
+    /// Raises the recorded depth of a mutable container to at least `depth`.
+    pub(crate) fn raise_depth(&mut self, id: NodeId, depth: u32) {
+        let slot = match self.nodes.get(id.index()) {
+            Some(Node::List(i) | Node::Set(i)) => self.list_depth.get_mut(*i as usize),
+            Some(Node::Dict(i)) => self.dict_depth.get_mut(*i as usize),
+            Some(Node::Object(i)) => self.objects.get_mut(*i as usize).map(|o| &mut o.depth),
+            _ => None,
+        };
+        if let Some(slot) = slot {
+            *slot = (*slot).max(depth);
+        }
     }
 
     /// The children of a pooled sequence.

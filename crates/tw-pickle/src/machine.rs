@@ -400,7 +400,6 @@ impl<'a, 'o> Machine<'a, 'o> {
             ));
         }
         self.graph.nodes.push(node);
-        self.graph.depth.push(depth);
         #[allow(clippy::cast_possible_truncation)] // len < max <= u32::MAX - 1
         Ok(NodeId(len as u32))
     }
@@ -444,6 +443,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             depth,
         )?;
         self.graph.lists.push(items);
+        self.graph.list_depth.push(depth);
         Ok(id)
     }
 
@@ -453,6 +453,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             .map_err(|_| self.limit(LimitKind::GraphNodes, u64::from(u32::MAX), u64::MAX))?;
         let id = self.add(Node::Dict(index), depth)?;
         self.graph.dicts.push(items);
+        self.graph.dict_depth.push(depth);
         Ok(id)
     }
 
@@ -510,6 +511,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             Seq {
                 start: pool_start as u32,
                 len: (total - pool_start) as u32,
+                depth,
             },
             depth,
         ))
@@ -522,9 +524,7 @@ impl<'a, 'o> Machine<'a, 'o> {
         if depth > max {
             return Err(self.limit(LimitKind::NestingDepth, u64::from(max), u64::from(depth)));
         }
-        if let Some(slot) = self.graph.depth.get_mut(target.index()) {
-            *slot = (*slot).max(depth);
-        }
+        self.graph.raise_depth(target, depth);
         Ok(())
     }
 
@@ -605,6 +605,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             kwargs,
             offset: self.offset(),
             mutations: None,
+            depth,
         });
         Ok(id)
     }
@@ -1023,7 +1024,11 @@ impl<'a, 'o> Machine<'a, 'o> {
                 let id = self.new_list(items, false, depth)?;
                 self.push(id)?;
             }
-            Opcode::EmptyTuple => self.push_new(Node::Tuple(Seq { start: 0, len: 0 }))?,
+            Opcode::EmptyTuple => self.push_new(Node::Tuple(Seq {
+                start: 0,
+                len: 0,
+                depth: 1,
+            }))?,
             Opcode::Tuple => {
                 let start = self.pop_mark()?;
                 self.push_seq(start, false)?;
@@ -1315,7 +1320,8 @@ impl<'a, 'o> Machine<'a, 'o> {
             Opcode::BinPersId => {
                 let pid = self.pop()?;
                 self.check_persistent_id(pid)?;
-                let depth = self.graph.depth(pid).saturating_add(1);
+                // persistent_load's result is a new object: it does not nest the id.
+                let depth = 1;
                 let id = self.add(
                     Node::PersistentId {
                         pid,
