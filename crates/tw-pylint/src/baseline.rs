@@ -1,5 +1,6 @@
 //! The lint baseline: accepted findings keyed by rule, path and the normalized call text (the
-//! `code` evidence), never by line number, so edits elsewhere in a file do not invalidate it.
+//! `code` evidence, compared without insignificant whitespace), never by line number, so edits
+//! elsewhere in a file or reformatting do not invalidate it.
 //! Each key carries a count: a file with two identical accepted calls accepts exactly two.
 //! Invariant: a finding is marked `baseline`-suppressed only while its key's count lasts; a new
 //! identical call beyond the count is reported.
@@ -20,7 +21,7 @@ pub struct BaselineEntry {
     pub rule: String,
     /// The path as the lint run spelled it (a leading `./` removed).
     pub path: String,
-    /// The call text with insignificant whitespace removed (see `CODE_EVIDENCE`).
+    /// The call text (the `code` evidence), compared with insignificant whitespace removed.
     pub code: String,
     /// How many identical findings are accepted.
     pub count: u32,
@@ -65,13 +66,33 @@ fn key_of(finding: &Finding) -> Key {
         .evidence
         .iter()
         .find(|e| e.name == CODE_EVIDENCE)
-        .map(|e| e.value.clone())
+        .map(|e| normalize_code(&e.value))
         .unwrap_or_default();
     (
         finding.rule.clone(),
         normalize_path(&finding.location.path),
         code,
     )
+}
+
+/// The code with whitespace removed except one space between two identifier characters, so
+/// reformatting (`f( a,b )` vs `f(a, b)`) keeps a baseline entry valid.
+fn normalize_code(code: &str) -> String {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(code.len());
+    let mut pending_space = false;
+    for c in code.chars() {
+        if c.is_whitespace() {
+            pending_space = true;
+            continue;
+        }
+        if pending_space && out.chars().last().is_some_and(is_word) && is_word(c) {
+            out.push(' ');
+        }
+        pending_space = false;
+        out.push(c);
+    }
+    out
 }
 
 fn normalize_path(path: &str) -> String {
@@ -129,7 +150,11 @@ impl Baseline {
             .iter()
             .map(|e| {
                 (
-                    (e.rule.clone(), normalize_path(&e.path), e.code.clone()),
+                    (
+                        e.rule.clone(),
+                        normalize_path(&e.path),
+                        normalize_code(&e.code),
+                    ),
                     e.count,
                 )
             })
@@ -149,5 +174,19 @@ impl Baseline {
             }
         }
         marked
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_code;
+
+    #[test]
+    fn code_keys_ignore_formatting() {
+        assert_eq!(
+            normalize_code("torch.load( p ,\n   map_location = 'cpu' )"),
+            "torch.load(p,map_location='cpu')"
+        );
+        assert_eq!(normalize_code("not  x"), "not x");
     }
 }

@@ -8,6 +8,7 @@ use clap::Subcommand;
 
 mod audit;
 mod explain;
+mod lint;
 mod report;
 mod rules;
 
@@ -17,6 +18,8 @@ pub enum Command {
     /// Audit this host (ASLR, run user, umask, core dumps, exposed ports) or paths (the
     /// permission table); --fix applies safe fixes.
     Audit(audit::Args),
+    /// Find risky deserialization calls in Python code (torch.load, pickle, yaml.load ...).
+    Lint(lint::Args),
     /// Print the documentation of one finding ID (what, why, example, fix, references).
     Explain(explain::Args),
     /// List every finding ID with its name, severity, statement section and summary.
@@ -29,6 +32,7 @@ pub enum Command {
 pub fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitStatus> {
     match command {
         Command::Audit(args) => audit::run(&args, ctx),
+        Command::Lint(args) => pipeline::execute(&args, ctx),
         Command::Explain(args) => explain::run(&args, ctx),
         Command::Rules(args) => rules::run(&args, ctx),
         Command::Report(args) => pipeline::execute(&args, ctx),

@@ -67,7 +67,10 @@ fn rules_json_is_machine_readable() {
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         rules.len(),
-        tw_modelscan::RULES.len() + tw_host::RULES.len() + tw_perms::RULES.len()
+        tw_modelscan::RULES.len()
+            + tw_host::RULES.len()
+            + tw_perms::RULES.len()
+            + tw_pylint::RULES.len()
     );
     assert_eq!(rules[0]["id"], "TW101");
     assert!(rules[0]["doc"]["why"].is_string());

@@ -8,6 +8,7 @@ mod explain_rules;
 mod filters;
 mod help;
 mod ignore_file;
+mod lint;
 mod output;
 mod pipeline;
 mod terminal;
