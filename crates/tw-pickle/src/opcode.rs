@@ -185,15 +185,33 @@ const LOOKUP: [u8; 256] = {
     table
 };
 
+/// Byte -> opcode, derived from [`OPCODES`] at compile time (the machine's per-opcode lookup).
+const BY_BYTE: [Option<Opcode>; 256] = {
+    let mut table = [None; 256];
+    let mut i = 0;
+    while i < OPCODES.len() {
+        table[OPCODES[i].opcode as usize] = Some(OPCODES[i].opcode);
+        i += 1;
+    }
+    table
+};
+
+/// Byte -> accepted by torch's weights-only unpickler, derived from [`OPCODES`].
+const WEIGHTS_ONLY: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < OPCODES.len() {
+        table[OPCODES[i].opcode as usize] = OPCODES[i].weights_only;
+        i += 1;
+    }
+    table
+};
+
 impl Opcode {
     /// The opcode for `byte`, or `None` when no protocol defines it.
     #[inline]
     pub fn from_byte(byte: u8) -> Option<Opcode> {
-        let index = usize::from(LOOKUP[usize::from(byte)]);
-        index
-            .checked_sub(1)
-            .and_then(|i| OPCODES.get(i))
-            .map(|info| info.opcode)
+        BY_BYTE[usize::from(byte)]
     }
 
     /// The byte that encodes this opcode.
@@ -223,8 +241,9 @@ impl Opcode {
     }
 
     /// Whether torch's weights-only unpickler accepts this opcode (research §2.2).
+    #[inline]
     pub fn weights_only(self) -> bool {
-        self.info().weights_only
+        WEIGHTS_ONLY[self as usize]
     }
 }
 
@@ -243,6 +262,7 @@ mod tests {
         for info in OPCODES {
             assert_eq!(Opcode::from_byte(info.opcode.byte()), Some(info.opcode));
             assert_eq!(info.opcode.info(), info);
+            assert_eq!(info.opcode.weights_only(), info.weights_only);
         }
         assert_eq!(OPCODES.iter().filter(|i| i.weights_only).count(), 34);
         let defined = (0..=255u8)
