@@ -40,6 +40,23 @@ fn billion_laughs_stays_linear_and_fast() {
         "{:?}",
         start.elapsed()
     );
+    // The allowance is a limit like the others.
+    let options = ParseOptions {
+        limits: Limits {
+            walk_step_allowance: 10,
+            ..Limits::default()
+        },
+        ..ParseOptions::new(Profile::Scan)
+    };
+    let parsed = parse(&bytes, &options);
+    assert!(matches!(
+        torch::extract(&parsed),
+        Err(torch::ExtractError::LimitExceeded {
+            what: LimitKind::WalkSteps,
+            limit: 254,
+            ..
+        })
+    ));
     // The graph's own walk visits each node once.
     let mut visited = 0;
     assert!(parsed

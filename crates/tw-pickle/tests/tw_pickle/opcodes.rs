@@ -206,6 +206,10 @@ fn inst_obj_newobj_ex_and_extensions() {
         })
         .collect();
     assert_eq!(codes, [5, 6, 7]);
+    assert!(parsed.violations.contains(&tw_pickle::Violation {
+        kind: ViolationKind::ExtensionGlobal { code: 6 },
+        offset: 2
+    }));
 }
 
 #[test]
