@@ -10,6 +10,18 @@
 //! - [`is_weights_only_allowed`], [`Allowlist`] and [`dangerous_reason`] classify globals.
 //! - [`torch::extract`] interprets the graph as torch's object model (tensors and values with
 //!   dotted paths).
+//!
+//! ```
+//! use tw_pickle::{parse, torch, ParseOptions, Profile};
+//!
+//! // {'a': 1} pickled with protocol 2.
+//! let bytes = b"\x80\x02}q\x00X\x01\x00\x00\x00aK\x01s.";
+//! let parsed = parse(bytes, &ParseOptions::new(Profile::WeightsOnly));
+//! assert!(parsed.error.is_none() && parsed.violations.is_empty());
+//! assert_eq!(parsed.end, Some(bytes.len()));
+//! let table = torch::extract(&parsed).expect("a plain dict");
+//! assert_eq!(table.values, vec![("a".to_owned(), torch::Leaf::Int(1))]);
+//! ```
 #![forbid(unsafe_code)]
 
 mod allowlist;
