@@ -2,7 +2,8 @@
 //! apply` and `torchward run` leave under `/run/torchward/` (issue 4). The reader is tolerant
 //! of the file's exact shape: it collects every array named `ports` (numbers, `"a-b"` strings
 //! or `{start, end}` objects) anywhere in each JSON file, so a covered port is only ever
-//! claimed when a state file names it.
+//! claimed when a state file names it (and, when the file names a holder `pid`, that process
+//! is still alive).
 use crate::ports::PortRange;
 use crate::root::SystemRoot;
 use serde_json::Value;
@@ -36,6 +37,12 @@ impl Cover {
             let Ok(value) = serde_json::from_str::<Value>(&text) else {
                 continue;
             };
+            // A state file naming a holder process (`torchward run`, an nft owner table) is
+            // stale once that process is gone: its rules went with it.
+            let holder = value.get("pid").and_then(Value::as_u64);
+            if holder.is_some_and(|pid| !root.path(&format!("/proc/{pid}")).exists()) {
+                continue;
+            }
             let before = cover.ports.len();
             collect(&value, &mut cover.ports, 0);
             if cover.ports.len() > before {
@@ -113,10 +120,16 @@ mod tests {
         )
         .unwrap();
         std::fs::write(root.path("/run/torchward/bad.json"), "{").unwrap();
+        std::fs::write(
+            root.path("/run/torchward/stale.json"),
+            r#"{"pid":99999,"owner":true,"ports":[{"start":61000,"end":61001}]}"#,
+        )
+        .unwrap();
         let cover = Cover::read(&root);
         assert_eq!(cover.covering(29500), Some("/run/torchward/firewall.json"));
         assert!(cover.covering(60015).is_some());
         assert!(cover.covering(29400).is_some());
         assert!(cover.covering(60016).is_none());
+        assert!(cover.covering(61000).is_none(), "stale state of a dead holder covers nothing");
     }
 }
