@@ -211,14 +211,24 @@ pub struct Object {
     pub callable: NodeId,
     /// The positional arguments (a tuple for well-formed pickles; whatever was there otherwise).
     pub args: NodeId,
-    /// Keyword arguments (`NEWOBJ_EX`).
-    pub kwargs: Option<NodeId>,
     /// Byte offset of the calling opcode.
     pub offset: u64,
-    /// Index into the graph's mutation records, once the object has been mutated.
-    pub(crate) mutations: Option<u32>,
+    /// Keyword arguments of `NEWOBJ_EX` ([`NO_INDEX`] when none; see [`Object::kwargs`]).
+    pub(crate) kwargs: u32,
+    /// Index into the graph's mutation records ([`NO_INDEX`] until the object is mutated).
+    pub(crate) mutations: u32,
     /// Nesting depth of the call's arguments plus one (raised by mutations).
     pub(crate) depth: u32,
+}
+
+/// Sentinel for an absent index in [`Object`] (keeps it at 32 bytes: one per call).
+pub(crate) const NO_INDEX: u32 = u32::MAX;
+
+impl Object {
+    /// Keyword arguments (`NEWOBJ_EX` only).
+    pub fn kwargs(&self) -> Option<NodeId> {
+        (self.kwargs != NO_INDEX).then_some(NodeId(self.kwargs))
+    }
 }
 
 /// The Python type a node would have after loading, as far as the weights-only checks need it.
@@ -478,9 +488,8 @@ impl<'a> Graph<'a> {
             appended: Vec::new(),
             states: Vec::new(),
         };
-        object
-            .mutations
-            .and_then(|i| self.mutations.get(i as usize))
+        self.mutations
+            .get(object.mutations as usize)
             .unwrap_or(&NONE)
     }
 
@@ -575,7 +584,7 @@ impl<'a> Graph<'a> {
             Some(Node::Object(o)) => {
                 if let Some(object) = self.objects.get(*o as usize) {
                     out.extend([object.callable, object.args]);
-                    out.extend(object.kwargs);
+                    out.extend(object.kwargs());
                     let mutations = self.mutations(object);
                     out.extend(mutations.items.iter().flat_map(|(k, v)| [*k, *v]));
                     out.extend_from_slice(&mutations.appended);
@@ -627,5 +636,6 @@ mod tests {
         // The graph's memory per input byte depends on this (benches/throughput.rs).
         assert_eq!(std::mem::size_of::<Node>(), 16);
         assert_eq!(std::mem::size_of::<NodeId>(), 4);
+        assert_eq!(std::mem::size_of::<Object>(), 32);
     }
 }

@@ -4,7 +4,7 @@
 //! counter is checked against [`Limits`], and every failure is a typed [`PickleError`].
 
 use crate::error::PickleError;
-use crate::graph::{Graph, Mutations, Node, NodeId, Seq};
+use crate::graph::{Graph, Mutations, Node, NodeId, Seq, NO_INDEX};
 use crate::limits::{LimitKind, Limits};
 use crate::opcode::Opcode;
 use crate::policy::{ParseOptions, Profile, Violation, ViolationKind};
@@ -401,12 +401,15 @@ impl<'a, 'o> Machine<'a, 'o> {
         let Some(Node::Object(o)) = self.graph.nodes.get(target.index()).copied() else {
             return None;
         };
-        let next = u32::try_from(self.graph.mutations.len()).ok()?;
+        let next = u32::try_from(self.graph.mutations.len())
+            .ok()
+            .filter(|n| *n != NO_INDEX)?;
         let object = self.graph.objects.get_mut(o as usize)?;
-        let index = *object.mutations.get_or_insert(next);
-        if index == next {
+        if object.mutations == NO_INDEX {
+            object.mutations = next;
             self.graph.mutations.push(Mutations::default());
         }
+        let index = object.mutations;
         self.graph.mutations.get_mut(index as usize)
     }
 

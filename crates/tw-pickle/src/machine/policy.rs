@@ -4,7 +4,7 @@
 use super::{Machine, Result};
 use crate::allowlist::is_blocked_module;
 use crate::error::PickleError;
-use crate::graph::{CallKind, GlobalRef, GlobalTarget, Node, NodeId, Object, PyType};
+use crate::graph::{CallKind, GlobalRef, GlobalTarget, Node, NodeId, Object, PyType, NO_INDEX};
 use crate::limits::LimitKind;
 use crate::policy::{Profile, Violation, ViolationKind};
 
@@ -83,9 +83,9 @@ impl<'a> Machine<'a, '_> {
             kind,
             callable,
             args,
-            kwargs,
+            kwargs: kwargs.map_or(NO_INDEX, |k| k.0),
             offset: self.offset(),
-            mutations: None,
+            mutations: NO_INDEX,
             depth,
         });
         Ok(id)

@@ -194,7 +194,7 @@ fn inst_obj_newobj_ex_and_extensions() {
     );
     let parsed = scan(b"cbuiltins\nobject\n)}\x92.");
     assert_eq!(parsed.graph.objects()[0].kind, CallKind::NewObjEx);
-    assert!(parsed.graph.objects()[0].kwargs.is_some());
+    assert!(parsed.graph.objects()[0].kwargs().is_some());
     let parsed = scan(b"\x82\x05\x83\x06\x00\x84\x07\x00\x00\x00\x87.");
     let codes: Vec<_> = parsed
         .graph
