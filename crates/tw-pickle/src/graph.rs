@@ -338,10 +338,11 @@ pub struct Graph<'a> {
 
 impl<'a> Graph<'a> {
     /// An empty graph with room for a pickle of `len` bytes (a state-dict pickle makes about one
-    /// node per 13 bytes). Reservation is best effort and bounded by the limits, so hostile
-    /// sizes cost nothing: reserved pages are only touched when used.
+    /// node per 13 bytes). Reservation is best effort and capped (16M nodes, about 200 MB of
+    /// pickle), so a slice that holds more than the pickle (a legacy stream followed by its
+    /// storages) reserves little: reserved pages are only touched when used.
     pub(crate) fn with_estimate(len: usize, limits: &crate::limits::Limits) -> Self {
-        let nodes = (len / 12).min(limits.max_graph_nodes).min(1 << 26);
+        let nodes = (len / 12).min(limits.max_graph_nodes).min(1 << 24);
         let mut graph = Graph::default();
         let _ = graph.nodes.try_reserve(nodes);
         let _ = graph.pool.try_reserve(nodes * 2);

@@ -25,7 +25,7 @@ impl Memo {
         let mut memo = Memo::default();
         let _ = memo
             .dense
-            .try_reserve((len / 12).min(limits.max_memo_entries).min(1 << 25));
+            .try_reserve((len / 12).min(limits.max_memo_entries).min(1 << 24));
         memo
     }
 
