@@ -9,6 +9,7 @@ const RULE_LISTS: &[&[RuleMeta]] = &[
     tw_modelscan::RULES, // TW1xx model files
     tw_host::RULES,      // TW2xx host
     tw_perms::RULES,     // TW3xx permissions
+    tw_firewall::RULES,  // TW4xx network
     tw_pylint::RULES,    // TW6xx Python lint
 ];
 

@@ -8,9 +8,13 @@ use clap::Subcommand;
 
 mod audit;
 mod explain;
+mod firewall;
+mod job;
 mod lint;
+mod matrix;
 mod report;
 mod rules;
+mod run;
 
 /// Every torchward subcommand, in the order `--help` lists them (DESIGN.md §1 order).
 #[derive(Debug, Subcommand)]
@@ -18,6 +22,15 @@ pub enum Command {
     /// Audit this host (ASLR, run user, umask, core dumps, exposed ports) or paths (the
     /// permission table); --fix applies safe fixes.
     Audit(audit::Args),
+    /// Print the communication matrix of this job (statement §12) from torchrun flags and the
+    /// environment torchrun and HCCL read.
+    Matrix(matrix::Args),
+    /// Restrict the training ports to the peers (nftables or iptables, IPv4 and IPv6):
+    /// plan, apply, remove, status.
+    Firewall(firewall::Args),
+    /// Launch training hardened: preflight, firewall held while it runs, signals forwarded,
+    /// the command's exit code returned.
+    Run(run::Args),
     /// Find risky deserialization calls in Python code (torch.load, pickle, yaml.load ...).
     Lint(lint::Args),
     /// Print the documentation of one finding ID (what, why, example, fix, references).
@@ -32,6 +45,9 @@ pub enum Command {
 pub fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitStatus> {
     match command {
         Command::Audit(args) => audit::run(&args, ctx),
+        Command::Matrix(args) => matrix::run(&args, ctx),
+        Command::Firewall(args) => firewall::run(&args, ctx),
+        Command::Run(args) => run::run(&args, ctx),
         Command::Lint(args) => pipeline::execute(&args, ctx),
         Command::Explain(args) => explain::run(&args, ctx),
         Command::Rules(args) => rules::run(&args, ctx),

@@ -9,6 +9,7 @@ mod filters;
 mod help;
 mod ignore_file;
 mod lint;
+mod network;
 mod output;
 mod pipeline;
 mod terminal;
