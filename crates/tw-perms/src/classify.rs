@@ -352,9 +352,9 @@ pub fn classify_file_by_name(
             "name or extension of key material, certificates or ciphertext",
         ));
     }
-    if (contains_ci(name, "encrypt") || contains_ci(name, "decrypt") || contains_ci(name, "crypt"))
-        && is_any(ext, PROGRAM_EXT)
-    {
+    let program_ext = is_any(ext, PROGRAM_EXT);
+    // "crypt" covers encrypt and decrypt; only scripts can be crypto scripts.
+    if program_ext && contains_ci(name, "crypt") {
         return Some(Class::of(
             Kind::CryptoScript,
             "a script named for encryption or decryption",
@@ -400,7 +400,7 @@ pub fn classify_file_by_name(
         }
         _ => {}
     }
-    if is_any(ext, PROGRAM_EXT) || name.contains(".so.") {
+    if program_ext || name.contains(".so.") {
         return Some(Class::of(
             Kind::ProgramFile,
             "program extension (script or library)",

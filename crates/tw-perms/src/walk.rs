@@ -6,11 +6,13 @@
 //! are rayon tasks; results are gathered per directory and merged under a lock.
 use crate::classify::{self, Area, Class, Content, SNIFF_BYTES};
 use crate::entry::{Entry, User};
+use crate::kind::Kind;
 use crate::policy::Policy;
 use crate::rules;
-use rustix::fs::{AtFlags, Dir, FileType, Mode, OFlags, ResolveFlags, CWD};
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, RawDir, ResolveFlags, CWD};
 use std::collections::HashSet;
 use std::ffi::OsStr;
+use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -92,7 +94,11 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn open_for_write(&self, entry: &Entry) -> bool {
+    fn open_for_write(&self, entry: &Entry, for_explain: bool) -> bool {
+        // A log within 0440 passes as finished and as active alike: no need to scan /proc.
+        if !for_explain && entry.mode & 0o777 & !Kind::LogFinished.max_mode() == 0 {
+            return false;
+        }
         self.writers
             .get_or_init(crate::writers::open_for_writing)
             .contains(&(entry.dev, entry.ino))
@@ -120,9 +126,9 @@ impl<'a> Walker<'a> {
         for_explain: bool,
     ) -> Class {
         let builtin = || {
-            if let Some(class) =
-                classify::classify_file_by_name(name, area, || self.open_for_write(entry))
-            {
+            if let Some(class) = classify::classify_file_by_name(name, area, || {
+                self.open_for_write(entry, for_explain)
+            }) {
                 return class;
             }
             let content = if for_explain || classify::content_matters(entry.mode) {
@@ -154,6 +160,15 @@ impl<'a> Walker<'a> {
         }
         let overridden = self.policy.apply(&entry.path, || class.clone());
         (overridden.unwrap_or(class), child_area)
+    }
+
+    /// Whether any check could report `entry` of class `class` (a cheap test on the stat
+    /// alone, so passing entries need no path).
+    pub fn may_report(&self, entry: &Entry, class: &Class) -> bool {
+        entry.mode & (0o002 | 0o6000) != 0
+            || self.user.is_foreign(entry.uid)
+            || (entry.file_type == FileType::RegularFile && entry.nlink > 1)
+            || entry.mode & !class.max_mode & 0o7777 != 0
     }
 
     /// Runs every check on one entry, appending findings and fix candidates.
@@ -220,17 +235,14 @@ impl<'a> Walker<'a> {
                 return;
             }
         }
-        let mut reader = match Dir::new(fd) {
-            Ok(reader) => reader,
-            Err(errno) => {
-                self.error(&dir.path, format!("cannot read directory: {errno}"));
-                return;
-            }
-        };
+        // One 64 KiB getdents buffer per directory (rustix's Dir reads in smaller steps).
+        let mut buf = vec![MaybeUninit::<u8>::uninit(); 64 * 1024];
+        let mut reader = RawDir::new(&fd, &mut buf);
+        let dirfd = fd.as_fd();
         let mut findings = Vec::new();
         let mut candidates = Vec::new();
         let mut count = 0u64;
-        while let Some(item) = reader.read() {
+        while let Some(item) = reader.next() {
             let item = match item {
                 Ok(item) => item,
                 Err(errno) => {
@@ -243,7 +255,6 @@ impl<'a> Walker<'a> {
                 continue;
             }
             count += 1;
-            let Ok(dirfd) = reader.fd() else { break };
             let stat = match rustix::fs::statat(dirfd, item.file_name(), AtFlags::SYMLINK_NOFOLLOW)
             {
                 Ok(stat) => stat,
@@ -257,9 +268,18 @@ impl<'a> Walker<'a> {
                 }
             };
             let name_os = OsStr::from_bytes(raw);
-            let entry = entry_of(dir.path.join(name_os), &stat);
             let name = name_os.to_string_lossy();
-            match entry.file_type {
+            let file_type = FileType::from_raw_mode(stat.st_mode);
+            // The path is only built when something needs it (a finding, a candidate, a
+            // subdirectory, a policy glob): most entries of a big tree pass and never do.
+            let needs_path = file_type != FileType::RegularFile || !self.policy.is_empty();
+            let path = if needs_path {
+                dir.path.join(name_os)
+            } else {
+                PathBuf::new()
+            };
+            let mut entry = entry_of(path, &stat);
+            match file_type {
                 FileType::Directory => {
                     let (class, child_area) = self.classify_dir(&entry, &name, area);
                     self.check(&entry, &class, &mut findings, &mut candidates);
@@ -267,7 +287,12 @@ impl<'a> Walker<'a> {
                 }
                 FileType::RegularFile => {
                     let class = self.classify_file(&entry, &name, area, Some(dirfd), false);
-                    self.check(&entry, &class, &mut findings, &mut candidates);
+                    if self.may_report(&entry, &class) {
+                        if entry.path.as_os_str().is_empty() {
+                            entry.path = dir.path.join(name_os);
+                        }
+                        self.check(&entry, &class, &mut findings, &mut candidates);
+                    }
                 }
                 FileType::Symlink => {
                     let target = rustix::fs::readlinkat(dirfd, item.file_name(), Vec::new())
