@@ -289,6 +289,23 @@ impl<'e> Firewall<'e> {
         }
     }
 
+    /// Reads both chains back and checks their jumps are first in INPUT.
+    pub fn verify_iptables(&self, plan: &Plan) -> Result<(), FirewallError> {
+        for family in [Family::V4, Family::V6] {
+            if !self.jump_is_first(family)? {
+                return Err(FirewallError::Verify {
+                    backend: iptables::tool(family),
+                    differences: vec![format!(
+                        "the jump to {} is not the first rule of INPUT",
+                        iptables::chain(family)
+                    )],
+                });
+            }
+            self.verify_chain(plan, family)?;
+        }
+        Ok(())
+    }
+
     fn verify_chain(&self, plan: &Plan, family: Family) -> Result<(), FirewallError> {
         let chain = iptables::chain(family);
         let listing = self.run(&Cmd::new(iptables::tool(family), &["-S", chain]))?;

@@ -55,6 +55,11 @@ pub enum Event {
     DynamicPorts(Vec<PortRange>),
     /// Adding dynamic ports failed.
     DynamicFailed(String),
+    /// The plain rules disappeared while the command ran (a firewall reload: `nft flush
+    /// ruleset`, `firewall-cmd --reload`) and were applied again.
+    Reapplied(String),
+    /// The plain rules disappeared and could not be applied again.
+    ReapplyFailed(String),
     /// The rules are gone.
     Removed,
 }
@@ -295,6 +300,7 @@ pub fn run(
     drop(tx);
 
     let mut dynamic_ports = Vec::new();
+    let mut last_check = std::time::Instant::now();
     let status = loop {
         while let Ok(event) = rx.try_recv() {
             if let Event::DynamicPorts(ports) = &event {
@@ -312,7 +318,16 @@ pub fn run(
         }
         match child.try_wait() {
             Ok(Some(status)) => break Some(status),
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Ok(None) => {
+                if let Guard::Plain(backend) = guard {
+                    if last_check.elapsed() >= REVERIFY {
+                        last_check = std::time::Instant::now();
+                        let plan = options.plan.with_ports(&dynamic_ports);
+                        reverify(&fw, &plan, backend, std::process::id(), events);
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
             Err(_) => break child.wait().ok(),
         }
     };
@@ -339,6 +354,31 @@ pub fn run(
         dynamic_ports: tw_firewall::port::normalize(dynamic_ports),
         cleanup,
     })
+}
+
+/// How often plain rules are checked while the command runs (an owner table needs no check:
+/// nobody else can delete it).
+const REVERIFY: Duration = Duration::from_secs(2);
+
+/// Re-applies plain rules that a firewall reload removed or changed (research b10: "in wrap
+/// mode, re-verify the rules every N seconds and restore them").
+fn reverify(
+    fw: &Firewall<'_>,
+    plan: &Plan,
+    backend: Backend,
+    pid: u32,
+    events: &mut dyn FnMut(Event),
+) {
+    let intact = match backend {
+        Backend::Nft => fw.verify_nft(plan),
+        Backend::Iptables => fw.verify_iptables(plan),
+    };
+    if let Err(why) = intact {
+        events(match fw.apply(plan, backend, Some(pid)) {
+            Ok(_) => Event::Reapplied(why.to_string()),
+            Err(err) => Event::ReapplyFailed(err.to_string()),
+        });
+    }
 }
 
 /// Polls the command's process tree for listening ports and restricts new ones (research b9:

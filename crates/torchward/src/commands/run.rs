@@ -150,7 +150,8 @@ pub fn run(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
         state_path: args.rules.state_file.clone(),
         plan,
     };
-    let mut events = |event: Event| match event {
+    let mut events = |event: Event| {
+        match event {
         Event::OwnerUnavailable(why) => ctx.warn(format!(
             "nft owner table unavailable ({why}); using a plain table and the state file"
         )),
@@ -173,7 +174,12 @@ pub fn run(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
         Event::DynamicFailed(why) => ctx.warn(format!(
             "could not restrict a port opened at run time: {why}"
         )),
+        Event::Reapplied(why) => ctx.warn(format!(
+            "the firewall rules changed while training ran ({why}); applied them again. A firewall reload (nft flush ruleset, firewall-cmd --reload) removes plain tables: prefer the owner table"
+        )),
+        Event::ReapplyFailed(why) => ctx.warn(format!("the firewall rules were removed while training ran and could not be applied again: {why}")),
         Event::Removed => output::note("torchward: firewall removed"),
+    }
     };
     match tw_launch::run(&options, &SystemExec, &mut events) {
         Ok(done) => {

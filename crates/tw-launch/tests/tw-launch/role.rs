@@ -48,7 +48,9 @@ fn run_role() {
             Backend::Nft
         },
         owner_table: var("TW_LAUNCH_OWNER") != "0",
-        run_as: None,
+        run_as: std::env::var("TW_LAUNCH_USER").ok().map(|u| {
+            tw_launch::child::resolve_user(&u, std::path::Path::new("/etc/passwd")).unwrap()
+        }),
         preflight: Preflight {
             proc_root: "/proc".into(),
             euid: 0,

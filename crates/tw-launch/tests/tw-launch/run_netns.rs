@@ -293,3 +293,55 @@ fn dynamic_restricts_ports_the_command_opens() {
     assert_eq!(code, 143);
     assert_eq!(ruleset(&lab), "");
 }
+
+#[test]
+fn flushed_plain_rules_are_reapplied_and_owner_table_survives_flush() {
+    if skip(
+        "flushed_plain_rules_are_reapplied_and_owner_table_survives_flush",
+        &["nft"],
+    ) {
+        return;
+    }
+    let lab = Lab::new().unwrap();
+    // Owner table: `nft flush ruleset` (a reload of nftables.service) cannot remove it.
+    let mut run = launch(&lab, 29510, &trainer(29510, 30, 0), &[]);
+    run.until("listening");
+    lab.server_stdout(&["nft", "flush", "ruleset"]);
+    assert!(
+        ruleset(&lab).contains("table inet torchward"),
+        "owner table survives a flush"
+    );
+    assert_eq!(lab.matrix(29510), PEERS_ONLY);
+    kill(run.child.id(), "-TERM");
+    run.code();
+    // Plain table: a flush removes it, and run puts it back within the re-check interval.
+    let mut run = launch(
+        &lab,
+        29510,
+        &trainer(29510, 30, 0),
+        &[("TW_LAUNCH_OWNER", "0")],
+    );
+    run.until("listening");
+    lab.server_stdout(&["nft", "flush", "ruleset"]);
+    assert!(run.until("event").starts_with("Reapplied("));
+    assert_eq!(lab.matrix(29510), PEERS_ONLY);
+    kill(run.child.id(), "-TERM");
+    assert_eq!(run.code().0, 143);
+    assert_eq!(ruleset(&lab), "");
+}
+
+#[test]
+fn user_option_drops_privileges() {
+    if skip("user_option_drops_privileges", &["nft"]) {
+        return;
+    }
+    let lab = Lab::new().unwrap();
+    let mut run = launch(
+        &lab,
+        29510,
+        "test \"$(id -u):$(id -g)\" = 65534:65534 && test \"$(umask)\" = 0027 && exit 9",
+        &[("TW_LAUNCH_USER", "65534:65534")],
+    );
+    assert_eq!(run.code().0, 9);
+    assert_eq!(ruleset(&lab), "");
+}
