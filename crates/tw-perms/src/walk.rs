@@ -11,7 +11,7 @@ use crate::policy::Policy;
 use crate::rules;
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, RawDir, ResolveFlags, CWD};
 use std::collections::HashSet;
-use std::ffi::OsStr;
+use std::ffi::{CStr, OsStr};
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
@@ -122,7 +122,7 @@ impl<'a> Walker<'a> {
         entry: &Entry,
         name: &str,
         area: Area,
-        dirfd: Option<BorrowedFd<'_>>,
+        at: Option<(BorrowedFd<'_>, &CStr)>,
         for_explain: bool,
     ) -> Class {
         let builtin = || {
@@ -133,7 +133,7 @@ impl<'a> Walker<'a> {
             }
             let content = if for_explain || classify::content_matters(entry.mode) {
                 self.sniffed.fetch_add(1, Ordering::Relaxed);
-                sniff_file(dirfd, &entry.path, name)
+                sniff_file(at, &entry.path)
             } else {
                 Content::Other
             };
@@ -286,7 +286,13 @@ impl<'a> Walker<'a> {
                     scope.spawn(move |scope| self.walk_dir(scope, &entry, child_area));
                 }
                 FileType::RegularFile => {
-                    let class = self.classify_file(&entry, &name, area, Some(dirfd), false);
+                    let class = self.classify_file(
+                        &entry,
+                        &name,
+                        area,
+                        Some((dirfd, item.file_name())),
+                        false,
+                    );
                     if self.may_report(&entry, &class) {
                         if entry.path.as_os_str().is_empty() {
                             entry.path = dir.path.join(name_os);
@@ -322,11 +328,12 @@ impl<'a> Walker<'a> {
 }
 
 /// Reads the first bytes of a regular file without following links and without blocking.
-fn sniff_file(dirfd: Option<BorrowedFd<'_>>, path: &Path, name: &str) -> Content {
+fn sniff_file(at: Option<(BorrowedFd<'_>, &CStr)>, path: &Path) -> Content {
     let flags =
         OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
-    let opened = match dirfd {
-        Some(dirfd) => rustix::fs::openat(dirfd, name, flags, Mode::empty()),
+    // The raw name, not the lossy one, so non-UTF-8 names are opened too.
+    let opened = match at {
+        Some((dirfd, name)) => rustix::fs::openat(dirfd, name, flags, Mode::empty()),
         None => rustix::fs::openat2(
             CWD,
             path,

@@ -238,3 +238,16 @@ fn findings_snapshot() {
     lines.sort();
     insta::assert_snapshot!(lines.join("\n"));
 }
+
+#[test]
+fn non_utf8_names_are_sniffed_by_their_real_name() {
+    use std::os::unix::ffi::OsStrExt;
+    let tree = Tree::new();
+    tree.dir("d", 0o750);
+    let path = tree.path("d").join(std::ffi::OsStr::from_bytes(b"tls\xff"));
+    std::fs::write(&path, b"-----BEGIN PRIVATE KEY-----\n").unwrap();
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o640)).unwrap();
+    let result = audit(&[tree.path("d")]);
+    let finding = result.findings.iter().find(|f| f.rule == "TW301").unwrap();
+    assert_eq!(finding.expected.as_deref(), Some("at most 0600 (key-file)"));
+}
