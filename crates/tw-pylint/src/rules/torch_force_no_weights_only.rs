@@ -157,9 +157,10 @@ fn assignment_pattern() -> Option<&'static Regex> {
     PATTERN
         .get_or_init(|| {
             // `VAR=1`, `VAR: "1"`, `ENV VAR 1`, `- VAR=1`, `--env VAR=1`; the name must not be
-            // part of a longer identifier (`TORCH_FORCE_WEIGHTS_ONLY_LOAD` never matches).
+            // part of a longer identifier (`TORCH_FORCE_WEIGHTS_ONLY_LOAD` never matches) nor a
+            // shell variable read (`"$VAR" = "1"` is a comparison, not a setting).
             Regex::new(
-                r#"(?:^|[^A-Za-z0-9_])TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD["']?(?:\s*[=:]\s*|\s+)["']?([A-Za-z0-9_]*)"#,
+                r#"(?:^|[^A-Za-z0-9_$\{])TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD["']?(?:\s*[=:]\s*|\s+)["']?([A-Za-z0-9_]*)"#,
             )
             .ok()
         })
@@ -234,7 +235,9 @@ TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=0\n\
 TORCH_FORCE_WEIGHTS_ONLY_LOAD=1\n\
   TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD: \"yes\"\n\
   - name: TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD\n    value: \"Y\"\n\
-echo $TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD\n";
+echo $TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD\n\
+if [ \"$TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD\" = \"1\" ]; then :; fi\n\
+[ \"${TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD}\" = 1 ]\n";
         let lines: Vec<usize> = check_text(text).iter().map(|hit| hit.line).collect();
         assert_eq!(lines, vec![0, 2, 5, 6]);
     }
