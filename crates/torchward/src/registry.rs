@@ -10,6 +10,7 @@ const RULE_LISTS: &[&[RuleMeta]] = &[
     tw_host::RULES,      // TW2xx host
     tw_perms::RULES,     // TW3xx permissions
     tw_firewall::RULES,  // TW4xx network
+    tw_urls::RULES,      // TW5xx address declaration
     tw_pylint::RULES,    // TW6xx Python lint
 ];
 

@@ -1,12 +1,13 @@
 //! Errors that stop a whole `urls` run (a per-file read failure is not one: it is reported
-//! with its path and the run goes on). Each names the file and the position it is about.
+//! with its path and the run goes on). Each names the file and the position it is about; the
+//! underlying error is the `source`, so a cause chain (`{:#}`) prints it once.
 use std::path::PathBuf;
 
 /// Why the scan or the declaration could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// An `--exclude` pattern is not a valid glob.
-    #[error("invalid --exclude glob `{glob}`: {source}")]
+    #[error("invalid --exclude glob `{glob}`")]
     Glob {
         /// The pattern as given.
         glob: String,
@@ -14,13 +15,13 @@ pub enum Error {
         source: globset::Error,
     },
     /// The declaration file could not be read (the tw-fs error names the path).
-    #[error("cannot read the declaration: {source}")]
+    #[error("cannot read the declaration")]
     ReadDeclaration {
         /// The I/O error, carrying the path.
         source: tw_fs::Error,
     },
     /// The TOML declaration does not parse or has unknown keys.
-    #[error("declaration {} is not a valid TOML declaration: {source}", path.display())]
+    #[error("declaration {} is not a valid TOML declaration", path.display())]
     Toml {
         /// The declaration file.
         path: PathBuf,
@@ -46,7 +47,7 @@ pub enum Error {
         found: usize,
     },
     /// Writing the updated declaration failed (the tw-fs error names the path).
-    #[error("cannot write the declaration: {source}")]
+    #[error("cannot write the declaration")]
     WriteDeclaration {
         /// The I/O error, carrying the path.
         source: tw_fs::Error,

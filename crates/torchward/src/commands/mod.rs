@@ -14,6 +14,7 @@ mod lint;
 mod matrix;
 mod report;
 mod rules;
+mod urls;
 mod run;
 
 /// Every torchward subcommand, in the order `--help` lists them (DESIGN.md §1 order).
@@ -31,6 +32,9 @@ pub enum Command {
     /// Launch training hardened: preflight, firewall held while it runs, signals forwarded,
     /// the command's exit code returned.
     Run(run::Args),
+    /// Write and check the public network address declaration of a source tree: URLs, public
+    /// IPs, domains and e-mails in configs and scripts.
+    Urls(urls::Args),
     /// Find risky deserialization calls in Python code (torch.load, pickle, yaml.load ...).
     Lint(lint::Args),
     /// Print the documentation of one finding ID (what, why, example, fix, references).
@@ -48,6 +52,7 @@ pub fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitStatus> {
         Command::Matrix(args) => matrix::run(&args, ctx),
         Command::Firewall(args) => firewall::run(&args, ctx),
         Command::Run(args) => run::run(&args, ctx),
+        Command::Urls(args) => pipeline::execute(&args, ctx),
         Command::Lint(args) => pipeline::execute(&args, ctx),
         Command::Explain(args) => explain::run(&args, ctx),
         Command::Rules(args) => rules::run(&args, ctx),

@@ -71,6 +71,8 @@ fn rules_json_is_machine_readable() {
             + tw_host::RULES.len()
             + tw_perms::RULES.len()
             + tw_pylint::RULES.len()
+            + tw_urls::RULES.len()
+            + tw_firewall::RULES.len()
     );
     assert_eq!(rules[0]["id"], "TW101");
     assert!(rules[0]["doc"]["why"].is_string());

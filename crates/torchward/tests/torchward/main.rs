@@ -13,3 +13,4 @@ mod network;
 mod output;
 mod pipeline;
 mod terminal;
+mod urls;

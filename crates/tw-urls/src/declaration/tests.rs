@@ -117,7 +117,10 @@ fn errors_name_the_file_and_position() {
         Format::Toml,
         Path::new("d.toml"),
     );
-    assert!(err.is_err_and(|e| e.to_string().contains("colour")));
+    assert!(err.is_err_and(|e| {
+        e.to_string().contains("d.toml")
+            && std::error::Error::source(&e).is_some_and(|s| s.to_string().contains("colour"))
+    }));
     let err = Declaration::parse("no table here\n", Format::Markdown, Path::new("d.md"));
     assert!(matches!(err, Err(Error::NoTable { .. })));
     let err = Declaration::parse(

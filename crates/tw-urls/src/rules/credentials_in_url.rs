@@ -15,7 +15,7 @@ pub const RULE: RuleMeta = RuleMeta {
     doc: RuleDoc {
         what: "Reports URLs whose user-info part carries a password written into the file (`https://user:secret@host/`), for public hosts. Placeholders (`${TOKEN}`, `$PASS`, `{password}`) are not reported. The password is masked in every output.",
         why: "A password in a configuration file or script is readable by everyone who can read the repository, its forks, CI logs and built images, and it cannot be rotated without a commit. Package-index tokens in `pip.conf` or `requirements.txt` are a common leak.",
-        example: "`extra-index-url = https://deploy:s3cr3t@pypi.internal-mirror.com/simple`",
+        example: "`extra-index-url = https://deploy:p4ssw0rd@pypi.internal-mirror.com/simple`",
         fix: "Remove the password, rotate it, and pass it at run time: `https://${PIP_USER}:${PIP_TOKEN}@host/simple`, a netrc file with mode 600, or a keyring.",
         references: &["Security statement section 9", "CWE-798: Use of Hard-coded Credentials", "RFC 3986 section 3.2.1 (user information is deprecated for passwords)"],
     },
