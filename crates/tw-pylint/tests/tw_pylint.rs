@@ -7,6 +7,7 @@ mod tw_pylint {
     pub mod baseline;
     pub mod expectations;
     pub mod fixtures;
+    pub mod robustness;
     pub mod snapshots;
     pub mod walk;
 }
