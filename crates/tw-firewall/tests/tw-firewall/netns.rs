@@ -15,30 +15,99 @@ pub const SERVER6: &str = "fd77::1";
 pub const PEER6: &str = "fd77::2";
 pub const OTHER6: &str = "fd77::3";
 
-const LISTENER: &str = r#"
-import socket, sys
-s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("::", int(sys.argv[1])))
-s.listen(64)
-print("ready", flush=True)
-while True:
-    c, _ = s.accept()
-    c.close()
-"#;
+/// Environment variables that turn this test binary into a listener or a client (see the
+/// ignored `listen_role` and `connect_role` tests): no Python or netcat needed.
+const LISTEN_VAR: &str = "TW_NETNS_LISTEN";
+const CONNECT_VAR: &str = "TW_NETNS_CONNECT";
 
-const CONNECT: &str = r#"
-import socket, sys
-src, dst, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-s = socket.socket(socket.AF_INET6 if ":" in dst else socket.AF_INET, socket.SOCK_STREAM)
-s.settimeout(1.0)
-s.bind((src, 0))
-try:
-    s.connect((dst, port))
-except OSError:
-    sys.exit(1)
-"#;
+/// Arguments that re-run this test binary as one role.
+pub fn role_args(role: &str) -> Vec<String> {
+    [
+        "--ignored",
+        "--exact",
+        role,
+        "--nocapture",
+        "--test-threads=1",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect()
+}
+
+/// A shell command line that runs this binary as a listener on `port` (0: any) for `secs`
+/// seconds, exiting with `code`; it prints `listening PORT` once bound.
+pub fn listener_command(port: u16, secs: u32, code: i32) -> String {
+    let exe = std::env::current_exe().expect("test binary path");
+    format!(
+        "{LISTEN_VAR}='{port} {secs} {code}' exec '{}' {}",
+        exe.display(),
+        role_args("netns::listen_role").join(" ")
+    )
+}
+
+/// Role: a dual-stack wildcard listener (like the PyTorch store on `*:port`).
+#[test]
+#[ignore = "re-executed inside a network namespace by the namespace tests"]
+fn listen_role() {
+    let Ok(spec) = std::env::var(LISTEN_VAR) else {
+        println!("SKIP listen_role: only meaningful when re-executed by a namespace test");
+        return;
+    };
+    let mut words = spec
+        .split_whitespace()
+        .map(|w| w.parse::<i64>().expect("number"));
+    let port = u16::try_from(words.next().unwrap_or(0)).expect("port");
+    let secs = u64::try_from(words.next().unwrap_or(3600)).expect("seconds");
+    let code = i32::try_from(words.next().unwrap_or(0)).expect("exit code");
+    // std leaves IPV6_V6ONLY at the kernel default (0): one socket takes both families.
+    let socket = std::net::TcpListener::bind(("::", port)).expect("bind");
+    socket.set_nonblocking(true).expect("nonblocking");
+    // libtest printed "test ... " without a newline: start a fresh line.
+    println!(
+        "\nlistening {}",
+        socket.local_addr().expect("address").port()
+    );
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < end {
+        match socket.accept() {
+            Ok((stream, _)) => drop(stream),
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(10)),
+        }
+    }
+    std::process::exit(code);
+}
+
+/// Role: connect from a given source address with a 1 s timeout; exit 0 when connected.
+#[test]
+#[ignore = "re-executed inside a network namespace by the namespace tests"]
+fn connect_role() {
+    use rustix::net::{sockopt, AddressFamily, SocketType};
+    let Ok(spec) = std::env::var(CONNECT_VAR) else {
+        println!("SKIP connect_role: only meaningful when re-executed by a namespace test");
+        return;
+    };
+    let words: Vec<&str> = spec.split_whitespace().collect();
+    let src: std::net::IpAddr = words[0].parse().expect("source");
+    let dst: std::net::IpAddr = words[1].parse().expect("destination");
+    let port: u16 = words[2].parse().expect("port");
+    let family = if dst.is_ipv6() {
+        AddressFamily::INET6
+    } else {
+        AddressFamily::INET
+    };
+    let fd = rustix::net::socket(family, SocketType::STREAM, None).expect("socket");
+    rustix::net::bind(&fd, &std::net::SocketAddr::new(src, 0)).expect("bind source");
+    // Linux applies SO_SNDTIMEO to connect(): a dropped SYN fails after 1 s.
+    sockopt::set_socket_timeout(
+        &fd,
+        sockopt::Timeout::Send,
+        Some(std::time::Duration::from_secs(1)),
+    )
+    .expect("timeout");
+    let connected = rustix::net::connect(&fd, &std::net::SocketAddr::new(dst, port)).is_ok();
+    std::process::exit(i32::from(!connected));
+}
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
@@ -72,13 +141,9 @@ pub fn skip_reason(tools: &[&str]) -> Option<String> {
     if !euid_is_root() {
         return Some("not root: network namespaces need CAP_SYS_ADMIN and CAP_NET_ADMIN".into());
     }
-    for tool in ["ip", "python3"].iter().chain(tools) {
+    for tool in ["ip"].iter().chain(tools) {
         let found = Command::new(tool)
-            .arg(if *tool == "python3" {
-                "--version"
-            } else {
-                "-V"
-            })
+            .arg("-V")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
@@ -220,39 +285,36 @@ impl Lab {
                 "netns",
                 "exec",
                 &self.server,
-                "python3",
+                "sh",
                 "-c",
-                LISTENER,
-                &port.to_string(),
+                &listener_command(port, 3600, 0),
             ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn listener");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("listener stdout"))
-            .read_line(&mut line)
-            .expect("listener ready");
-        assert_eq!(line.trim(), "ready");
+        let lines = BufReader::new(child.stdout.take().expect("listener stdout")).lines();
+        let ready = lines
+            .map_while(Result::ok)
+            .any(|line| line.starts_with("listening"));
+        assert!(ready, "listener did not start");
         self.listeners.push(child);
     }
 
-    /// Whether `src` (a client address) can open a TCP connection to `dst:port`.
+    /// Whether `src` (a client address) can open a TCP connection to `dst:port`. A failure is
+    /// tried once more: the first packet to a new neighbour can be lost to address resolution.
     pub fn reaches(&self, src: &str, dst: &str, port: u16) -> bool {
-        Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &self.client,
-                "python3",
-                "-c",
-                CONNECT,
-                src,
-                dst,
-                &port.to_string(),
-            ])
-            .status()
-            .is_ok_and(|s| s.success())
+        (0..2).any(|_| {
+            Command::new("ip")
+                .args(["netns", "exec", &self.client])
+                .arg(std::env::current_exe().expect("test binary path"))
+                .args(role_args("netns::connect_role"))
+                .env(CONNECT_VAR, format!("{src} {dst} {port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        })
     }
 
     /// (peer v4, other v4, peer v6, other v6) reachability of `port`.

@@ -6,15 +6,13 @@ use std::time::{Duration, Instant};
 use tw_firewall::Firewall;
 
 const OPEN: [bool; 4] = [true, true, true, true];
+const PEERS_ONLY: [bool; 4] = [true, false, true, false];
 
 /// A training stand-in: listens on `port` like the store (dual-stack wildcard), accepts for
 /// `secs` seconds, then exits with `code`. It prints `listening PORT` once bound.
 fn trainer(port: u16, secs: u32, code: i32) -> String {
-    format!(
-        "exec python3 -c \"import socket,time,sys\ns=socket.socket(socket.AF_INET6)\ns.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\ns.bind(('::',{port}))\ns.listen(64)\ns.settimeout(0.1)\nprint('listening', s.getsockname()[1], flush=True)\nend=time.time()+{secs}\nwhile time.time()<end:\n  try: s.accept()[0].close()\n  except OSError: pass\nsys.exit({code})\n\""
-    )
+    super::netns::listener_command(port, secs, code)
 }
-const PEERS_ONLY: [bool; 4] = [true, false, true, false];
 
 struct Launch {
     child: Child,
