@@ -352,3 +352,50 @@ pub fn differences(plan: &Plan, observed: &Observed) -> Vec<String> {
     }
     diffs
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// `nft -j list table inet torchward` as nft 1.0.6 printed it for prefixes, single
+    /// addresses, ranges and port ranges (captured in a network namespace).
+    const LISTING: &str = r#"{"nftables": [{"metainfo": {"version": "1.0.6", "release_name": "Lester Gooch #5", "json_schema_version": 1}}, {"table": {"family": "inet", "name": "torchward", "handle": 1}}, {"set": {"family": "inet", "name": "peers4", "table": "torchward", "type": "ipv4_addr", "handle": 2, "flags": ["interval"], "elem": [{"prefix": {"addr": "10.0.0.0", "len": 24}}, "10.1.0.1", {"range": ["10.2.0.1", "10.2.0.5"]}]}}, {"set": {"family": "inet", "name": "peers6", "table": "torchward", "type": "ipv6_addr", "handle": 3, "flags": ["interval"], "elem": [{"prefix": {"addr": "fd00::", "len": 64}}, "fd01::1"]}}, {"set": {"family": "inet", "name": "ports", "table": "torchward", "type": "inet_service", "handle": 4, "flags": ["interval"], "elem": [29510, {"range": [60000, 60015]}]}}, {"chain": {"family": "inet", "table": "torchward", "name": "input", "handle": 1, "type": "filter", "hook": "input", "prio": -10, "policy": "accept"}}, {"rule": {"family": "inet", "table": "torchward", "chain": "input", "handle": 5, "expr": [{"counter": {"packets": 7, "bytes": 420}}, {"drop": null}]}}]}"#;
+
+    #[test]
+    fn listing_elements_become_intervals() {
+        let observed = parse_listing(LISTING).unwrap();
+        let v4 = |a: [u8; 4]| u128::from(u32::from(std::net::Ipv4Addr::from(a)));
+        assert_eq!(
+            observed.peers4,
+            [
+                (v4([10, 0, 0, 0]), v4([10, 0, 0, 255])),
+                (v4([10, 1, 0, 1]), v4([10, 1, 0, 1])),
+                (v4([10, 2, 0, 1]), v4([10, 2, 0, 5]))
+            ]
+        );
+        assert_eq!(observed.peers6.len(), 2);
+        assert_eq!(
+            observed.ports,
+            Some(("ports".to_owned(), vec![(29510, 29510), (60000, 60015)]))
+        );
+        assert_eq!(
+            observed.hook,
+            Some(("input".to_owned(), -10, "accept".to_owned()))
+        );
+        assert_eq!((observed.rules, observed.dropped), (1, Some((7, 420))));
+    }
+
+    #[test]
+    fn other_tables_and_garbage_are_not_ours() {
+        assert_eq!(parse_listing("not json"), None);
+        assert_eq!(
+            parse_listing(r#"{"nftables": [{"table": {"family": "inet", "name": "filter"}}]}"#),
+            None
+        );
+        assert!(text_has_owner(
+            "table inet torchward { # progname nft\n\tflags owner\n}\n"
+        ));
+        assert!(!text_has_owner("table inet torchward {\n}\n"));
+    }
+}
