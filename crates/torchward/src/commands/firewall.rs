@@ -129,7 +129,8 @@ fn warn_findings(ctx: &Context, matrix: &tw_firewall::Matrix) {
 fn plan(args: &PlanArgs, ctx: &Context) -> anyhow::Result<ExitStatus> {
     let matrix = job::matrix(&args.job);
     let plan = job::plan(&args.rules, &matrix)?;
-    let backend = job::backend(args.rules.backend, &SystemExec)?;
+    // `plan` touches nothing, so it also works on a machine without either tool.
+    let backend = job::backend(args.rules.backend, &SystemExec).unwrap_or(Backend::Nft);
     warn_findings(ctx, &matrix);
     for line in job::describe_peers(&plan) {
         output::note(line);

@@ -91,3 +91,118 @@ fn usage_errors_exit_2() {
         assert_eq!(run(args).status.code(), Some(2), "{args:?}");
     }
 }
+
+fn can_use_namespaces() -> Option<String> {
+    let root = std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
+        s.lines()
+            .find(|l| l.starts_with("Uid:"))
+            .and_then(|l| l.split_whitespace().nth(2))
+            == Some("0")
+    });
+    if !root {
+        return Some("not root".into());
+    }
+    for tool in ["ip", "nft"] {
+        if std::process::Command::new(tool).arg("-V").output().is_err() {
+            return Some(format!("`{tool}` is not installed"));
+        }
+    }
+    None
+}
+
+/// A network namespace deleted on drop; commands run inside it through `ip netns exec`.
+struct Netns(String);
+
+impl Netns {
+    fn new(tag: &str) -> Option<Netns> {
+        let name = format!("twcli-{}-{tag}", std::process::id());
+        let ok = std::process::Command::new("ip")
+            .args(["netns", "add", &name])
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then_some(Netns(name))
+    }
+
+    fn torchward(&self, args: &[&str]) -> std::process::Output {
+        let bin = assert_cmd::cargo::cargo_bin("torchward");
+        std::process::Command::new("ip")
+            .args(["netns", "exec", &self.0])
+            .arg(bin)
+            .args(args)
+            .env_remove("MASTER_PORT")
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("ip")
+            .args(["netns", "del", &self.0])
+            .status();
+    }
+}
+
+#[test]
+fn apply_status_drift_and_remove_exit_codes_in_a_namespace() {
+    if let Some(reason) = can_use_namespaces() {
+        println!("SKIP apply_status_drift_and_remove_exit_codes_in_a_namespace: {reason}");
+        return;
+    }
+    let ns = Netns::new("status").unwrap_or_else(|| panic!("ip netns add failed"));
+    let tree = Tree::new();
+    let state = tree.join("fw.json");
+    let state = state.to_str().unwrap_or_else(|| panic!("path"));
+    let common = [
+        "--backend",
+        "nft",
+        "--peer",
+        "192.168.1.2",
+        "--port",
+        "29510",
+        "--state-file",
+        state,
+    ];
+    let apply: Vec<&str> = ["firewall", "apply"]
+        .iter()
+        .chain(common.iter())
+        .copied()
+        .collect();
+    let out = ns.torchward(&apply);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("applied and verified (nft)"));
+    let out = ns.torchward(&["firewall", "status", "--state-file", state]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("nft table inet torchward: present"),
+        "{}",
+        stdout(&out)
+    );
+    // A reload that flushes the ruleset: status reports the drift and exits 1.
+    let flushed = std::process::Command::new("ip")
+        .args(["netns", "exec", &ns.0, "nft", "flush", "ruleset"])
+        .status();
+    assert!(flushed.is_ok_and(|s| s.success()));
+    let out = ns.torchward(&[
+        "firewall",
+        "status",
+        "--state-file",
+        state,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let json: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        json["drift"][0]
+            .as_str()
+            .is_some_and(|d| d.contains("none are present")),
+        "{json}"
+    );
+    let out = ns.torchward(&["firewall", "remove", "--state-file", state]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = ns.torchward(&["firewall", "status", "--state-file", state]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("no torchward rules are present"));
+}
