@@ -58,13 +58,15 @@ fn launch(lab: &Lab, port: u16, cmd: &str, extra: &[(&str, &str)]) -> Launch {
 impl Launch {
     /// Reads output lines until one starts with `prefix`; returns the rest of it.
     fn until(&mut self, prefix: &str) -> String {
+        let mut seen = Vec::new();
         for line in self.lines.by_ref() {
             let line = line.unwrap();
             if let Some(rest) = line.strip_prefix(prefix) {
                 return rest.trim().to_owned();
             }
+            seen.push(line);
         }
-        panic!("launcher ended before printing `{prefix}`");
+        panic!("launcher ended before printing `{prefix}`; it printed {seen:#?}");
     }
 
     fn code(&mut self) -> (i32, Vec<String>) {
