@@ -61,7 +61,9 @@ pub fn domain_reach(name: &str) -> Reach {
 }
 
 /// Whether the name ends in a suffix the Public Suffix List knows (not only the implicit `*`
-/// rule) and has a label before that suffix.
+/// rule) and has a label before that suffix. A name that is itself a suffix of the list's
+/// private section (`httpbin.org`, `github.io`) is a real host and counts; a bare ICANN suffix
+/// (`co.uk`, `com.cn`) does not.
 pub fn has_registrable_public_suffix(lower: &str) -> bool {
     let Some(suffix) = psl::suffix(lower.as_bytes()) else {
         return false;
@@ -69,7 +71,7 @@ pub fn has_registrable_public_suffix(lower: &str) -> bool {
     if !suffix.is_known() {
         return false;
     }
-    psl::domain(lower.as_bytes()).is_some()
+    psl::domain(lower.as_bytes()).is_some() || suffix.typ() == Some(psl::Type::Private)
 }
 
 #[cfg(test)]
@@ -80,6 +82,8 @@ mod tests {
     fn public_names() {
         for name in [
             "pypi.org",
+            "httpbin.org",
+            "user.github.io",
             "mirrors.aliyun.com",
             "download.pytorch.org",
             "foo.co.uk",

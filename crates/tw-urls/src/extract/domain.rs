@@ -1,6 +1,7 @@
 //! Bare domain names in configuration values (`trusted-host = mirrors.aliyun.com`,
 //! `deb ... ` hosts, `--registry registry.npmjs.org`). A candidate must be a lower-case host
-//! name (RFC 1123 labels) ending in a suffix of the Public Suffix List, must not be a key
+//! name (RFC 1123 labels) ending in a commonly used top-level domain ([`BARE_NAME_TLDS`]) and in
+//! a suffix of the Public Suffix List, must not be a key
 //! (followed by `=` or `:`), a call (`(`), a path part, a file name (`setup.py`, `model.pt`:
 //! the last label is a common file extension) or a Python attribute chain (`logging.info`,
 //! `os.path`, `torch.distributed.run`: the first label is a well-known module or object). In
@@ -113,6 +114,19 @@ const FILE_EXTENSIONS: &[&str] = &[
     "key",
     "diff",
     "patch",
+];
+
+/// Top-level domains a bare host name must end in. A bare name has no scheme to say it is a
+/// host, and code is full of dotted names that end in a real but rarely used suffix
+/// (`pygments.lexers.ml`, `metadata.name`, `f32.gt`, `progress.download`); hosts written
+/// without a scheme in configuration files end, in practice, in one of these. Names under other
+/// suffixes are still found as URLs and e-mail domains.
+const BARE_NAME_TLDS: &[&str] = &[
+    "com", "net", "org", "edu", "gov", "mil", "int", "io", "co", "ai", "dev", "app", "cloud",
+    "tech", "info", "biz", "me", "cc", "tv", "xyz", "site", "online", "top", "ltd", "cn", "hk",
+    "tw", "mo", "jp", "kr", "sg", "in", "id", "my", "th", "vn", "ph", "au", "nz", "uk", "ie", "de",
+    "fr", "it", "es", "nl", "be", "ch", "at", "se", "no", "fi", "dk", "pl", "cz", "ru", "ua", "eu",
+    "ca", "us", "mx", "br", "ar", "cl", "za", "il", "tr", "gr", "ro", "hu", "ae", "sa", "ir",
 ];
 
 /// First labels that start a code path rather than a host (`logging.info`, `os.path`,
@@ -266,8 +280,7 @@ fn is_candidate(token: &str) -> bool {
     let (Some(first), Some(last)) = (labels.first(), labels.last()) else {
         return false;
     };
-    let tld_ok = last.len() >= 2
-        && (last.bytes().all(|c| c.is_ascii_lowercase()) || last.starts_with("xn--"));
+    let tld_ok = BARE_NAME_TLDS.contains(last) || last.starts_with("xn--");
     tld_ok && !FILE_EXTENSIONS.contains(last) && !CODE_ROOTS.contains(first)
 }
 
@@ -347,8 +360,35 @@ fn is_value_position(bytes: &[u8], start: usize, end: usize, line_start: usize) 
     !line_prefix.trim_ascii_end().ends_with(b" -m")
 }
 
-/// The contents of Python string literals that are nothing but one token (a whole-literal
-/// value such as `"mirrors.aliyun.com"` or `'pypi.org:443'`); comments and triple-quoted
+/// Where the host ends in a string literal `body..end` that is `host`, `host:port`, or
+/// `host[:port]/path` without blanks (`'www.microsoft.com/download/details.aspx?id=%d'`), or
+/// `None` when the literal is anything else (prose, a sentence, an empty string).
+fn literal_host_end(bytes: &[u8], body: usize, end: usize) -> Option<usize> {
+    let literal = bytes.get(body..end)?;
+    if literal.iter().any(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let host_len = literal
+        .iter()
+        .position(|&c| c == b':' || c == b'/')
+        .unwrap_or(literal.len());
+    let rest = literal.get(host_len..)?;
+    let port_ok = match rest.first() {
+        Some(b':') => {
+            let digits = rest
+                .get(1..)?
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .count();
+            digits > 0 && matches!(rest.get(digits.saturating_add(1)), None | Some(b'/'))
+        }
+        _ => true,
+    };
+    (host_len > 0 && port_ok).then(|| body.saturating_add(host_len))
+}
+
+/// The hosts of Python string literals that are nothing but one host, with an optional port
+/// and path (`"mirrors.aliyun.com"`, `'pypi.org:443'`, `'www.x.com/dl'`); comments and triple-quoted
 /// strings (docstrings, prose) are skipped.
 fn python_strings(text: &str) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
@@ -381,16 +421,7 @@ fn python_strings(text: &str) -> Vec<(usize, usize)> {
                     j = j.saturating_add(1);
                 }
                 if bytes.get(j) == Some(&c) {
-                    let host_end = bytes
-                        .get(body..j)
-                        .and_then(|s| memchr::memchr(b':', s))
-                        .map_or(j, |n| body.saturating_add(n));
-                    let rest_is_port = bytes.get(host_end..j).is_some_and(|r| {
-                        r.is_empty()
-                            || r.get(1..)
-                                .is_some_and(|p| !p.is_empty() && p.iter().all(u8::is_ascii_digit))
-                    });
-                    if rest_is_port && host_end > body {
+                    if let Some(host_end) = literal_host_end(bytes, body, j) {
                         out.push((body, host_end));
                     }
                 }

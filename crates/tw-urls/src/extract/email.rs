@@ -22,11 +22,17 @@ pub(super) fn emails(text: &str, claims: &Claims) -> Vec<Claim> {
             start = start.saturating_sub(1);
         }
         // The local part must not start with a dot (RFC 5322 dot-atom) nor follow `/` or `:`
-        // (those are URL user-info or paths).
+        // (those are URL user-info or paths), except `mailto:` (RFC 6068).
         while bytes.get(start) == Some(&b'.') && start < at {
             start = start.saturating_add(1);
         }
-        if start == at || before(bytes, start).is_some_and(|c| matches!(c, b'/' | b':')) {
+        let mailto = start >= 7
+            && bytes
+                .get(start.saturating_sub(7)..start)
+                .is_some_and(|p| p.eq_ignore_ascii_case(b"mailto:"));
+        if start == at
+            || (!mailto && before(bytes, start).is_some_and(|c| matches!(c, b'/' | b':')))
+        {
             continue;
         }
         let domain_start = at.saturating_add(1);

@@ -59,6 +59,23 @@ fn urls_of_host_reaching_schemes() {
             "wss://stream.binance.com:9443/ws",
             "wss://stream.binance.com:9443/ws",
         ),
+        // A private-section public suffix (httpbin.org, github.io) is still a public host.
+        (
+            "requests.get('https://httpbin.org/get')",
+            "https://httpbin.org/get",
+        ),
+        (
+            "[link=https://www.textualize.io]Textualize[/link]",
+            "https://www.textualize.io",
+        ),
+        (
+            "[x](https://pypi.org/a_(b)) and more",
+            "https://pypi.org/a_(b)",
+        ),
+        (
+            "BuildSystem &lt;http://bugs.centos.org&gt;",
+            "http://bugs.centos.org",
+        ),
     ] {
         assert_eq!(
             one(text, Syntax::Config),
@@ -262,6 +279,13 @@ fn bare_domains_in_config_values() {
         );
     }
     assert_eq!(
+        one(
+            "url = 'www.microsoft.com/download/details.aspx?id=%d'",
+            Syntax::Python
+        ),
+        (Kind::Domain, "www.microsoft.com".to_owned())
+    );
+    assert_eq!(
         one("MIRROR = \"mirrors.aliyun.com\"", Syntax::Python),
         (Kind::Domain, "mirrors.aliyun.com".to_owned())
     );
@@ -285,6 +309,10 @@ fn code_and_file_names_are_not_domains() {
         "cp /etc/pip.conf ./x/mirrors.aliyun.com",
         "configure.ac",
         "level: logging.info",
+        "lexer = pygments.lexers.ml",
+        "key: metadata.name",
+        "op: f32.gt",
+        "style = progress.download",
     ] {
         none(text, Syntax::Script);
     }
@@ -304,6 +332,10 @@ fn emails() {
     assert_eq!(
         one("maintainer: Jane <jane.doe@huawei.com>", Syntax::Config),
         (Kind::Email, "jane.doe@huawei.com".to_owned())
+    );
+    assert_eq!(
+        one("<a href=\"mailto:stephane@hillion.org\">", Syntax::Config),
+        (Kind::Email, "stephane@hillion.org".to_owned())
     );
     none(
         "noreply@example.com root@localhost pkg@1.2.3 @decorator.name",

@@ -107,16 +107,36 @@ fn scan_url_end(bytes: &[u8], start: usize, stop: Option<u8>) -> (usize, Option<
     (end, next_delimiter)
 }
 
-/// The index just past a run of URL bytes starting at `start`.
+/// The index just past a run of URL bytes starting at `start`: up to a terminator or a closing
+/// `)` or `]` with no opening one inside the URL (`[text](https://x.org/a)`,
+/// `[link=https://x.org]text[/link]`), so the balanced `Foo_(bar)` stays whole.
 fn scan_end(bytes: &[u8], start: usize) -> usize {
     let mut i = start;
+    let (mut parens, mut brackets) = (0usize, 0usize);
     while let Some(&c) = bytes.get(i) {
         if let Some(end) = placeholder_end(bytes, i) {
             i = end;
             continue;
         }
+        // An HTML-escaped bracket or quote ends the URL (`&lt;http://x.org&gt;`).
+        if c == b'&'
+            && [&b"&gt;"[..], b"&lt;", b"&quot;", b"&#39;"]
+                .iter()
+                .any(|entity| bytes.get(i..).is_some_and(|rest| rest.starts_with(entity)))
+        {
+            break;
+        }
         if is_terminator(c) {
             break;
+        }
+        match c {
+            b'(' => parens = parens.saturating_add(1),
+            b'[' => brackets = brackets.saturating_add(1),
+            b')' if parens == 0 => break,
+            b']' if brackets == 0 => break,
+            b')' => parens = parens.saturating_sub(1),
+            b']' => brackets = brackets.saturating_sub(1),
+            _ => {}
         }
         i = i.saturating_add(1);
     }

@@ -8,7 +8,13 @@ const VERSION_KEYS: &[&str] = &[
     "version", "ver", "release", "tag", "rev", "revision", "build",
 ];
 
-/// Whether the dotted quad at `start..end` in `text` is a version string.
+/// Words before a dotted number that make it a section or item number.
+const NUMBERING_WORDS: &[&str] = &[
+    "section", "sec", "chapter", "clause", "step", "item", "rule", "§",
+];
+
+/// Whether the dotted quad at `start..end` in `text` is a version string, a section number or
+/// an ASN.1 object identifier.
 pub(super) fn is_version_context(text: &str, start: usize, end: usize) -> bool {
     let bytes = text.as_bytes();
     let line_start = text
@@ -17,7 +23,10 @@ pub(super) fn is_version_context(text: &str, start: usize, end: usize) -> bool {
         .map_or(0, |nl| nl.saturating_add(1));
     let prefix = text.get(line_start..start).unwrap_or("");
     let after = text.get(end..).unwrap_or("");
-    specifier_before(prefix) || key_names_version(prefix) || suffix_after(bytes, end, after)
+    specifier_before(prefix)
+        || key_names_version(prefix)
+        || suffix_after(bytes, end, after)
+        || object_identifier(prefix)
 }
 
 /// `==1.2.3.4`, `>=`, `<=`, `~=`, `!=`, `^`, `~`, `@1.2.3.4`, `name-1.2.3.4`, `+1.2.3.4`.
@@ -44,20 +53,34 @@ fn key_names_version(prefix: &str) -> bool {
     };
     let names_version = |word: &str| {
         let word = word.trim_matches('_');
-        VERSION_KEYS.iter().any(|key| {
-            word == *key
-                || word.ends_with(&format!("_{key}"))
-                || word.ends_with(&format!("-{key}"))
-                || word.ends_with(&format!(".{key}"))
-                || word.starts_with(&format!("{key}_"))
-        })
+        word.contains("version")
+            || VERSION_KEYS.iter().any(|key| {
+                word == *key
+                    || word.ends_with(&format!("_{key}"))
+                    || word.ends_with(&format!("-{key}"))
+                    || word.ends_with(&format!(".{key}"))
+                    || word.starts_with(&format!("{key}_"))
+            })
     };
     if let Some(key_part) = trimmed.strip_suffix(['=', ':']) {
         return names_version(&word_before(key_part));
     }
-    // `version 1.2.3.4`, `Release 10.0.0.1`, `v 1.2.3.4`
+    // `version 1.2.3.4`, `Release 10.0.0.1`, `v 1.2.3.4`, `section 13.2.3.1`, `RFC 2231 4.2.3.2`
     let word = word_before(trimmed);
-    word == "v" || names_version(&word)
+    word == "v" || names_version(&word) || NUMBERING_WORDS.contains(&word.as_str())
+}
+
+/// An ASN.1 object identifier (`ObjectIdentifier("2.5.29.9")`, `oid = "1.3.6.1"`).
+fn object_identifier(prefix: &str) -> bool {
+    prefix
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map(str::to_ascii_lowercase)
+        .any(|word| {
+            word.contains("objectidentifier")
+                || word == "oid"
+                || word.starts_with("oid_")
+                || word.ends_with("_oid")
+        })
 }
 
 /// `1.2.3.4-rc1`, `1.2.3.4+cu121`, `1.2.3.4.post1`.
@@ -97,6 +120,9 @@ mod tests {
             "1.2.3.4-rc1",
             "1.2.3.4+cu121",
             "1.2.3.4.post1",
+            "LIB_MINIMUM_VERSION_TYPING = '1.2.3.4'",
+            "defined in section 1.2.3.4 of the HTML standard",
+            "EXT = ObjectIdentifier(\"1.2.3.4\")",
         ] {
             let quad = if line.contains("8.8.8.8") {
                 "8.8.8.8"
@@ -113,6 +139,8 @@ mod tests {
     fn addresses_by_context() {
         for line in [
             "server = 1.2.3.4",
+            "android_dns = 1.2.3.4",
+            "avoid 1.2.3.4",
             "dns: 1.2.3.4",
             "ping 1.2.3.4.",
             "host=1.2.3.4:80",
