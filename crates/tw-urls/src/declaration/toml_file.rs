@@ -37,6 +37,12 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Declaration, Error> {
         path: path.to_path_buf(),
         source: Box::new(source),
     })?;
+    // The line of each `[[address]]` header, in order, so TW502 can point at the stale row.
+    let mut header_lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.trim() == "[[address]]")
+        .map(|(idx, _)| u32::try_from(idx.saturating_add(1)).ok());
     Ok(Declaration {
         entries: file
             .addresses
@@ -47,7 +53,7 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Declaration, Error> {
                 origin: row.origin,
                 upstream: row.upstream,
                 purpose: row.purpose,
-                line: None,
+                line: header_lines.next().flatten(),
             })
             .collect(),
         before: String::new(),

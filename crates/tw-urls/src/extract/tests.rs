@@ -381,3 +381,25 @@ fn hostile_inputs_do_not_panic() {
     let colons = ":".repeat(100_000);
     let _ = extract(&colons, Syntax::Config);
 }
+
+proptest::proptest! {
+    /// On any text: no panic, addresses in file order, and each address's text is exactly the
+    /// source at its offset (a masked password aside).
+    #[test]
+    fn any_text_gives_exact_in_order_addresses(
+        text in "([a-z0-9./:@%$(){}\\[\\]'\" \n=_-]|https://|git@|8\\.8\\.8\\.8|2001:4860::1|pypi\\.org|\\$\\{X\\}){0,40}",
+        python in proptest::bool::ANY,
+    ) {
+        let syntax = if python { Syntax::Python } else { Syntax::Config };
+        let all = extract(&text, syntax);
+        for pair in all.windows(2) {
+            proptest::prop_assert!(pair[0].offset < pair[1].offset);
+        }
+        for address in &all {
+            if address.credentials_user.is_none() {
+                let source = text.get(address.offset..address.offset + address.text.len());
+                proptest::prop_assert_eq!(source, Some(address.text.as_str()));
+            }
+        }
+    }
+}
