@@ -5,13 +5,14 @@ use std::collections::BTreeSet;
 
 use tw_checkpoint::{Container, Format, PickleRole, PickleSource, TensorTable};
 use tw_diagnostics::{AnalysisError, Finding, Location};
-use tw_pickle::{GlobalTarget, Node, Opcode, Parsed, ViolationKind};
+use tw_pickle::torch::ExtractError;
+use tw_pickle::{GlobalTarget, Opcode, Parsed, ViolationKind};
 
 use crate::classify;
 use crate::rules::{
     code_bearing_archive, dangerous_callable, global_not_allowlisted, invalid_mutation_target,
-    legacy_tar_checkpoint, persistent_id_not_storage, trailing_data, unsupported_model_format,
-    weights_only_incompatible,
+    legacy_tar_checkpoint, persistent_id_not_storage, safetensors_header_invalid,
+    tensor_view_out_of_bounds, trailing_data, unsupported_model_format, weights_only_incompatible,
 };
 use crate::ScanOptions;
 
@@ -64,8 +65,35 @@ fn analyse_into(
     depth: u32,
     out: &mut FileOutcome,
 ) {
-    let container = match tw_checkpoint::open(data, &options.checkpoint) {
+    let format = match tw_checkpoint::detect(data, &options.checkpoint.limits) {
+        // A PROTO opcode naming protocol 2-5 starts a pickle even when the rest is damaged:
+        // analyse it as one so the globals before the damage are still reported.
+        Format::Unknown if matches!(data, [0x80, 2..=5, ..]) => Format::RawPickle,
+        format => format,
+    };
+    if format == Format::Unknown {
+        if nested.is_none() {
+            out.format = Some(format);
+            if promises_model(path) {
+                let message = if data.is_empty() {
+                    "empty file with a model-file extension"
+                } else {
+                    "content is not a model format torchward knows, despite the model-file extension"
+                };
+                out.error(path, None, None, message.to_owned());
+            }
+        }
+        return;
+    }
+    let container = match tw_checkpoint::open_as(data, format, &options.checkpoint) {
         Ok(container) => container,
+        Err(tw_checkpoint::CheckpointError::Safetensors(err)) => {
+            out.push(safetensors_header_invalid::finding(
+                Location::path(path),
+                format!("the header cannot be read: {err}"),
+            ));
+            return;
+        }
         Err(err) => {
             out.error(path, nested, None, format!("cannot read the file: {err}"));
             return;
@@ -285,12 +313,24 @@ fn analyse_pickle(
         false
     };
     if let Some(end) = parsed.end {
-        let is_raw = matches!(source.role, PickleRole::Raw { .. });
-        if end < bytes.len() && !is_raw {
-            out.push(trailing_data::finding(
+        match source.role {
+            // Raw files: the container frames every pickle and reports what follows.
+            PickleRole::Raw { .. } => {}
+            // A polyglot: pickle.load stops at STOP and never looks at the zip behind it.
+            PickleRole::Prefix => {
+                let after = data.len() as u64 - (source.base_offset + end as u64).min(data.len() as u64);
+                if after > 0 {
+                    out.push(trailing_data::finding(
+                        at(end as u64),
+                        format!("{after} byte(s) (a zip archive) follow the pickle's STOP"),
+                    ));
+                }
+            }
+            _ if end < bytes.len() => out.push(trailing_data::finding(
                 at(end as u64),
                 format!("{} byte(s) follow the pickle's STOP", bytes.len() - end),
-            ));
+            )),
+            _ => {}
         }
     }
     if let Some(scope) = source.role.storage_scope() {
@@ -334,6 +374,15 @@ fn validate_tensors(
                 out.push(classify::tensor_issue(loc, issue));
             }
         }
+        Err(
+            err @ (ExtractError::NegativeSize { .. }
+            | ExtractError::NegativeStride { .. }
+            | ExtractError::Negative { .. }
+            | ExtractError::RankMismatch { .. }),
+        ) => out.push(tensor_view_out_of_bounds::finding(
+            location.clone().with_offset(source.base_offset),
+            err.to_string(),
+        )),
         Err(err) => out.error(
             path,
             location.entry.as_deref(),
@@ -369,7 +418,7 @@ fn analyse_nested(
             continue;
         };
         for &arg in args {
-            if let Some(Node::Bytes(bytes)) = graph.node(arg) {
+            if let Some(bytes) = graph.as_bytes(arg) {
                 let label = format!(
                     "{} > {module}.{name} argument at offset {}",
                     location.entry.as_deref().unwrap_or(source.name.as_str()),
@@ -379,6 +428,20 @@ fn analyse_nested(
             }
         }
     }
+}
+
+/// File extensions that promise a model file: content that is not one is an error, not a skip.
+const MODEL_EXTENSIONS: &[&str] = &[
+    "pt", "pth", "bin", "ckpt", "pkl", "pickle", "joblib", "npy", "npz", "safetensors", "pt2",
+    "mar",
+];
+
+/// Whether `path` has a model-file extension.
+fn promises_model(path: &str) -> bool {
+    std::path::Path::new(path)
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| MODEL_EXTENSIONS.iter().any(|m| m.eq_ignore_ascii_case(e)))
 }
 
 /// Callables that unpickle their bytes argument.

@@ -21,12 +21,6 @@ pub struct ScanResult {
     pub stats: Stats,
 }
 
-/// File extensions that promise a model file: content that is not one is an error, not a skip.
-const MODEL_EXTENSIONS: &[&str] = &[
-    "pt", "pth", "bin", "ckpt", "pkl", "pickle", "joblib", "npy", "npz", "safetensors", "pt2",
-    "mar",
-];
-
 /// Files the walk found, so a caller can size a progress bar before analysing.
 pub fn files(
     paths: &[PathBuf],
@@ -92,30 +86,12 @@ fn scan_file(path: &Path, options: &ScanOptions) -> FileResult {
     };
     let data: &[u8] = &mapping;
     let bytes = data.len() as u64;
-    let promised = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| MODEL_EXTENSIONS.iter().any(|m| m.eq_ignore_ascii_case(e)));
     let outcome = analyse_bytes(&display, data, options);
-    if outcome.format == Some(Format::Unknown) && outcome.findings.is_empty() {
-        let errors = if promised {
-            vec![AnalysisError {
-                path: display,
-                entry: None,
-                offset: None,
-                message: if data.is_empty() {
-                    "empty file with a model-file extension".to_owned()
-                } else {
-                    "content is not a model format torchward knows, despite the model-file extension".to_owned()
-                },
-            }]
-        } else {
-            Vec::new()
-        };
+    if outcome.format == Some(Format::Unknown) && outcome.errors.is_empty() {
         return FileResult {
             findings: Vec::new(),
-            skipped: errors.is_empty(),
-            errors,
+            errors: Vec::new(),
+            skipped: true,
             bytes,
         };
     }

@@ -9,17 +9,23 @@ use clap::Subcommand;
 mod audit;
 mod explain;
 mod firewall;
+mod inspect;
 mod job;
 mod lint;
 mod matrix;
 mod report;
 mod rules;
-mod urls;
 mod run;
+mod scan;
+mod urls;
 
 /// Every torchward subcommand, in the order `--help` lists them (DESIGN.md §1 order).
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Scan model and pickle files for code that would run on load (TW1xx).
+    Scan(scan::Args),
+    /// List the tensors and values of a weights-only model file, without running it.
+    Inspect(inspect::Args),
     /// Audit this host (ASLR, run user, umask, core dumps, exposed ports) or paths (the
     /// permission table); --fix applies safe fixes.
     Audit(audit::Args),
@@ -48,6 +54,8 @@ pub enum Command {
 /// Runs the parsed command.
 pub fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitStatus> {
     match command {
+        Command::Scan(args) => pipeline::execute(&args, ctx),
+        Command::Inspect(args) => inspect::run(&args, ctx),
         Command::Audit(args) => audit::run(&args, ctx),
         Command::Matrix(args) => matrix::run(&args, ctx),
         Command::Firewall(args) => firewall::run(&args, ctx),

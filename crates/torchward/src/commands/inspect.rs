@@ -1,0 +1,169 @@
+//! `torchward inspect FILE`: lists what a model file holds (tensors with dtype, shape,
+//! strides, storage key, offset and bytes; other values; format facts) without running
+//! anything. Files that are not plain weights are refused with the findings that say why.
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::ValueEnum;
+use tw_checkpoint::Value;
+use tw_modelscan::inspect::{inspect_bytes, InspectError, Inspection};
+use tw_modelscan::ScanOptions;
+
+use crate::context::Context;
+use crate::exit::ExitStatus;
+use crate::output;
+
+/// How `inspect` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InspectFormat {
+    /// Aligned tables for people.
+    Text,
+    /// One JSON object (path, format, facts, tensors, values, notes).
+    Json,
+}
+
+/// Arguments of `inspect`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Only files that pass the weights-only profile are listed; anything else \
+is refused with its findings (run `torchward scan FILE` for the full report) and exits 1.
+
+Examples:
+  torchward inspect model.pt
+  torchward inspect model.safetensors --format json")]
+pub struct Args {
+    /// The model file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = InspectFormat::Text, value_name = "FORMAT")]
+    pub format: InspectFormat,
+
+    /// Write to FILE (atomically, mode 640) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Overwrite the --output file if it exists.
+    #[arg(long, requires = "output")]
+    pub force: bool,
+}
+
+/// Runs `inspect`.
+pub fn run(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
+    let display = args.file.display().to_string();
+    let mapping = tw_fs::Mapping::open(&args.file)?;
+    match inspect_bytes(&display, &mapping, &ScanOptions::default()) {
+        Ok(inspection) => {
+            let rendered = match args.format {
+                InspectFormat::Text => text(&inspection),
+                InspectFormat::Json => {
+                    let mut json = serde_json::to_string_pretty(&inspection)
+                        .context("serializing the inspection")?;
+                    json.push('\n');
+                    json
+                }
+            };
+            match &args.output {
+                Some(path) => tw_fs::write_atomic(
+                    path,
+                    rendered.as_bytes(),
+                    tw_fs::WriteOptions::new().force(args.force),
+                )
+                .context("writing the inspection")?,
+                None => output::write_stdout(&rendered)?,
+            }
+            Ok(ExitStatus::Success)
+        }
+        Err(InspectError::Refused { findings }) => {
+            ctx.warn(format!("{display}: refused: not plain weights"));
+            for finding in &findings {
+                ctx.warn(format!(
+                    "  {} {} [{}] {}",
+                    finding.rule, finding.name, finding.severity, finding.message
+                ));
+            }
+            ctx.warn("run `torchward scan` on the file for the full report");
+            Ok(ExitStatus::Findings)
+        }
+        Err(err) => Err(anyhow::Error::new(err).context(display)),
+    }
+}
+
+fn value_text(value: &Value) -> String {
+    match value {
+        Value::None => "None".to_owned(),
+        Value::Bool(b) => if *b { "True" } else { "False" }.to_owned(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => format!("{f:?}"),
+        Value::Complex(r, i) => format!("({r}{i:+}j)"),
+        Value::Str(s) => format!("{s:?}"),
+        Value::Bytes(b) => format!("<{} bytes>", b.len()),
+        Value::Size(s) => format!("torch.Size({s:?})"),
+        Value::Device(d) => format!("device({d:?})"),
+        Value::Other(o) => o.clone(),
+    }
+}
+
+fn dims(values: &[u64]) -> String {
+    let inner: Vec<String> = values.iter().map(u64::to_string).collect();
+    format!("[{}]", inner.join(", "))
+}
+
+fn text(inspection: &Inspection) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{} ({})", inspection.path, inspection.format);
+    for (name, value) in &inspection.facts {
+        let _ = writeln!(out, "  {name}: {value}");
+    }
+    let rows: Vec<[String; 7]> = inspection
+        .tensors
+        .iter()
+        .map(|t| {
+            [
+                if t.name.is_empty() { "<root>".to_owned() } else { t.name.clone() },
+                t.dtype.to_owned(),
+                dims(&t.shape),
+                dims(&t.stride),
+                t.storage_key.clone().unwrap_or_else(|| "-".to_owned()),
+                t.storage_offset.to_string(),
+                t.bytes.map_or_else(|| "overflow".to_owned(), |b| b.to_string()),
+            ]
+        })
+        .collect();
+    let header = ["name", "dtype", "shape", "strides", "storage", "offset", "bytes"];
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let _ = writeln!(out, "\n{} tensor(s)", rows.len());
+    if !rows.is_empty() {
+        let line = |cells: &[&str]| {
+            cells
+                .iter()
+                .zip(widths)
+                .map(|(c, w)| format!("{c:<w$}"))
+                .collect::<Vec<_>>()
+                .join("  ")
+                .trim_end()
+                .to_owned()
+        };
+        let _ = writeln!(out, "  {}", line(&header));
+        for row in &rows {
+            let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+            let _ = writeln!(out, "  {}", line(&cells));
+        }
+    }
+    if !inspection.values.is_empty() {
+        let _ = writeln!(out, "\n{} other value(s)", inspection.values.len());
+        for (path, value) in &inspection.values {
+            let _ = writeln!(out, "  {} = {}", if path.is_empty() { "<root>" } else { path }, value_text(value));
+        }
+    }
+    for note in &inspection.notes {
+        let _ = writeln!(out, "\nnote: {} {}: {}", note.rule, note.name, note.message);
+    }
+    out
+}
