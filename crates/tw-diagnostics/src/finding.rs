@@ -280,7 +280,10 @@ mod tests {
         let finding = Finding::new(&RULE, Location::path("a.pt"), "m");
         assert!(finding.counts_at(Severity::High));
         assert!(!finding.counts_at(Severity::Critical));
-        assert!(!finding.clone().with_status(Status::Pass).counts_at(Severity::Info));
+        assert!(!finding
+            .clone()
+            .with_status(Status::Pass)
+            .counts_at(Severity::Info));
         let mut suppressed = finding;
         suppressed.suppressed = Some(Suppression {
             source: "inline".into(),

@@ -10,5 +10,5 @@ mod severity;
 
 pub use finding::{Confidence, Evidence, Finding, Location, Status, Suppression};
 pub use report::{AnalysisError, Report, Stats, ToolInfo, SCHEMA_VERSION};
-pub use rule::{RuleDoc, RuleMeta, Registry};
+pub use rule::{Registry, RuleDoc, RuleMeta};
 pub use severity::{ParseSeverityError, Severity};

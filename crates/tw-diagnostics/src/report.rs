@@ -111,12 +111,10 @@ impl Report {
     /// The exit code DESIGN.md §1 prescribes: 2 when any input failed, else 1 when a finding
     /// counts at `fail_on`, else 0.
     pub fn exit_code(&self, fail_on: Severity) -> u8 {
-        if !self.errors.is_empty() {
-            2
-        } else if self.counting(fail_on).next().is_some() {
-            1
+        if self.errors.is_empty() {
+            u8::from(self.counting(fail_on).next().is_some())
         } else {
-            0
+            2
         }
     }
 }

@@ -85,7 +85,9 @@ impl FromStr for Severity {
         Severity::ALL
             .into_iter()
             .find(|sev| sev.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| ParseSeverityError { given: s.to_owned() })
+            .ok_or_else(|| ParseSeverityError {
+                given: s.to_owned(),
+            })
     }
 }
 

@@ -57,8 +57,14 @@ impl AtomicFile {
     /// Starts writing `dest`: creates a mode-0640 temporary file beside it.
     pub fn create(dest: impl AsRef<Path>, options: WriteOptions) -> Result<Self> {
         let dest = dest.as_ref().to_path_buf();
-        if !options.force && dest.symlink_metadata().is_ok() {
-            return Err(Error::Exists { path: dest });
+        match dest.symlink_metadata() {
+            // `--force` replaces a regular file only: renaming over a device (`/dev/null`), a
+            // FIFO, a socket or a symlink would destroy something that is not ours.
+            Ok(meta) if options.force && !meta.file_type().is_file() => {
+                return Err(Error::NotRegularFile { path: dest });
+            }
+            Ok(_) if !options.force => return Err(Error::Exists { path: dest }),
+            _ => {}
         }
         let dir = parent_dir(&dest);
         if options.create_parents {
@@ -162,6 +168,25 @@ fn sync_dir(dir: &Path) -> Result<()> {
 /// An `io::Error` of the same kind whose message names the path, for the `Write` impl.
 fn with_path(op: Op, path: &Path, source: io::Error) -> io::Error {
     io::Error::new(source.kind(), Error::io(op, path, source))
+}
+
+#[cfg(test)]
+mod force_tests {
+    use super::*;
+
+    #[test]
+    fn force_never_replaces_a_device_or_symlink() {
+        let err = write_atomic("/dev/null", b"x", WriteOptions::new().force(true));
+        assert!(matches!(err, Err(Error::NotRegularFile { .. })), "{err:?}");
+        assert!(std::fs::metadata("/dev/null").is_ok_and(|m| !m.is_file()));
+        let dir = tempfile::tempdir().map_err(|e| e.to_string());
+        let Ok(dir) = dir else { return };
+        let link = dir.path().join("link");
+        if std::os::unix::fs::symlink("/etc/hostname", &link).is_ok() {
+            let err = write_atomic(&link, b"x", WriteOptions::new().force(true));
+            assert!(matches!(err, Err(Error::NotRegularFile { .. })), "{err:?}");
+        }
+    }
 }
 
 #[cfg(test)]

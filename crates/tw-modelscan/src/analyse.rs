@@ -127,7 +127,7 @@ fn analyse_into(
             &container,
             source,
             data,
-            base(entry),
+            &base(entry),
             options,
             depth,
             out,
@@ -211,7 +211,7 @@ fn analyse_pickle(
     container: &Container<'_>,
     source: &PickleSource<'_>,
     data: &[u8],
-    location: Location,
+    location: &Location,
     options: &ScanOptions,
     depth: u32,
     out: &mut FileOutcome,
@@ -270,7 +270,10 @@ fn analyse_pickle(
             | ViolationKind::InvalidBuildTarget { target } => {
                 // Objects built by non-allowlisted globals are already findings; the rule is
                 // about mutating what torch itself builds (a tensor, a list, a tuple).
-                if !matches!(target, tw_pickle::PyType::Instance | tw_pickle::PyType::Global) {
+                if !matches!(
+                    target,
+                    tw_pickle::PyType::Instance | tw_pickle::PyType::Global
+                ) {
                     out.push(invalid_mutation_target::finding(
                         loc,
                         violation.kind.to_string(),
@@ -318,7 +321,8 @@ fn analyse_pickle(
             PickleRole::Raw { .. } => {}
             // A polyglot: pickle.load stops at STOP and never looks at the zip behind it.
             PickleRole::Prefix => {
-                let after = data.len() as u64 - (source.base_offset + end as u64).min(data.len() as u64);
+                let after =
+                    data.len() as u64 - (source.base_offset + end as u64).min(data.len() as u64);
                 if after > 0 {
                     out.push(trailing_data::finding(
                         at(end as u64),
@@ -335,11 +339,11 @@ fn analyse_pickle(
     }
     if let Some(scope) = source.role.storage_scope() {
         if parsed.is_complete() && !not_allowlisted {
-            validate_tensors(path, container, scope, &parsed, source, data, &location, out);
+            validate_tensors(path, container, scope, &parsed, source, data, location, out);
         }
     }
     if depth < options.max_nested_depth {
-        analyse_nested(path, &parsed, source, &location, options, depth, out);
+        analyse_nested(path, &parsed, source, location, options, depth, out);
     }
     failed
 }
@@ -432,7 +436,17 @@ fn analyse_nested(
 
 /// File extensions that promise a model file: content that is not one is an error, not a skip.
 const MODEL_EXTENSIONS: &[&str] = &[
-    "pt", "pth", "bin", "ckpt", "pkl", "pickle", "joblib", "npy", "npz", "safetensors", "pt2",
+    "pt",
+    "pth",
+    "bin",
+    "ckpt",
+    "pkl",
+    "pickle",
+    "joblib",
+    "npy",
+    "npz",
+    "safetensors",
+    "pt2",
     "mar",
 ];
 
@@ -448,8 +462,10 @@ fn promises_model(path: &str) -> bool {
 fn is_nested_loader(module: &str, name: &str) -> bool {
     matches!(
         (module, name),
-        ("torch.storage", "_load_from_bytes")
-            | ("pickle" | "_pickle" | "cPickle" | "dill" | "cloudpickle", "loads")
-            | ("torch.serialization", "_load_from_bytes")
+        ("torch.storage" | "torch.serialization", "_load_from_bytes")
+            | (
+                "pickle" | "_pickle" | "cPickle" | "dill" | "cloudpickle",
+                "loads"
+            )
     )
 }

@@ -49,7 +49,11 @@ pub enum InspectError {
 }
 
 /// Inspects the bytes of one file named `path`.
-pub fn inspect_bytes(path: &str, data: &[u8], options: &ScanOptions) -> Result<Inspection, InspectError> {
+pub fn inspect_bytes(
+    path: &str,
+    data: &[u8],
+    options: &ScanOptions,
+) -> Result<Inspection, InspectError> {
     let outcome = analyse_bytes(path, data, options);
     if let Some(err) = outcome.errors.first() {
         return Err(InspectError::Unreadable {
@@ -68,11 +72,10 @@ pub fn inspect_bytes(path: &str, data: &[u8], options: &ScanOptions) -> Result<I
     if !refused.is_empty() {
         return Err(InspectError::Refused { findings: refused });
     }
-    let container = tw_checkpoint::open(data, &options.checkpoint).map_err(|e| {
-        InspectError::Unreadable {
+    let container =
+        tw_checkpoint::open(data, &options.checkpoint).map_err(|e| InspectError::Unreadable {
             message: e.to_string(),
-        }
-    })?;
+        })?;
     let format = container.format;
     let mut inspection = Inspection {
         path: path.to_owned(),
@@ -146,11 +149,10 @@ pub fn inspect_bytes(path: &str, data: &[u8], options: &ScanOptions) -> Result<I
                         message: format!("{}: {err}", source.name),
                     });
                 }
-                let objects = tw_pickle::torch::extract(&parsed).map_err(|e| {
-                    InspectError::Unreadable {
+                let objects =
+                    tw_pickle::torch::extract(&parsed).map_err(|e| InspectError::Unreadable {
                         message: format!("{}: {e}", source.name),
-                    }
-                })?;
+                    })?;
                 let table = TensorTable::build(&container, scope, &objects, data);
                 inspection.tensors.extend(table.tensors);
                 inspection.values.extend(table.values);

@@ -29,11 +29,7 @@ pub fn collect(paths: &[PathBuf], exclude: &GlobSet, follow_symlinks: bool) -> W
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(err) => {
-                    let path = err
-                        .path()
-                        .unwrap_or(root.as_path())
-                        .display()
-                        .to_string();
+                    let path = err.path().unwrap_or(root.as_path()).display().to_string();
                     let message = match err.io_error() {
                         Some(io) => format!("cannot read: {io}"),
                         None => format!("cannot walk: {err}"),

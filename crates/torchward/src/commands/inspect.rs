@@ -25,12 +25,14 @@ pub enum InspectFormat {
 
 /// Arguments of `inspect`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Only files that pass the weights-only profile are listed; anything else \
+#[command(
+    after_help = "Only files that pass the weights-only profile are listed; anything else \
 is refused with its findings (run `torchward scan FILE` for the full report) and exits 1.
 
 Examples:
   torchward inspect model.pt
-  torchward inspect model.safetensors --format json")]
+  torchward inspect model.safetensors --format json"
+)]
 pub struct Args {
     /// The model file.
     #[arg(value_name = "FILE")]
@@ -121,17 +123,24 @@ fn text(inspection: &Inspection) -> String {
         .iter()
         .map(|t| {
             [
-                if t.name.is_empty() { "<root>".to_owned() } else { t.name.clone() },
+                if t.name.is_empty() {
+                    "<root>".to_owned()
+                } else {
+                    t.name.clone()
+                },
                 t.dtype.to_owned(),
                 dims(&t.shape),
                 dims(&t.stride),
                 t.storage_key.clone().unwrap_or_else(|| "-".to_owned()),
                 t.storage_offset.to_string(),
-                t.bytes.map_or_else(|| "overflow".to_owned(), |b| b.to_string()),
+                t.bytes
+                    .map_or_else(|| "overflow".to_owned(), |b| b.to_string()),
             ]
         })
         .collect();
-    let header = ["name", "dtype", "shape", "strides", "storage", "offset", "bytes"];
+    let header = [
+        "name", "dtype", "shape", "strides", "storage", "offset", "bytes",
+    ];
     let mut widths = header.map(str::len);
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -159,7 +168,12 @@ fn text(inspection: &Inspection) -> String {
     if !inspection.values.is_empty() {
         let _ = writeln!(out, "\n{} other value(s)", inspection.values.len());
         for (path, value) in &inspection.values {
-            let _ = writeln!(out, "  {} = {}", if path.is_empty() { "<root>" } else { path }, value_text(value));
+            let _ = writeln!(
+                out,
+                "  {} = {}",
+                if path.is_empty() { "<root>" } else { path },
+                value_text(value)
+            );
         }
     }
     for note in &inspection.notes {

@@ -22,7 +22,7 @@ mod urls;
 /// Every torchward subcommand, in the order `--help` lists them (DESIGN.md §1 order).
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan model and pickle files for code that would run on load (TW1xx).
+    /// Scan model and pickle files for code that would run on load (`TW1xx`).
     Scan(scan::Args),
     /// List the tensors and values of a weights-only model file, without running it.
     Inspect(inspect::Args),

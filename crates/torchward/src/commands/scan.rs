@@ -1,6 +1,6 @@
 //! `torchward scan PATH...`: finds every model or pickle file under the paths (by content,
 //! never by extension) and reports whether loading it could run code or corrupt memory
-//! (TW1xx). Files are analysed in parallel; one unreadable file never stops the run.
+//! (`TW1xx`). Files are analysed in parallel; one unreadable file never stops the run.
 use std::path::PathBuf;
 
 use anyhow::Context as _;
@@ -14,7 +14,8 @@ use crate::pipeline::ReportCommand;
 
 /// Arguments of `scan`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Every file is recognised by its content (torch zip and legacy checkpoints, \
+#[command(
+    after_help = "Every file is recognised by its content (torch zip and legacy checkpoints, \
 TorchScript, raw and compressed pickles, NumPy .npy/.npz, safetensors); nothing it reads is \
 ever executed or imported.
 
@@ -24,7 +25,8 @@ Examples:
   torchward scan model.pt
   torchward scan checkpoints/ --exclude '*.log'
   torchward scan . --format sarif -o model-scan.sarif
-  torchward scan hub-cache/ --fail-on high --format json")]
+  torchward scan hub-cache/ --fail-on high --format json"
+)]
 pub struct Args {
     /// Files or directories to scan.
     #[arg(required = true, value_name = "PATH")]
@@ -65,7 +67,10 @@ impl ReportCommand for Args {
     fn run(&self, ctx: &Context) -> anyhow::Result<Report> {
         let mut globs = GlobSetBuilder::new();
         for pattern in &self.exclude {
-            globs.add(Glob::new(pattern).with_context(|| format!("invalid --exclude glob `{pattern}`"))?);
+            globs.add(
+                Glob::new(pattern)
+                    .with_context(|| format!("invalid --exclude glob `{pattern}`"))?,
+            );
         }
         let exclude = globs.build().context("building --exclude globs")?;
         let mut options = ScanOptions {

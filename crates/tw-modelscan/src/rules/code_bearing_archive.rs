@@ -1,4 +1,5 @@
 //! TW103 `code-bearing-archive`: The archive carries code: a TorchScript module or a torch.package.
+use std::fmt::Write as _;
 use tw_diagnostics::{Finding, Location, RuleDoc, RuleMeta, Severity};
 
 /// Metadata and documentation of TW103.
@@ -22,15 +23,22 @@ pub fn finding(location: Location, kind: &str, code_files: &[String]) -> Finding
     let mut message = format!("{kind} archive: loading it runs the code it carries");
     if !code_files.is_empty() {
         let shown: Vec<&str> = code_files.iter().take(5).map(String::as_str).collect();
-        message.push_str(&format!(
+        let _ = write!(
+            message,
             " ({} code file{}: {}{})",
             code_files.len(),
             if code_files.len() == 1 { "" } else { "s" },
             shown.join(", "),
-            if code_files.len() > shown.len() { ", ..." } else { "" }
-        ));
+            if code_files.len() > shown.len() {
+                ", ..."
+            } else {
+                ""
+            }
+        );
     }
-    code_files.iter().fold(Finding::new(&RULE, location, message), |f, file| {
-        f.with_evidence("code file", file.as_str())
-    })
+    code_files
+        .iter()
+        .fold(Finding::new(&RULE, location, message), |f, file| {
+            f.with_evidence("code file", file.as_str())
+        })
 }

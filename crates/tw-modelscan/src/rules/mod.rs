@@ -2,22 +2,22 @@
 //! binary registers; a test checks it is sorted and unique.
 use tw_diagnostics::RuleMeta;
 
-pub mod dangerous_callable;
-pub mod global_not_allowlisted;
 pub mod code_bearing_archive;
-pub mod legacy_tar_checkpoint;
-pub mod storage_size_mismatch;
-pub mod storage_dtype_conflict;
-pub mod tensor_view_out_of_bounds;
-pub mod invalid_mutation_target;
-pub mod persistent_id_not_storage;
-pub mod zip_ambiguity;
+pub mod dangerous_callable;
 pub mod decompression_bomb;
+pub mod global_not_allowlisted;
+pub mod invalid_mutation_target;
+pub mod legacy_tar_checkpoint;
 pub mod numpy_object_array;
-pub mod trailing_data;
-pub mod weights_only_incompatible;
+pub mod persistent_id_not_storage;
 pub mod safetensors_header_invalid;
+pub mod storage_dtype_conflict;
+pub mod storage_size_mismatch;
+pub mod tensor_view_out_of_bounds;
+pub mod trailing_data;
 pub mod unsupported_model_format;
+pub mod weights_only_incompatible;
+pub mod zip_ambiguity;
 
 /// Every TW1xx rule, in ID order.
 pub static RULES: &[RuleMeta] = &[
@@ -50,6 +50,8 @@ mod tests {
                 assert!(a.id < b.id, "{} !< {}", a.id, b.id);
             }
         }
-        assert!(RULES.iter().all(|r| r.id.starts_with("TW1") && r.id.len() == 5));
+        assert!(RULES
+            .iter()
+            .all(|r| r.id.starts_with("TW1") && r.id.len() == 5));
     }
 }

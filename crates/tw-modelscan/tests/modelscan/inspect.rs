@@ -5,7 +5,12 @@ use tw_modelscan::inspect::{inspect_bytes, InspectError};
 use tw_modelscan::ScanOptions;
 
 fn read(rel: &str) -> Vec<u8> {
-    std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../").join(rel)).unwrap()
+    std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../")
+            .join(rel),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -33,10 +38,20 @@ fn refuses_a_malicious_checkpoint_with_its_findings() {
 
 #[test]
 fn lists_safetensors_and_npy_headers() {
-    let st = inspect_bytes("tiny.safetensors", &read("examples/tiny.safetensors"), &ScanOptions::default()).unwrap();
+    let st = inspect_bytes(
+        "tiny.safetensors",
+        &read("examples/tiny.safetensors"),
+        &ScanOptions::default(),
+    )
+    .unwrap();
     assert_eq!(st.format, "safetensors");
     assert!(!st.tensors.is_empty());
-    let npy = inspect_bytes("embeddings.npy", &read("examples/embeddings.npy"), &ScanOptions::default()).unwrap();
+    let npy = inspect_bytes(
+        "embeddings.npy",
+        &read("examples/embeddings.npy"),
+        &ScanOptions::default(),
+    )
+    .unwrap();
     assert_eq!(npy.format, "npy");
     assert_eq!(npy.tensors.len(), 1);
 }
