@@ -35,6 +35,20 @@ pub enum PickleRole {
         /// 1-based position in the file.
         index: usize,
     },
+    /// Pickle `index` (1-based) found after the end of a legacy stream's last storage record:
+    /// torch stops before it, but a second `pickle.load` on the same file object runs it.
+    Trailing {
+        /// 1-based position among the trailing pickles.
+        index: usize,
+    },
+    /// Pickle `index` (1-based) of a legacy tar member (`storages`, `tensors`, `pickle`,
+    /// `sys_info`); `storages` and `tensors` hold several pickles by design.
+    TarMember {
+        /// The member name as torch asks for it.
+        member: String,
+        /// 1-based position in the member.
+        index: usize,
+    },
     /// The bytes before a zip's first entry (a pickle+zip polyglot).
     Prefix,
     /// The payload of an object-dtype `.npy` (also inside `.npz`).
@@ -135,7 +149,8 @@ pub enum ContainerIssue {
         /// Local header offset.
         offset: u64,
     },
-    /// Bytes after the last pickle of a raw file (or after a legacy stream's last record).
+    /// Bytes after the last pickle of a raw file (or after a legacy stream's last record, whose
+    /// leading pickles are handed out as [`PickleRole::Trailing`]).
     TrailingBytes {
         /// Where they start.
         offset: u64,

@@ -127,20 +127,25 @@ pub(crate) fn classify_zip(zip: &ZipArchive<'_>) -> Format {
     }
 }
 
-/// Whether `data` is a safetensors file by shape: a plausible header length and `{` after it.
+/// Whether `data` is a safetensors file by shape: a plausible header length (at most the
+/// header limit, so text never passes for one) and `{` after it. A length past the end of the
+/// file still makes it safetensors when `{` is at byte 8 exactly: the file is then a broken
+/// safetensors file, whose header error is reported, not an unknown file.
 fn looks_like_safetensors(data: &[u8], limits: &Limits) -> bool {
     let Some(n) = data.get(..8).and_then(|b| <[u8; 8]>::try_from(b).ok()) else {
         return false;
     };
     let n = u64::from_le_bytes(n);
     let len = crate::cursor::to_u64(data.len());
-    n >= 2
-        && n <= limits.max_safetensors_header
-        && n <= len.saturating_sub(8)
-        && data
-            .get(8..)
-            .and_then(|rest| rest.iter().find(|b| !b.is_ascii_whitespace()))
-            == Some(&b'{')
+    if n < 2 || n > limits.max_safetensors_header {
+        return false;
+    }
+    if n > len.saturating_sub(8) {
+        return data.get(8) == Some(&b'{');
+    }
+    data.get(8..)
+        .and_then(|rest| rest.iter().find(|b| !b.is_ascii_whitespace()))
+        == Some(&b'{')
 }
 
 /// Detects the format of `data` by content.
@@ -165,7 +170,7 @@ pub fn detect(data: &[u8], limits: &Limits) -> Format {
             Format::Tar
         };
     }
-    if legacy::has_magic(data) {
+    if legacy::is_legacy_stream(data) {
         return Format::LegacyStream;
     }
     if looks_like_safetensors(data, limits) {

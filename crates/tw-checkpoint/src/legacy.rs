@@ -4,7 +4,10 @@
 //! element size comes from the object pickle's storages, so walking the records is a separate
 //! step ([`LegacyStream::records`]) fed with each key's element size.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
+use tw_pickle::{ParseOptions, Profile};
 
 use crate::cursor::{to_u64, to_usize, Cursor};
 use crate::pickle_frame::{self, FrameError};
@@ -62,6 +65,17 @@ pub enum LegacyError {
         /// Bytes left after the count.
         available: u64,
     },
+    /// A member of a legacy tar checkpoint cannot be walked as `legacy_load` reads it (the
+    /// pickles before this point are still handed out).
+    #[error("legacy tar member {member:?} at offset {offset}: {what}")]
+    TarMember {
+        /// The member (`storages`, `tensors`).
+        member: &'static str,
+        /// Absolute offset where the walk stopped.
+        offset: u64,
+        /// What was wrong.
+        what: &'static str,
+    },
     /// Too many storage keys.
     #[error("legacy stream: {count} storage keys exceed the limit {limit}")]
     TooManyKeys {
@@ -105,6 +119,9 @@ pub struct LegacyStream {
     pub keys: Vec<String>,
     /// Where the first storage record starts.
     pub records_start: u64,
+    /// Pickle #1 computes the magic number (a call) instead of holding it as a literal: torch
+    /// unpickles it before anything else to compare the value (GHSA-97f8-7cmv-76j2).
+    pub magic_computed: bool,
 }
 
 /// Whether `data` begins with the magic-number pickle (cheap sniff).
@@ -115,8 +132,58 @@ pub fn has_magic(data: &[u8]) -> bool {
     data.get(..f.end).and_then(integer_pickle) == Some(MAGIC_NUMBER)
 }
 
+/// Whether `data` is a legacy stream as `torch.load` decides: it unpickles pickle #1 and
+/// compares the value with the magic number, so a pickle #1 that computes the number (a call
+/// such as `eval('0x1950...')`, GHSA-97f8-7cmv-76j2) is read as one too. Besides the literal
+/// magic, a pickle #1 that is not a literal integer counts when pickle #2 is the protocol
+/// version 1001 and pickle #3 a dict (sys_info), the shape `_legacy_save` writes.
+pub fn is_legacy_stream(data: &[u8]) -> bool {
+    has_magic(data) || computed_magic(data)
+}
+
+/// Pickle #1 frames but is not a literal integer, pickle #2 is 1001 and pickle #3 a dict.
+fn computed_magic(data: &[u8]) -> bool {
+    let Ok(first) = pickle_frame::frame(data, 0, false) else {
+        return false;
+    };
+    let Ok(second) = pickle_frame::frame(data, first.end, false) else {
+        return false;
+    };
+    let Ok(third) = pickle_frame::frame(data, second.end, false) else {
+        return false;
+    };
+    data.get(..first.end)
+        .is_some_and(|p| integer_pickle(p).is_none())
+        && data.get(first.end..second.end).and_then(integer_pickle)
+            == Some(u128::from(PROTOCOL_VERSION))
+        && data.get(second.end..third.end).is_some_and(dict_pickle)
+}
+
+/// Whether a pickle starts building a dict (`EMPTY_DICT`, or protocol 0's `MARK DICT`) after
+/// its optional PROTO and FRAME opcodes.
+fn dict_pickle(p: &[u8]) -> bool {
+    let mut c = Cursor::at(p, 0);
+    loop {
+        match c.u8() {
+            Some(0x80) => {
+                if c.u8().is_none() {
+                    return false;
+                }
+            }
+            Some(0x95) => {
+                if c.u64().is_none() {
+                    return false;
+                }
+            }
+            Some(b'}') => return true,
+            Some(b'(') => return c.u8() == Some(b'd'),
+            _ => return false,
+        }
+    }
+}
+
 /// The value of a pickle that is one non-negative integer (any encoding torch could write).
-fn integer_pickle(p: &[u8]) -> Option<u128> {
+pub(crate) fn integer_pickle(p: &[u8]) -> Option<u128> {
     let mut c = Cursor::at(p, 0);
     let mut op = c.u8()?;
     if op == 0x80 {
@@ -149,6 +216,25 @@ fn integer_pickle(p: &[u8]) -> Option<u128> {
     (c.u8()? == b'.' && c.remaining().is_empty()).then_some(value)
 }
 
+/// Element size of each storage key named by the persistent ids of the object pickle (pickle
+/// #4), as `_legacy_load` takes it from the storage type before reading a record; `None` when
+/// the pickle does not parse or its tensors cannot be extracted. The first reference of a key
+/// decides, as in [`crate::TensorTable::build`].
+pub fn element_sizes(objects_pickle: &[u8]) -> Option<HashMap<String, u64>> {
+    let parsed = tw_pickle::parse(objects_pickle, &ParseOptions::new(Profile::Scan));
+    if !parsed.is_complete() {
+        return None;
+    }
+    let table = tw_pickle::torch::extract(&parsed).ok()?;
+    let mut sizes = HashMap::new();
+    for storage in table.tensors.iter().filter_map(|t| t.storage.as_ref()) {
+        sizes
+            .entry(storage.key.clone())
+            .or_insert_with(|| storage.dtype.element_size());
+    }
+    Some(sizes)
+}
+
 impl LegacyStream {
     /// Frames the five pickles and reads the key list.
     pub fn parse(data: &[u8], max_keys: usize) -> Result<Self, LegacyError> {
@@ -174,9 +260,14 @@ impl LegacyStream {
                 .unwrap_or_default()
         };
         let start_of = |i: usize| to_u64(spans.get(i).map_or(0, |s| s.0));
-        if integer_pickle(slice(0)) != Some(MAGIC_NUMBER) {
-            return Err(LegacyError::BadMagic);
-        }
+        let magic_computed = match integer_pickle(slice(0)) {
+            Some(MAGIC_NUMBER) => false,
+            // torch compares the value pickle #1 returns: one that is computed (a call) cannot
+            // be judged without running it, and is accepted when the rest has the stream's
+            // shape (its globals are the scanner's business).
+            None if computed_magic(data) => true,
+            _ => return Err(LegacyError::BadMagic),
+        };
         if integer_pickle(slice(1)) != Some(u128::from(PROTOCOL_VERSION)) {
             return Err(LegacyError::BadProtocol {
                 offset: start_of(1),
@@ -202,6 +293,7 @@ impl LegacyStream {
             pickles: [span(0), span(1), span(2), span(3), span(4)],
             keys,
             records_start: to_u64(pos),
+            magic_computed,
         })
     }
 

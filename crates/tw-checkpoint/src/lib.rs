@@ -13,6 +13,7 @@ mod error;
 mod format;
 mod json;
 pub mod legacy;
+mod legacy_tar;
 mod limits;
 mod literal;
 pub mod npy;

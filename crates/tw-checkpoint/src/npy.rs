@@ -26,6 +26,19 @@ pub enum NpyError {
         /// Length of the input.
         file_len: u64,
     },
+    /// Fewer data bytes follow the header than its dtype and shape declare: `np.load` fails
+    /// ("EOF: reading array data"), so the array cannot be read.
+    #[error(".npy{} data at offset {data_offset}: the header declares {expected} bytes but only {actual} follow", member_label(.member))]
+    DataTooShort {
+        /// The `.npz` member (empty for a plain `.npy`).
+        member: String,
+        /// Bytes the header declares (`shape` times the item size).
+        expected: u64,
+        /// Bytes present after the header.
+        actual: u64,
+        /// Offset of the data from the start of the `.npy`.
+        data_offset: u64,
+    },
     /// A format version other than 1.0, 2.0 or 3.0.
     #[error(".npy format version {major}.{minor} is not supported")]
     Version {
@@ -141,10 +154,34 @@ pub struct NpyHeader {
     pub expected_data_len: Option<u64>,
 }
 
+/// ` member "<name>"` for an `.npz` member, nothing for a plain `.npy`.
+fn member_label(member: &str) -> String {
+    if member.is_empty() {
+        String::new()
+    } else {
+        format!(" member {member:?}")
+    }
+}
+
 impl NpyHeader {
     /// Whether the payload is a pickle (object dtype, possibly inside a structured dtype).
     pub fn payload_is_pickle(&self) -> bool {
         self.descr.has_object()
+    }
+
+    /// Checks that the data after the header is at least as long as the header declares
+    /// (`data_len` against `expected_data_len`); longer data is ignored by numpy, as here.
+    /// `member` names the `.npz` member (empty for a plain `.npy`).
+    pub fn check_data_len(&self, member: &str) -> Result<(), NpyError> {
+        match self.expected_data_len {
+            Some(expected) if self.data_len < expected => Err(NpyError::DataTooShort {
+                member: member.to_owned(),
+                expected,
+                actual: self.data_len,
+                data_offset: self.data_offset,
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// Parses the header of the `.npy` held in `data`.

@@ -5,11 +5,14 @@
 use std::borrow::Cow;
 
 use crate::compressed::{self, Compression};
-use crate::container::{Container, ContainerIssue, Facts, PickleRole, PickleSource};
+use crate::container::{
+    Container, ContainerIssue, Facts, PickleRole, PickleSource, StorageRecord, StorageScope,
+};
 use crate::cursor::{to_u64, to_usize};
 use crate::error::CheckpointError;
 use crate::format::{classify_zip, detect, Format};
-use crate::legacy::LegacyStream;
+use crate::legacy::{self, LegacyStream};
+use crate::legacy_tar;
 use crate::npy::NpyHeader;
 use crate::options::Options;
 use crate::pickle_frame;
@@ -49,17 +52,38 @@ pub fn open_as<'a>(
             c.facts.inner_format = Some(inner);
             Ok(c)
         }
-        Format::LegacyStream => Ok(open_legacy(data, limits.max_legacy_storages)),
+        Format::LegacyStream => Ok(open_legacy(
+            data,
+            limits.max_legacy_storages,
+            limits.max_pickles,
+        )),
         Format::LegacyTar | Format::Tar => {
-            let facts = Facts {
-                tar_members: tar::members(data, limits.max_pickles.max(64)).unwrap_or_default(),
-                ..Facts::default()
-            };
-            Ok(Container::new(format, facts))
+            let members = tar::members(data, limits.max_pickles.max(64)).unwrap_or_default();
+            let mut c = Container::new(format, Facts::default());
+            if format == Format::LegacyTar {
+                // Refused as a format (TW104), but its pickles are still scanned.
+                let (pickles, errors) =
+                    legacy_tar::pickles(data, &members, limits.max_legacy_storages);
+                c.pickles.extend(pickles.into_iter().map(|p| PickleSource {
+                    role: PickleRole::TarMember {
+                        member: p.member.to_owned(),
+                        index: p.index,
+                    },
+                    name: format!("tar member {}, pickle #{}", p.member, p.index),
+                    bytes: Cow::Borrowed(data.get(p.start..p.end).unwrap_or_default()),
+                    base_offset: to_u64(p.start),
+                    in_file: true,
+                }));
+                c.errors
+                    .extend(errors.into_iter().map(CheckpointError::Legacy));
+            }
+            c.facts.tar_members = members;
+            Ok(c)
         }
         Format::RawPickle => Ok(open_raw(data, options)),
         Format::Npy => {
             let header = NpyHeader::parse(data, limits)?;
+            header.check_data_len("")?;
             let mut c = Container::new(format, Facts::default());
             if header.payload_is_pickle() {
                 let start = to_usize(header.data_offset).unwrap_or(usize::MAX);
@@ -197,9 +221,62 @@ fn open_raw<'a>(data: &'a [u8], options: &Options) -> Container<'a> {
     c
 }
 
+/// What follows a legacy stream's records. torch reads each record's count and bytes with the
+/// element size of its storage in the object pickle and stops after the last one; anything
+/// after that is trailing (reported), and the pickles it starts with are handed out so their
+/// globals are scanned. Records are listed as storages. When the object pickle's storages
+/// cannot be read or a record runs past the end, the records' end is unknown and nothing is
+/// said here (the tensor table reports the broken record).
+fn trailing<'a>(c: &mut Container<'a>, data: &'a [u8], stream: &LegacyStream, max: usize) {
+    let objects = stream
+        .pickles
+        .get(3)
+        .and_then(|p| data.get(to_usize(p.start)?..to_usize(p.end)?))
+        .unwrap_or_default();
+    let Some(sizes) = legacy::element_sizes(objects) else {
+        return;
+    };
+    let Ok((records, end)) = stream.records(data, |key| sizes.get(key).copied()) else {
+        return;
+    };
+    c.storages
+        .extend(records.into_iter().map(|r| StorageRecord {
+            key: r.key,
+            scope: StorageScope::Legacy,
+            entry: String::new(),
+            start: r.start,
+            end: r.end,
+            len: r.end - r.start,
+            compressed: false,
+            legacy_count: Some(r.count),
+        }));
+    let Some(start) = to_usize(end).filter(|&e| e < data.len()) else {
+        return;
+    };
+    c.issues.push(ContainerIssue::TrailingBytes {
+        offset: end,
+        len: to_u64(data.len() - start),
+    });
+    let mut from = start;
+    for (i, stop) in pickle_frame::strict_run(data, start, max)
+        .into_iter()
+        .enumerate()
+    {
+        c.pickles.push(PickleSource {
+            role: PickleRole::Trailing { index: i + 1 },
+            name: format!("trailing pickle #{}", i + 1),
+            bytes: Cow::Borrowed(data.get(from..stop).unwrap_or_default()),
+            base_offset: to_u64(from),
+            in_file: true,
+        });
+        from = stop;
+    }
+}
+
 /// The legacy stream: its five pickles are all handed out (torch unpickles each one); storage
-/// records need the object pickle's dtypes and are walked by [`crate::TensorTable::build`].
-fn open_legacy(data: &[u8], max_keys: usize) -> Container<'_> {
+/// records need the object pickle's dtypes: they are walked here when those can be read (to
+/// find what follows them) and again by [`crate::TensorTable::build`], which checks them.
+fn open_legacy(data: &[u8], max_keys: usize, max_pickles: usize) -> Container<'_> {
     const NAMES: [&str; 5] = [
         "magic number",
         "protocol version",
@@ -223,6 +300,7 @@ fn open_legacy(data: &[u8], max_keys: usize) -> Container<'_> {
                     in_file: true,
                 });
             }
+            trailing(&mut c, data, &stream, max_pickles);
             c.facts.legacy = Some(stream);
         }
         Err(err) => {

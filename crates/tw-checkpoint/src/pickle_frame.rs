@@ -239,6 +239,21 @@ pub(crate) fn string_list(data: &[u8]) -> Option<Vec<String>> {
     }
 }
 
+/// Ends (offsets in `data`) of the pickles that frame strictly back to back from `start`, at
+/// most `max` of them; the walk stops at the first bytes that do not frame.
+pub(crate) fn strict_run(data: &[u8], start: usize, max: usize) -> Vec<usize> {
+    let mut ends = Vec::new();
+    let mut pos = start;
+    while ends.len() < max {
+        let Some(f) = data.get(pos..).and_then(starts_with_pickle) else {
+            break;
+        };
+        pos += f.end;
+        ends.push(pos);
+    }
+    ends
+}
+
 /// Whether `data` starts with something that frames as a pickle (strict text checks).
 pub(crate) fn starts_with_pickle(data: &[u8]) -> Option<Frame> {
     let first = *data.first()?;

@@ -1,6 +1,7 @@
 //! Tar detection (POSIX ustar, and the GNU `ustar  ` variant): enough to recognise torch's
 //! legacy tar checkpoint (members `sys_info`, `storages`, `tensors`, `pickle`), which torchward
-//! refuses rather than parses (CVE-2025-32434, pytorch PR 145020).
+//! refuses as a format (CVE-2025-32434, pytorch PR 145020) while still scanning its pickles
+//! (walked by `legacy_tar`).
 
 use crate::cursor::{to_u64, to_usize};
 

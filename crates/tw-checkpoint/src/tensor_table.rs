@@ -1,7 +1,8 @@
 //! Storage and tensor validation over tw-pickle's object table (research §2.5, the
 //! CVE-2026-24747 lessons; pytorch PR 170085): every storage a tensor uses has its record, the
 //! declared element count times the element size equals the record length, a key is never
-//! reused with another dtype, and every view (offset, sizes, strides) lies inside its storage.
+//! reused with another dtype, and every view (offset, sizes, strides) lies inside its storage as
+//! declared (the size torch allocates from the persistent id, not the record's length).
 //! All arithmetic is checked; an overflow counts as out of bounds. Storage bytes are not read.
 
 use std::collections::HashMap;
@@ -72,7 +73,7 @@ pub enum TensorIssue {
         /// Offset of the second persistent id.
         offset: u64,
     },
-    /// A tensor's elements reach outside its storage.
+    /// A tensor's elements reach outside its storage as declared (numel times element size).
     ViewOutOfBounds {
         /// Dotted path of the tensor.
         tensor: String,
@@ -80,7 +81,7 @@ pub enum TensorIssue {
         key: String,
         /// Bytes the view needs from the storage start (`None` on overflow).
         needed: Option<u64>,
-        /// Bytes the storage has.
+        /// Bytes the storage is declared with (of its legacy view, for a view).
         available: u64,
         /// Offset of the rebuild call in the pickle.
         offset: u64,
@@ -351,12 +352,12 @@ impl TensorTable {
         let bytes = t.numel().and_then(|n| n.checked_mul(element_size));
         let mut file_offset = None;
         if let Some(s) = &t.storage {
-            // The bytes the storage really has: the smaller of its declared size and its record
-            // (a legacy view narrows it to the view's slice).
+            // The bytes torch allocates for the storage: the numel declared in the persistent
+            // id times the element size, whatever the record holds (a record of another length
+            // is a StorageSizeMismatch of its own). A legacy view narrows it to the view's slice.
             let record = self.storages.iter().find(|r| r.key == s.key);
-            let declared = s.numel.saturating_mul(s.dtype.element_size());
             let mut base = 0u64;
-            let mut available = record.map_or(declared, |r| r.len.min(declared));
+            let mut available = s.numel.saturating_mul(s.dtype.element_size());
             if let Some((_, view_offset, view_size)) = &s.view {
                 let se = s.dtype.element_size();
                 let vs = view_offset.checked_mul(se);

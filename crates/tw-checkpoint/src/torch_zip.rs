@@ -14,7 +14,7 @@ use crate::format::Format;
 use crate::npy::{NpyHeader, NPY_MAGIC};
 use crate::options::Options;
 use crate::pickle_frame;
-use crate::zip::{Method, ZipArchive, ZipEntry};
+use crate::zip::{Method, ZipArchive, ZipEntry, ZipIssue};
 
 /// Largest fact record read (`byteorder`, `version` ...).
 const FACT_LIMIT: u64 = 4096;
@@ -76,6 +76,22 @@ impl<'a> ZipReader<'_, 'a> {
                 self.out.errors.push(e.into());
                 None
             }
+        }
+    }
+
+    /// Reports `entry` when it is torch's record `<root>/<record>` only ignoring ASCII case
+    /// (miniz's lookup): a reader comparing names exactly would not see what torch loads.
+    fn check_case(&mut self, entry: &ZipEntry, root: Option<&str>, record: &str) {
+        let Some(root) = root else {
+            return;
+        };
+        let wanted = format!("{root}/{record}");
+        if entry.raw_name != wanted.as_bytes() {
+            self.zip.push_issue(ZipIssue::CaseInsensitiveMatch {
+                wanted,
+                found: entry.name.clone(),
+                offset: entry.local_header_offset,
+            });
         }
     }
 
@@ -155,6 +171,9 @@ impl<'a> ZipReader<'_, 'a> {
             return false;
         };
         header.data_len = entry.uncompressed_size.saturating_sub(header.data_offset);
+        if let Err(e) = header.check_data_len(&entry.name) {
+            self.out.errors.push(e.into());
+        }
         let object = header.payload_is_pickle();
         let payload_at = header.data_offset;
         self.out.facts.npy.push((entry.name.clone(), header));
@@ -193,7 +212,9 @@ impl<'a> ZipReader<'_, 'a> {
     /// Any other entry: kept as a pickle (and reported) when its content frames as one.
     fn other(&mut self, entry: &ZipEntry) {
         let limits = &self.options.limits;
-        if entry.is_encrypted() || entry.uncompressed_size > limits.max_decompressed {
+        if (entry.is_encrypted() && entry.method != Method::Stored)
+            || entry.uncompressed_size > limits.max_decompressed
+        {
             return;
         }
         // Small entries are read (and CRC-checked) whole; for a large one, peek at the first
@@ -276,6 +297,11 @@ pub(crate) fn open_zip<'a>(
             .filter(|_| torch)
             .and_then(|p| archive_pickle(format, p))
         {
+            match role {
+                PickleRole::DataPkl => r.check_case(entry, root.as_deref(), "data.pkl"),
+                PickleRole::ConstantsPkl => r.check_case(entry, root.as_deref(), "constants.pkl"),
+                _ => {}
+            }
             if let Some(bytes) = r.read(entry, true) {
                 r.push_pickle(entry, role, bytes);
             }
@@ -290,6 +316,7 @@ pub(crate) fn open_zip<'a>(
                     | ".format_version"
                     | ".storage_alignment"
             ) {
+                r.check_case(entry, root.as_deref(), p);
                 r.fact(entry, p);
                 if entry.uncompressed_size <= options.limits.crc_small_entry {
                     r.read(entry, true);
@@ -298,11 +325,15 @@ pub(crate) fn open_zip<'a>(
             }
             let rel_orig = relative(entry, root.as_deref()).unwrap_or_default();
             if let Some(key) = rel_orig.get(5..).filter(|_| p.starts_with("data/")) {
+                // Only `<root>/data/` is compared here: the key's case is the pickle's, which
+                // the tensor table resolves ignoring case as miniz does (not reported).
+                r.check_case(entry, root.as_deref(), &format!("data/{key}"));
                 r.storage(entry, StorageScope::Data, key);
                 continue;
             }
             if let Some(key) = rel_orig.get(10..).filter(|_| p.starts_with("constants/")) {
                 if format == Format::TorchScript {
+                    r.check_case(entry, root.as_deref(), &format!("constants/{key}"));
                     r.storage(entry, StorageScope::Constants, key);
                     continue;
                 }

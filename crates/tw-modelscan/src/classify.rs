@@ -87,6 +87,10 @@ fn zip_issue(location: Location, issue: &ZipIssue) -> Finding {
             location,
             format!("entries `{name}` and `{other}` differ only in case; torch's reader ignores case"),
         ),
+        ZipIssue::CaseInsensitiveMatch { wanted, found, .. } => zip_ambiguity::finding(
+            location,
+            format!("record `{wanted}` exists only as `{found}`: torch's reader ignores case"),
+        ),
         ZipIssue::LocalNameMismatch { central, local, .. } => zip_ambiguity::finding(
             location,
             format!("central directory names `{central}` but the local header names `{local}`"),

@@ -88,8 +88,8 @@ pub enum ZipError {
         /// The method number.
         method: u16,
     },
-    /// An entry is encrypted.
-    #[error("zip entry {name:?} at offset {offset} is encrypted (flags {flags:#06x})")]
+    /// An entry is encrypted and compressed: it cannot be inflated without the key.
+    #[error("zip entry {name:?} at offset {offset} is encrypted (flags {flags:#06x}) and compressed: it cannot be read")]
     Encrypted {
         /// Entry name.
         name: String,

@@ -42,6 +42,18 @@ pub enum ZipIssue {
         /// Local header offset of this entry.
         offset: u64,
     },
+    /// A record torch reads by name (`data.pkl`, `data/<key>`, `byteorder`, `version` ...) is
+    /// found only because miniz compares names ignoring ASCII case: the archive holds `found`
+    /// where torch asks for `wanted`, so a case-sensitive reader (Python's zipfile, a scanner
+    /// looking for `data.pkl`) does not see the record torch loads.
+    CaseInsensitiveMatch {
+        /// The name torch asks for (`<root>/<record>`).
+        wanted: String,
+        /// The entry name that matched it.
+        found: String,
+        /// Local header offset of the entry.
+        offset: u64,
+    },
     /// The local header names a different file than the central directory.
     LocalNameMismatch {
         /// Name in the central directory.
@@ -228,6 +240,7 @@ impl ZipIssue {
         match self {
             ZipIssue::DuplicateName { offset, .. }
             | ZipIssue::CaseCollision { offset, .. }
+            | ZipIssue::CaseInsensitiveMatch { offset, .. }
             | ZipIssue::LocalNameMismatch { offset, .. }
             | ZipIssue::LocalFieldMismatch { offset, .. }
             | ZipIssue::BytesBeforeFirstEntry { offset, .. }

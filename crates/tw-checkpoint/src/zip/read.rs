@@ -37,13 +37,18 @@ impl<'a> ZipArchive<'a> {
 
     /// The uncompressed bytes of `entry`, producing at most `limit` bytes. With `check_crc`
     /// the CRC-32 of the result is compared with the declared one.
+    ///
+    /// An encryption flag does not stop a stored entry from being read: its data are the bytes
+    /// in the file, which a reader that ignores the flag hands to its caller, so a scanner must
+    /// see them (the flag itself is a [`ZipIssue::Encrypted`] of the walk). A compressed entry
+    /// with the flag cannot be inflated without the key and is an error.
     pub fn read(
         &self,
         entry: &ZipEntry,
         limit: u64,
         check_crc: bool,
     ) -> Result<EntryBytes<'a>, ZipError> {
-        if entry.is_encrypted() {
+        if entry.is_encrypted() && entry.method != Method::Stored {
             return Err(ZipError::Encrypted {
                 name: entry.name.clone(),
                 offset: entry.local_header_offset,

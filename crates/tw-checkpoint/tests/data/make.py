@@ -214,6 +214,35 @@ def legacy_stream(count=4, data=FLOATS, key_list=None):
     return out
 
 
+class EvalMagic:
+    """Pickles as `eval('0x1950...')`: pickle #1 of a legacy stream computing the magic."""
+
+    def __reduce__(self):
+        return (eval, ("0x1950A86A20F9469CFC6C",))
+
+
+def legacy_tar(members):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as t:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(data), 0
+            t.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def tar_members(storage_count=1):
+    """The members `legacy_load` reads, laid out as torch <= 0.1.10 wrote them: one float
+    storage of 4 elements, one 2x2 tensor on it, and the object pickle (here the payload)."""
+    p = lambda v: pickle.dumps(v, protocol=2)
+    storages = p(storage_count) + p(("0", "cpu", FloatStorage)) + struct.pack("<q", 4) + FLOATS
+    storages += p([])
+    tensors = p(1) + p(("1", "0", FloatStorage)) + struct.pack("<ii", 2, 0)
+    tensors += struct.pack("<2q", 2, 2) + struct.pack("<2q", 2, 1) + struct.pack("<q", 0)
+    sys_info = p({"protocol_version": 1001, "little_endian": True})
+    return [("sys_info", sys_info), ("storages", storages), ("tensors", tensors), ("pickle", EVIL)]
+
+
 def main():
     good = torch_pickle(state_dict())
     write("torch_zip.pt", std_zip(torch_entries()))
@@ -298,6 +327,21 @@ def main():
     write("overlap.zip", hand_zip([{"name": "a.txt", "data": b"hello"},
                                    {"name": "b.txt", "data": b"hello", "at": 0}]))
     write("beyond_eof.zip", hand_zip([{"name": "a.txt", "data": b"hello", "csize": 1 << 20}]))
+    enc = as_hand(torch_entries())
+    enc[0]["flags"], enc[0]["method"] = 0x1, 8
+    write("encrypted_deflate.pt", hand_zip(enc))
+    write("case_records.pt", hand_zip([
+        {"name": "archive/data.pkl", "data": good}, {"name": "archive/BYTEORDER", "data": b"little"},
+        {"name": "archive/Data/0", "data": FLOATS}, {"name": "archive/VERSION", "data": b"3\n"}]))
+    past = collections.OrderedDict(w=Tensor(Storage("0", 2), 0, (2, 2), (2, 1)))
+    write("view_past_declared.pt", std_zip(torch_entries(pkl=torch_pickle(past))))
+    write("legacy_eval_magic.pt", pickle.dumps(EvalMagic(), protocol=2)
+          + legacy_stream()[len(pickle.dumps(0x1950A86A20F9469CFC6C, protocol=2)):])
+    write("legacy_trailing.pt", legacy_stream() + EVIL)
+    write("legacy_tar_walk.tar", legacy_tar(tar_members()))
+    write("legacy_tar_cut.tar", legacy_tar(tar_members(storage_count=2)))
+    write("npy_short.npy", npy("<f4", (4,), FLOATS[:12]))
+    write("st_len_past_eof.safetensors", struct.pack("<Q", 1000) + b'{"a":{}}')
     write("zip_bomb.pt", std_zip(torch_entries(data=bytes(16 << 20)), zipfile.ZIP_DEFLATED))
     corpus()
 

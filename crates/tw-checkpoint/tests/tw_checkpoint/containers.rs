@@ -1,9 +1,12 @@
 //! Each committed input opened as its loader reads it: format, pickles handed out, storage
 //! records, issues and facts.
 
-use tw_checkpoint::zip::{HeaderField, ZipIssue};
+use tw_checkpoint::legacy::LegacyError;
+use tw_checkpoint::npy::NpyError;
+use tw_checkpoint::zip::{HeaderField, ZipError, ZipIssue};
 use tw_checkpoint::{
-    detect, open, Container, ContainerIssue, Format, Options, PickleRole, StorageScope,
+    detect, open, CheckpointError, Container, ContainerIssue, Format, Options, PickleRole,
+    StorageScope,
 };
 
 use super::fixture;
@@ -110,14 +113,74 @@ fn local_header_disagreements_are_reported() {
 }
 
 #[test]
-fn encrypted_flag_is_an_issue_and_the_entry_is_unreadable() {
+fn encrypted_flag_on_a_stored_entry_is_an_issue_and_its_bytes_are_scanned() {
+    // Stored data are the file's bytes whatever the flag says: the pickle is handed out.
     let data = fixture("flag_bit.pt");
     let c = open(&data, &Options::default()).unwrap();
     assert!(zip_issues(&c)
         .iter()
         .any(|i| matches!(i, ZipIssue::Encrypted { flags: 1, .. })));
-    assert!(c.pickles.is_empty());
-    assert_eq!(c.errors.len(), 1);
+    assert_eq!(c.pickles.len(), 1);
+    assert_eq!(c.pickles[0].role, PickleRole::DataPkl);
+    assert!(c.pickles[0].in_file);
+    assert!(c.errors.is_empty(), "{:?}", c.errors);
+}
+
+#[test]
+fn encrypted_flag_on_a_deflated_entry_makes_it_unreadable() {
+    let data = fixture("encrypted_deflate.pt");
+    let c = open(&data, &Options::default()).unwrap();
+    assert!(zip_issues(&c)
+        .iter()
+        .any(|i| matches!(i, ZipIssue::Encrypted { flags: 1, .. })));
+    assert!(c.pickles.iter().all(|p| p.role != PickleRole::DataPkl));
+    assert!(matches!(
+        c.errors[..],
+        [CheckpointError::Zip(ZipError::Encrypted {
+            flags: 1,
+            offset: 0,
+            ..
+        })]
+    ));
+}
+
+#[test]
+fn records_found_only_ignoring_case_are_reported() {
+    let data = fixture("case_data_pkl.pt");
+    let c = open(&data, &Options::default()).unwrap();
+    assert!(zip_issues(&c).iter().any(|i| matches!(
+        i,
+        ZipIssue::CaseInsensitiveMatch { wanted, found, offset: 0 }
+            if wanted == "archive/data.pkl" && found == "archive/DATA.PKL"
+    )));
+    let data = fixture("case_records.pt");
+    let c = open(&data, &Options::default()).unwrap();
+    let found: Vec<(&str, &str)> = zip_issues(&c)
+        .iter()
+        .filter_map(|i| match i {
+            ZipIssue::CaseInsensitiveMatch { wanted, found, .. } => {
+                Some((wanted.as_str(), found.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("archive/byteorder", "archive/BYTEORDER"),
+            ("archive/data/0", "archive/Data/0"),
+            ("archive/version", "archive/VERSION"),
+        ]
+    );
+    // The records are still read as torch reads them.
+    assert_eq!(c.facts.byteorder.as_deref(), Some("little"));
+    assert_eq!(c.storages.len(), 1);
+    // Exact names are not reported.
+    let data = fixture("torch_zip.pt");
+    let c = open(&data, &Options::default()).unwrap();
+    assert!(!zip_issues(&c)
+        .iter()
+        .any(|i| matches!(i, ZipIssue::CaseInsensitiveMatch { .. })));
 }
 
 #[test]
@@ -225,7 +288,78 @@ fn unsupported_archives_are_recognised() {
         .map(|m| m.name.as_str())
         .collect();
     assert_eq!(names, ["sys_info", "storages", "tensors", "pickle"]);
-    assert!(c.pickles.is_empty());
+    // Refused as a format, but the `pickle` member torch unpickles is handed out; members that
+    // are not pickles (`x` here) stop the walk with an error.
+    let roles: Vec<_> = c.pickles.iter().map(|p| p.role.clone()).collect();
+    assert_eq!(
+        roles,
+        [PickleRole::TarMember {
+            member: "pickle".to_owned(),
+            index: 1
+        }]
+    );
+    assert_eq!(c.errors.len(), 2, "{:?}", c.errors);
+    assert!(c.errors.iter().all(|e| matches!(
+        e,
+        CheckpointError::Legacy(LegacyError::TarMember { what, .. })
+            if *what == "the count pickle does not frame"
+    )));
+}
+
+#[test]
+fn legacy_tar_members_are_walked_as_legacy_load_reads_them() {
+    let data = fixture("legacy_tar_walk.tar");
+    let c = open(&data, &Options::default()).unwrap();
+    assert_eq!(c.format, Format::LegacyTar);
+    assert!(c.errors.is_empty(), "{:?}", c.errors);
+    let roles: Vec<(String, usize)> = c
+        .pickles
+        .iter()
+        .map(|p| match &p.role {
+            PickleRole::TarMember { member, index } => (member.clone(), *index),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let want = [
+        ("storages", 1),
+        ("storages", 2),
+        ("storages", 3),
+        ("tensors", 1),
+        ("tensors", 2),
+        ("pickle", 1),
+        ("sys_info", 1),
+    ];
+    assert_eq!(
+        roles,
+        want.map(|(m, i)| (m.to_owned(), i)).to_vec(),
+        "storages: count, the storage's pickle, then (after its raw bytes) the views pickle"
+    );
+    // Every handed-out slice is one whole pickle (no trailing bytes to report).
+    for p in &c.pickles {
+        assert_eq!(p.bytes.last(), Some(&b'.'), "{}", p.name);
+        let start = usize::try_from(p.base_offset).unwrap();
+        assert_eq!(&data[start..start + p.bytes.len()], &p.bytes[..]);
+    }
+    let payload = c.pickles.iter().find(
+        |p| matches!(&p.role, PickleRole::TarMember { member, index: 1 } if member == "pickle"),
+    );
+    assert!(payload.unwrap().bytes.starts_with(b"cos\nsystem"));
+
+    // A count larger than the storages present: the walk stops where the bytes stop fitting,
+    // with an error, and the other members are still handed out.
+    let data = fixture("legacy_tar_cut.tar");
+    let c = open(&data, &Options::default()).unwrap();
+    assert!(matches!(
+        &c.errors[..],
+        [CheckpointError::Legacy(LegacyError::TarMember {
+            member: "storages",
+            ..
+        })]
+    ));
+    assert!(c.pickles.iter().any(|p| matches!(
+        &p.role,
+        PickleRole::TarMember { member, .. } if member == "pickle"
+    )));
 }
 
 #[test]
@@ -268,6 +402,81 @@ fn legacy_stream_hands_out_all_five_pickles() {
     let legacy = c.facts.legacy.as_ref().unwrap();
     assert_eq!(legacy.keys, ["0"]);
     assert_eq!(legacy.records_start + 8 + 16, data.len() as u64);
+}
+
+#[test]
+fn legacy_stream_with_a_computed_magic_is_still_a_legacy_stream() {
+    // GHSA-97f8-7cmv-76j2: pickle #1 is eval('0x1950...'); torch unpickles it and compares.
+    let data = fixture("legacy_eval_magic.pt");
+    assert_eq!(
+        detect(&data, &Options::default().limits),
+        Format::LegacyStream
+    );
+    let c = open(&data, &Options::default()).unwrap();
+    assert!(c.errors.is_empty(), "{:?}", c.errors);
+    assert!(c.issues.is_empty(), "{:?}", c.issues);
+    let roles: Vec<_> = c.pickles.iter().map(|p| p.role.clone()).collect();
+    let expected: Vec<_> = (1..=5).map(|index| PickleRole::Legacy { index }).collect();
+    assert_eq!(roles, expected);
+    assert!(c.pickles[0].bytes.windows(4).any(|w| w == b"eval"));
+    let legacy = c.facts.legacy.as_ref().unwrap();
+    assert!(legacy.magic_computed);
+    assert_eq!(c.storages.len(), 1);
+    assert_eq!(c.storages[0].end, data.len() as u64);
+
+    // The literal magic is not "computed"; without 1001 and a dict behind it, a call is just
+    // the first of several raw pickles.
+    let plain = fixture("legacy.pt");
+    let c = open(&plain, &Options::default()).unwrap();
+    assert!(!c.facts.legacy.as_ref().unwrap().magic_computed);
+    let first_end = usize::try_from(legacy.pickles[0].end).unwrap();
+    let mut other = data[..first_end].to_vec();
+    other.extend_from_slice(b"\x80\x02K\x05.\x80\x02}.");
+    assert_eq!(
+        detect(&other, &Options::default().limits),
+        Format::RawPickle
+    );
+}
+
+#[test]
+fn a_pickle_after_a_legacy_streams_records_is_trailing_and_scanned() {
+    let clean = fixture("legacy.pt");
+    let c = open(&clean, &Options::default()).unwrap();
+    assert!(c.issues.is_empty(), "{:?}", c.issues);
+    assert_eq!(c.pickles.len(), 5);
+
+    let data = fixture("legacy_trailing.pt");
+    let c = open(&data, &Options::default()).unwrap();
+    let end = clean.len() as u64;
+    assert!(matches!(
+        c.issues[..],
+        [ContainerIssue::TrailingBytes { offset, len }] if offset == end && len == data.len() as u64 - end
+    ));
+    assert_eq!(c.pickles.len(), 6);
+    let trailing = &c.pickles[5];
+    assert_eq!(trailing.role, PickleRole::Trailing { index: 1 });
+    assert_eq!(trailing.base_offset, end);
+    assert!(trailing.bytes.starts_with(b"cos\nsystem"));
+}
+
+#[test]
+fn npy_data_shorter_than_declared_is_an_error() {
+    let data = fixture("npy_short.npy");
+    assert_eq!(detect(&data, &Options::default().limits), Format::Npy);
+    let err = open(&data, &Options::default()).unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            CheckpointError::Npy(NpyError::DataTooShort { member, expected: 16, actual: 12, .. })
+                if member.is_empty()
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("declares 16 bytes but only 12"));
+    // Longer data is ignored, as numpy ignores it.
+    let mut long = fixture("plain.npy");
+    long.extend_from_slice(b"xx");
+    assert!(open(&long, &Options::default()).is_ok());
 }
 
 #[test]
@@ -324,6 +533,21 @@ fn npy_object_payloads_are_pickles() {
     assert_eq!(c.pickles.len(), 1);
     assert_eq!(c.pickles[0].name, "a.npy");
     assert_eq!(c.facts.npy.len(), 2);
+}
+
+#[test]
+fn a_safetensors_header_length_past_the_end_is_still_safetensors() {
+    let limits = Options::default().limits;
+    let data = fixture("st_len_past_eof.safetensors");
+    assert_eq!(detect(&data, &limits), Format::Safetensors);
+    assert!(matches!(
+        open(&data, &Options::default()),
+        Err(CheckpointError::Safetensors(_))
+    ));
+    // Past the end, `{` must sit at byte 8 exactly, and the length stays under the limit, so
+    // text and small binaries are not taken for safetensors.
+    assert_eq!(detect(b"\xe8\x03\0\0\0\0\0\0 {}", &limits), Format::Unknown);
+    assert_eq!(detect(b"abcdefgh{\"a\": 1}", &limits), Format::Unknown);
 }
 
 #[test]

@@ -9,7 +9,7 @@ use tw_checkpoint::{detect, open, Limits, Options};
 
 use super::fixture;
 
-const SEEDS: [&str; 12] = [
+const SEEDS: [&str; 15] = [
     "torch_zip.pt",
     "torch_zip64.pt",
     "deflated.pt",
@@ -22,6 +22,9 @@ const SEEDS: [&str; 12] = [
     "pickle.xz",
     "polyglot.pkl",
     "legacy.tar",
+    "legacy_tar_walk.tar",
+    "legacy_eval_magic.pt",
+    "legacy_trailing.pt",
 ];
 
 /// Runs every reader on `data`; the only requirement is that none panics.

@@ -48,15 +48,43 @@ fn record_shorter_than_declared_numel_is_a_size_mismatch() {
             ..
         }
     )));
-    // The view is checked against the bytes really there.
+    // The view fits the declared size (what torch allocates): the short record is only a
+    // size mismatch, not an out-of-bounds view.
+    assert!(
+        !t.issues
+            .iter()
+            .any(|i| matches!(i, TensorIssue::ViewOutOfBounds { .. })),
+        "{:?}",
+        t.issues
+    );
+}
+
+#[test]
+fn views_are_bounded_by_the_declared_size_not_the_record() {
+    // Declared numel 2 (8 bytes), record 16 bytes, view 2x2 (16 bytes): the record is long
+    // enough, but torch allocates 8 bytes.
+    let t = table("view_past_declared.pt");
     assert!(t.issues.iter().any(|i| matches!(
         i,
-        TensorIssue::ViewOutOfBounds {
-            needed: Some(16),
-            available: 8,
+        TensorIssue::StorageSizeMismatch {
+            numel: 2,
+            expected: Some(8),
+            record_len: 16,
             ..
         }
     )));
+    assert!(
+        t.issues.iter().any(|i| matches!(
+            i,
+            TensorIssue::ViewOutOfBounds {
+                needed: Some(16),
+                available: 8,
+                ..
+            }
+        )),
+        "{:?}",
+        t.issues
+    );
 }
 
 #[test]
