@@ -18,44 +18,7 @@ fn manifest() -> Vec<Value> {
 
 /// Fixtures whose expectation the scanner does not meet yet, each with the reason. The test
 /// asserts they still mismatch, so fixing one forces removing it from this list.
-const KNOWN_GAPS: &[(&str, &str)] = &[
-    (
-        "malformed/npy_data_short.npy",
-        "npy data shorter than the header declares is not yet an error",
-    ),
-    (
-        "malformed/st_header_len_past_eof.safetensors",
-        "detect() does not recognise a safetensors header whose length runs past EOF",
-    ),
-    (
-        "malicious/T11_encrypted_flag.pt",
-        "a stored entry with the encryption flag is refused instead of scanned",
-    ),
-    (
-        "malicious/T19_upper_case_DATA_PKL.pt",
-        "no TW110 yet for a record found only case-insensitively (the payload is caught)",
-    ),
-    (
-        "malicious/cve_2026_24747_setitem_on_tensor.pt",
-        "views are checked against the record, not the declared numel: extra TW107",
-    ),
-    (
-        "malicious/legacy_magic_via_eval.pt",
-        "a legacy stream whose magic is built by REDUCE is read as raw pickles: extra TW113",
-    ),
-    (
-        "malicious/legacy_tar_os_system.tar",
-        "legacy tar members are not handed to the pickle scanner yet (TW104 refuses the file)",
-    ),
-    (
-        "malicious/legacy_trailing_pickle.pt",
-        "a pickle after a legacy stream's records is not scanned yet",
-    ),
-    (
-        "malicious/storage_numel_exceeds_record.pt",
-        "views are checked against the record, not the declared numel: extra TW107",
-    ),
-];
+const KNOWN_GAPS: &[(&str, &str)] = &[];
 
 #[test]
 fn every_fixture_gives_exactly_its_expected_rules_and_errors() {
