@@ -56,12 +56,19 @@ fn launch(lab: &Lab, port: u16, cmd: &str, extra: &[(&str, &str)]) -> Launch {
 }
 
 impl Launch {
-    /// Reads output lines until one starts with `prefix`; returns the rest of it.
+    /// Reads output lines until one starts with `prefix` (possibly after libtest's `test x ... `
+    /// prefix); returns the rest of it.
     fn until(&mut self, prefix: &str) -> String {
         let mut seen = Vec::new();
         for line in self.lines.by_ref() {
             let line = line.unwrap();
-            if let Some(rest) = line.strip_prefix(prefix) {
+            // The libtest harness of the child may print `test name ... ` on the same line
+            // just before the marker, depending on how its output interleaves.
+            let marker = line.strip_prefix(prefix).or_else(|| {
+                line.split_once(&format!(" ... {prefix}"))
+                    .map(|(_, rest)| rest)
+            });
+            if let Some(rest) = marker {
                 return rest.trim().to_owned();
             }
             seen.push(line);
