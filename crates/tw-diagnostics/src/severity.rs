@@ -104,7 +104,7 @@ mod tests {
     #[test]
     fn parses_case_insensitively_and_rejects_unknown() {
         assert_eq!("HIGH".parse::<Severity>(), Ok(Severity::High));
-        let err = "severe".parse::<Severity>().unwrap_err();
-        assert!(err.to_string().contains("severe"));
+        let err = "severe".parse::<Severity>();
+        assert!(err.is_err_and(|e| e.to_string().contains("severe")));
     }
 }

@@ -130,6 +130,9 @@ mod tests {
         assert!(cover.covering(60015).is_some());
         assert!(cover.covering(29400).is_some());
         assert!(cover.covering(60016).is_none());
-        assert!(cover.covering(61000).is_none(), "stale state of a dead holder covers nothing");
+        assert!(
+            cover.covering(61000).is_none(),
+            "stale state of a dead holder covers nothing"
+        );
     }
 }

@@ -118,9 +118,9 @@ fn baseline_round_trip() {
     assert_eq!(code, Some(1));
     let baseline = tree.read("base.json");
     assert!(baseline.contains("\"torch.load(p)\""), "{baseline}");
-    let mode = std::fs::metadata(tree.join("base.json"))
-        .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777)
-        .unwrap_or(0);
+    let mode = std::fs::metadata(tree.join("base.json")).map_or(0, |m| {
+        std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777
+    });
     assert_eq!(mode, 0o640);
 
     // Lines move, the accepted calls stay accepted.
