@@ -16,10 +16,6 @@ fn manifest() -> Vec<Value> {
     manifest["files"].as_array().unwrap().clone()
 }
 
-/// Fixtures whose expectation the scanner does not meet yet, each with the reason. The test
-/// asserts they still mismatch, so fixing one forces removing it from this list.
-const KNOWN_GAPS: &[(&str, &str)] = &[];
-
 #[test]
 fn every_fixture_gives_exactly_its_expected_rules_and_errors() {
     let options = ScanOptions::default();
@@ -43,15 +39,7 @@ fn every_fixture_gives_exactly_its_expected_rules_and_errors() {
             .collect();
         let want_error = entry["error"].as_bool().unwrap();
         let got_error = !outcome.errors.is_empty();
-        let gap = KNOWN_GAPS.iter().find(|(name, _)| *name == file);
         let matches = got == want && got_error == want_error;
-        if let Some((_, reason)) = gap {
-            assert!(
-                !matches,
-                "{file} now passes: remove it from KNOWN_GAPS ({reason})"
-            );
-            continue;
-        }
         if !matches {
             mismatches.push(format!(
                 "{file} [{}]: rules got {got:?} want {want:?}; error got {got_error} want {want_error}{}{}",
