@@ -98,6 +98,13 @@ impl AtomicFile {
         &self.dest
     }
 
+    /// The temporary file being written, for positional I/O (`pwrite`, `copy_file_range`,
+    /// reading back for verification) that the `Write` impl cannot express. It is renamed into
+    /// place only by [`commit`](AtomicFile::commit).
+    pub fn as_file(&self) -> &File {
+        self.temp.as_file()
+    }
+
     /// Flushes the data to disk and renames the file into place, then flushes the directory
     /// so the rename itself survives a crash.
     pub fn commit(self) -> Result<()> {
