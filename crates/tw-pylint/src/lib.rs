@@ -9,6 +9,7 @@
 
 mod baseline;
 mod call;
+mod parse;
 mod position;
 mod prefilter;
 mod resolver;
@@ -20,6 +21,8 @@ mod torch_load;
 mod tree;
 
 pub use baseline::{Baseline, BaselineEntry, BaselineError, BASELINE_VERSION, CODE_EVIDENCE};
+pub use parse::{parse_python, syntax_errors};
+pub use position::LineIndex;
 pub use rules::RULES;
 pub use source::{lint_source, FileOutcome, ParseFailure};
 pub use suppression::FILE_DIRECTIVE_LINES;

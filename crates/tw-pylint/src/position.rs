@@ -5,14 +5,14 @@
 
 /// The start offset of every line of one source text.
 #[derive(Debug, Clone)]
-pub(crate) struct LineIndex {
+pub struct LineIndex {
     starts: Vec<usize>,
 }
 
 impl LineIndex {
     /// Indexes `source`. Python ends lines at `\n`, `\r\n` and a lone `\r`
     /// (Python reference, lexical analysis §2.1.2 "Physical lines").
-    pub(crate) fn new(source: &str) -> Self {
+    pub fn new(source: &str) -> Self {
         let bytes = source.as_bytes();
         let mut starts = vec![0];
         let mut i = 0;
@@ -28,7 +28,7 @@ impl LineIndex {
     }
 
     /// The 0-based line holding `offset`.
-    pub(crate) fn line_of(&self, offset: usize) -> usize {
+    pub fn line_of(&self, offset: usize) -> usize {
         match self.starts.binary_search(&offset) {
             Ok(line) => line,
             Err(next) => next.saturating_sub(1),
@@ -36,7 +36,7 @@ impl LineIndex {
     }
 
     /// The 1-based (line, column) of `offset` in `source`.
-    pub(crate) fn position(&self, source: &str, offset: usize) -> (u32, u32) {
+    pub fn position(&self, source: &str, offset: usize) -> (u32, u32) {
         let offset = offset.min(source.len());
         let line = self.line_of(offset);
         let start = self.starts.get(line).copied().unwrap_or(0);

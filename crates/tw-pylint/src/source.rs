@@ -4,14 +4,14 @@
 //! file that does not parse still has its recovered tree linted, and every parse error is
 //! returned with the parser's message and position.
 use crate::baseline::CODE_EVIDENCE;
+use crate::parse::{parse_python, syntax_errors};
 use crate::position::LineIndex;
 use crate::resolver::check_module;
 use crate::rules::torch_force_no_weights_only;
 use crate::suppression::Suppressions;
 use crate::{Options, SourceKind};
 use ruff_python_ast::token::TokenKind;
-use ruff_python_ast::{Mod, PythonVersion};
-use ruff_python_parser::{parse_unchecked, Mode, ParseOptions};
+use ruff_python_ast::Mod;
 use ruff_text_size::Ranged;
 use tw_diagnostics::{Finding, Location};
 
@@ -64,26 +64,8 @@ pub fn lint_source(path: &str, source: &str, kind: SourceKind, options: Options)
 
 fn lint_python(path: &str, source: &str, options: Options) -> FileOutcome {
     let index = LineIndex::new(source);
-    // Python 3.8 to 3.14 syntax: parse as the newest version so nothing is version-rejected.
-    let parsed = parse_unchecked(
-        source,
-        ParseOptions::from(Mode::Module).with_target_version(PythonVersion::PY314),
-    );
-    let parse_errors = parsed
-        .errors()
-        .iter()
-        .map(|error| {
-            let offset = error.location.start().to_usize();
-            let (line, column) = index.position(source, offset);
-            ParseFailure {
-                path: path.to_owned(),
-                line,
-                column,
-                offset: offset as u64,
-                message: error.error.to_string(),
-            }
-        })
-        .collect();
+    let parsed = parse_python(source);
+    let parse_errors = syntax_errors(path, source, &index, &parsed);
     let comments = parsed
         .tokens()
         .iter()
