@@ -12,7 +12,6 @@ pub enum ExitStatus {
     /// An input could not be analysed, or the command failed.
     Error,
     /// A child process's own exit code (`torchward run`).
-    #[allow(dead_code)] // Used by `run`, which plugs in through commands/mod.rs.
     External(u8),
 }
 

@@ -226,8 +226,7 @@ impl<'e> Firewall<'e> {
 
     fn apply_iptables(&self, plan: &Plan) -> Result<(), ApplyError> {
         for (index, family) in [Family::V4, Family::V6].into_iter().enumerate() {
-            let restore = Cmd::new(iptables::restore_tool(family), &["--noflush"])
-                .with_stdin(iptables::restore_script(plan, family));
+            let restore = iptables::restore_command(family, iptables::restore_script(plan, family));
             if let Err(cause) = self.run(&restore) {
                 // The restore commit is atomic; if this was the first family nothing changed.
                 return Err(if index == 0 {
@@ -246,18 +245,32 @@ impl<'e> Firewall<'e> {
         Ok(())
     }
 
+    /// Replaces the rules inside torchward's iptables chains with `plan`'s, one atomic
+    /// `iptables-restore --noflush` per family, leaving the INPUT jumps alone and rolling
+    /// nothing back: a family that fails keeps its previous, still protective, rules. Used to
+    /// add the ports `run --dynamic` finds while the job runs.
+    pub fn update_iptables_chains(&self, plan: &Plan) -> Result<(), FirewallError> {
+        for family in [Family::V4, Family::V6] {
+            self.run(&iptables::restore_command(
+                family,
+                iptables::restore_script(plan, family),
+            ))?;
+            self.verify_chain(plan, family)?;
+        }
+        Ok(())
+    }
+
     fn jump_is_first(&self, family: Family) -> Result<bool, FirewallError> {
-        let listing = self.run(&Cmd::new(iptables::tool(family), &["-S", "INPUT"]))?;
+        let listing = self.run(&iptables::command(family, &["-S", "INPUT"]))?;
         let first = listing.stdout.lines().find(|l| l.starts_with("-A INPUT"));
         Ok(first == Some(format!("-A INPUT -j {}", iptables::chain(family)).as_str()))
     }
 
     fn jump_present(&self, family: Family) -> Result<bool, FirewallError> {
         let [j, chain] = iptables::jump(family);
-        let out = self.exec.run(&Cmd::new(
-            iptables::tool(family),
-            &["-C", "INPUT", j, chain],
-        ))?;
+        let out = self
+            .exec
+            .run(&iptables::command(family, &["-C", "INPUT", j, chain]))?;
         Ok(out.success())
     }
 
@@ -274,9 +287,9 @@ impl<'e> Firewall<'e> {
             if !self.jump_present(family)? {
                 break;
             }
-            self.run(&Cmd::new(tool, &["-D", "INPUT", j, chain]))?;
+            self.run(&iptables::command(family, &["-D", "INPUT", j, chain]))?;
         }
-        self.run(&Cmd::new(tool, &["-I", "INPUT", "1", j, chain]))?;
+        self.run(&iptables::command(family, &["-I", "INPUT", "1", j, chain]))?;
         if self.jump_is_first(family)? {
             Ok(())
         } else {
@@ -308,7 +321,7 @@ impl<'e> Firewall<'e> {
 
     fn verify_chain(&self, plan: &Plan, family: Family) -> Result<(), FirewallError> {
         let chain = iptables::chain(family);
-        let listing = self.run(&Cmd::new(iptables::tool(family), &["-S", chain]))?;
+        let listing = self.run(&iptables::command(family, &["-S", chain]))?;
         let got: Vec<&str> = listing
             .stdout
             .lines()
@@ -379,10 +392,7 @@ impl<'e> Firewall<'e> {
     fn chain_present(&self, family: Family) -> Result<bool, FirewallError> {
         Ok(self
             .exec
-            .run(&Cmd::new(
-                iptables::tool(family),
-                &["-S", iptables::chain(family)],
-            ))?
+            .run(&iptables::command(family, &["-S", iptables::chain(family)]))?
             .success())
     }
 
@@ -394,11 +404,11 @@ impl<'e> Firewall<'e> {
             if !self.jump_present(family)? {
                 break;
             }
-            self.run(&Cmd::new(tool, &["-D", "INPUT", j, chain]))?;
+            self.run(&iptables::command(family, &["-D", "INPUT", j, chain]))?;
         }
         if self.chain_present(family)? {
-            self.run(&Cmd::new(tool, &["-F", chain]))?;
-            self.run(&Cmd::new(tool, &["-X", chain]))?;
+            self.run(&iptables::command(family, &["-F", chain]))?;
+            self.run(&iptables::command(family, &["-X", chain]))?;
         }
         if self.jump_present(family)? || self.chain_present(family)? {
             return Err(FirewallError::Verify {
@@ -468,10 +478,8 @@ impl<'e> Firewall<'e> {
                     continue;
                 }
                 let chain = iptables::chain(family);
-                let listing = self.run(&Cmd::new(
-                    iptables::tool(family),
-                    &["-L", chain, "-n", "-v", "-x"],
-                ))?;
+                let listing =
+                    self.run(&iptables::command(family, &["-L", chain, "-n", "-v", "-x"]))?;
                 status.iptables.push(ChainStatus {
                     family,
                     chain,

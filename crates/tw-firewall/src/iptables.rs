@@ -4,6 +4,7 @@
 //! in INPUT after a `-C` check, then verified to be first, because an appended jump is
 //! bypassed by any earlier ACCEPT (measured). Our chain only ever RETURNs or drops: it never
 //! ACCEPTs, so it cannot open what later INPUT rules close. Policies are never touched.
+use crate::exec::Cmd;
 use crate::net::Family;
 use crate::plan::{Action, Coverage, Plan};
 use crate::port::PortRange;
@@ -31,6 +32,24 @@ pub fn restore_tool(family: Family) -> &'static str {
         Family::V4 => "iptables-restore",
         Family::V6 => "ip6tables-restore",
     }
+}
+
+/// How long a command waits for the xtables lock that another tool (docker, kube-proxy,
+/// firewalld) may hold, instead of failing at once with "Another app is currently holding the
+/// xtables lock".
+pub const WAIT: &str = "--wait=5";
+
+/// An `iptables`/`ip6tables` invocation that waits for the xtables lock.
+pub fn command(family: Family, args: &[&str]) -> Cmd {
+    let mut cmd = Cmd::new(tool(family), &[WAIT]);
+    cmd.args.extend(args.iter().map(|a| (*a).to_owned()));
+    cmd
+}
+
+/// `iptables-restore --noflush` (waiting for the xtables lock) reading `input`: one atomic
+/// commit of the family's table.
+pub fn restore_command(family: Family, input: String) -> Cmd {
+    Cmd::new(restore_tool(family), &[WAIT, "--noflush"]).with_stdin(input)
 }
 
 fn dport(range: PortRange) -> String {

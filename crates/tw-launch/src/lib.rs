@@ -1,9 +1,10 @@
 //! `torchward run`: launch a training command hardened (statement §3, §4, §8, §11). Order:
 //! preflight (nothing touched yet) → firewall applied and verified (an nftables owner table
 //! held by an `nft -i` child where the kernel supports it; otherwise a plain table or
-//! iptables chains plus the state file) → command started in its own process group with a
-//! parent-death signal and umask 0027 → INT/TERM/HUP forwarded to the group → optional
-//! `--dynamic` port watching → rules removed when the command ends, however it ends.
+//! iptables chains plus the state file) → the [`supervisor`] started (a child subreaper with a
+//! parent-death signal) and the command under it in its own process group with umask 0027 →
+//! INT/TERM/HUP forwarded to it → optional `--dynamic` port watching → rules removed when the
+//! command and every process it left behind ended, however it ends.
 //! Invariant: either the command ran with the rules in place, or it never started and
 //! torchward's rules are gone (or the error says what is left and how to remove it).
 #![deny(unsafe_code)]
@@ -12,6 +13,7 @@ pub mod child;
 pub mod owner;
 pub mod preflight;
 pub mod socket;
+pub mod supervisor;
 
 use child::RunAs;
 use owner::OwnerTable;
@@ -44,9 +46,9 @@ pub enum Event {
     OwnerUnavailable(String),
     /// The rules are in place and verified.
     Protected(Protection),
-    /// The command started.
+    /// The command started (under the supervisor).
     Started {
-        /// Its PID (and process group).
+        /// The command's PID (and process group).
         pid: u32,
     },
     /// A signal was forwarded to the command's process group.
@@ -69,6 +71,9 @@ pub enum Event {
 pub struct RunOptions {
     /// Program and arguments.
     pub command: Vec<OsString>,
+    /// Program and leading arguments that run [`supervisor::supervise`] (the torchward binary
+    /// runs it as `torchward __supervise`); the supervisor's request is appended.
+    pub supervisor: Vec<OsString>,
     /// The firewall plan.
     pub plan: Plan,
     /// Backend to use.
@@ -91,8 +96,8 @@ pub enum RunError {
     /// Preflight problems; nothing was touched.
     #[error("preflight failed: {}", .0.iter().map(|p| format!("[{}] {}", p.check.name(), p.message)).collect::<Vec<_>>().join("; "))]
     Preflight(Vec<Problem>),
-    /// `--dynamic` asked for with a backend or coverage it does not work with.
-    #[error("--dynamic needs the nft backend and port coverage")]
+    /// `--dynamic` asked for with interface coverage (which already covers every port).
+    #[error("--dynamic needs port coverage (interface coverage already covers every port)")]
     DynamicUnsupported,
     /// The firewall could not be applied.
     #[error(transparent)]
@@ -213,9 +218,7 @@ pub fn run(
     exec: &dyn Exec,
     events: &mut dyn FnMut(Event),
 ) -> Result<Finished, RunError> {
-    if options.dynamic
-        && (options.backend != Backend::Nft || options.plan.coverage() != Coverage::Ports)
-    {
+    if options.dynamic && options.plan.coverage() != Coverage::Ports {
         return Err(RunError::DynamicUnsupported);
     }
     let problems = options.preflight.run();
@@ -266,8 +269,9 @@ pub fn run(
         let _ = forwarder.join();
         return Err(RunError::Interrupted { signal, cleanup });
     }
-    let mut child = match child::spawn(&options.command, options.run_as) {
-        Ok(child) => child,
+    let supervised = match supervisor::start(&options.supervisor, &options.command, options.run_as)
+    {
+        Ok(supervised) => supervised,
         Err(source) => {
             let cleanup = unprotect(&guard, exec, &fw);
             finish_threads(&signal_handle);
@@ -275,13 +279,19 @@ pub fn run(
             return Err(RunError::Spawn { source, cleanup });
         }
     };
-    let pid = child.id();
-    target.store(i32::try_from(pid).unwrap_or(0), Ordering::SeqCst);
-    events(Event::Started { pid });
+    let mut child = supervised.child;
+    // Signals go to the supervisor (alone in its process group), which forwards them to the
+    // command's group; it reported the command's PID only once its handlers were in place.
+    let supervisor_pid = child.id();
+    target.store(i32::try_from(supervisor_pid).unwrap_or(0), Ordering::SeqCst);
+    events(Event::Started {
+        pid: supervised.command_pid,
+    });
     // A signal that arrived between the check above and now was recorded, not forwarded.
     let late = pending.swap(0, Ordering::SeqCst);
-    if let Some((group, sig)) = rustix::process::Pid::from_raw(i32::try_from(pid).unwrap_or(0))
-        .zip(rustix::process::Signal::from_named_raw(late))
+    if let Some((group, sig)) =
+        rustix::process::Pid::from_raw(i32::try_from(supervisor_pid).unwrap_or(0))
+            .zip(rustix::process::Signal::from_named_raw(late))
     {
         let _ = rustix::process::kill_process_group(group, sig);
     }
@@ -295,7 +305,17 @@ pub fn run(
             Guard::Owner(table) => Some(Arc::clone(table)),
             Guard::Plain(_) => None,
         };
-        std::thread::spawn(move || watch(pid, &proc_root, &covered, owner.as_ref(), &stop, &tx))
+        // The supervisor's tree: orphaned processes of the job are re-parented to it.
+        std::thread::spawn(move || {
+            watch(
+                supervisor_pid,
+                &proc_root,
+                &covered,
+                owner.as_ref(),
+                &stop,
+                &tx,
+            );
+        })
     });
     drop(tx);
 
@@ -305,12 +325,27 @@ pub fn run(
         while let Ok(event) = rx.try_recv() {
             if let Event::DynamicPorts(ports) = &event {
                 dynamic_ports.extend_from_slice(ports);
-                if let Guard::Plain(_) = guard {
-                    if let Err(err) = exec.run(
-                        &Cmd::new("nft", &["-f", "-"])
-                            .with_stdin(tw_firewall::nft::add_ports_line(ports)),
-                    ) {
-                        events(Event::DynamicFailed(err.to_string()));
+                if let Guard::Plain(backend) = guard {
+                    let added = match backend {
+                        Backend::Nft => exec
+                            .run(
+                                &Cmd::new("nft", &["-f", "-"])
+                                    .with_stdin(tw_firewall::nft::add_ports_line(ports)),
+                            )
+                            .map_err(|err| err.to_string())
+                            .and_then(|out| {
+                                if out.success() {
+                                    Ok(())
+                                } else {
+                                    Err(format!("nft: {}", out.stderr.trim()))
+                                }
+                            }),
+                        Backend::Iptables => fw
+                            .update_iptables_chains(&options.plan.with_ports(&dynamic_ports))
+                            .map_err(|err| err.to_string()),
+                    };
+                    if let Err(err) = added {
+                        events(Event::DynamicFailed(err));
                     }
                 }
             }

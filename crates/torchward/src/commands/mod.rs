@@ -17,6 +17,7 @@ mod report;
 mod rules;
 mod run;
 mod scan;
+mod supervise;
 mod urls;
 
 /// Every torchward subcommand, in the order `--help` lists them (DESIGN.md §1 order).
@@ -49,6 +50,9 @@ pub enum Command {
     Rules(rules::Args),
     /// Re-render a saved JSON report: another format, other filters, an ignore file.
     Report(report::Args),
+    /// Internal: the process `run` places between itself and the command.
+    #[command(name = "__supervise", hide = true)]
+    Supervise(supervise::Args),
 }
 
 /// Runs the parsed command.
@@ -65,5 +69,6 @@ pub fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitStatus> {
         Command::Explain(args) => explain::run(&args, ctx),
         Command::Rules(args) => rules::run(&args, ctx),
         Command::Report(args) => pipeline::execute(&args, ctx),
+        Command::Supervise(args) => Ok(supervise::run(&args)),
     }
 }

@@ -57,7 +57,7 @@ pub struct Args {
     /// Skip a preflight check on purpose: root, aslr, disk, memory, ports (repeatable).
     #[arg(long, value_name = "CHECK", value_delimiter = ',', value_parser = parse_check, help_heading = "Launch")]
     pub skip_check: Vec<Check>,
-    /// Also restrict ports the command's processes open while it runs (nft backend).
+    /// Also restrict ports the command's processes open while it runs (port coverage).
     #[arg(long, help_heading = "Launch")]
     pub dynamic: bool,
     /// Use a plain table and the state file instead of an nft owner table.
@@ -130,8 +130,12 @@ pub fn run(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
         )?),
         None => None,
     };
+    let supervisor = std::env::current_exe().map_err(|err| {
+        anyhow::anyhow!("cannot find the torchward binary to supervise the command: {err}")
+    })?;
     let options = RunOptions {
         command: args.command.clone(),
+        supervisor: vec![supervisor.into_os_string(), OsString::from("__supervise")],
         backend,
         owner_table: !args.no_owner_table,
         run_as,

@@ -210,3 +210,45 @@ fn apply_status_drift_and_remove_exit_codes_in_a_namespace() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(stdout(&out).contains("no torchward rules are present"));
 }
+
+#[test]
+fn run_holds_the_rules_exactly_while_the_command_runs_in_a_namespace() {
+    if let Some(reason) = can_use_namespaces() {
+        #[allow(clippy::print_stdout)]
+        {
+            println!(
+                "SKIP run_holds_the_rules_exactly_while_the_command_runs_in_a_namespace: {reason}"
+            );
+        }
+        return;
+    }
+    let ns = Netns::new("run").unwrap_or_else(|| panic!("ip netns add failed"));
+    let tree = Tree::new();
+    let state = tree.join("fw.json");
+    let state = state.to_str().unwrap_or_else(|| panic!("path"));
+    // The real binary end to end: `run` starts `torchward __supervise`, which starts the
+    // command; the command sees torchward's table and its umask, and its code comes back.
+    let out = ns.torchward(&[
+        "run",
+        "--allow-root",
+        "--skip-check",
+        "aslr,disk,memory,ports",
+        "--peer",
+        "192.168.1.2",
+        "--port",
+        "29510",
+        "--state-file",
+        state,
+        "--",
+        "sh",
+        "-c",
+        "nft list table inet torchward >/dev/null && test \"$(umask)\" = 0027 && exit 5",
+    ]);
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    let listing = std::process::Command::new("ip")
+        .args(["netns", "exec", &ns.0, "nft", "list", "ruleset"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(stdout(&listing), "", "no rules after the command ended");
+    assert!(!std::path::Path::new(state).exists());
+}

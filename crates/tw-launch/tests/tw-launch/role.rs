@@ -1,6 +1,7 @@
 //! The launcher role: when `TW_LAUNCH_ROLE` is set, this ignored test runs `tw_launch::run`
 //! with the parameters from the environment, prints its events, and exits with the code
-//! `torchward run` would (child's code, 125 before launch, 124 when something is left).
+//! `torchward run` would (child's code, 125 before launch, 124 when something is left). The
+//! supervisor role is what `torchward __supervise` runs: the launcher role starts it.
 use std::ffi::OsString;
 use std::io::Write;
 use tw_firewall::{
@@ -35,7 +36,22 @@ fn run_role() {
         keep_open: vec![],
     })
     .unwrap();
+    let exe = std::env::current_exe().unwrap();
     let options = RunOptions {
+        // This test binary again, running `supervise_role`; libtest takes the request after
+        // `--` as extra (non-matching) filters.
+        supervisor: [
+            exe.as_os_str(),
+            "--ignored".as_ref(),
+            "--exact".as_ref(),
+            "role::supervise_role".as_ref(),
+            "--nocapture".as_ref(),
+            "--test-threads=1".as_ref(),
+            "--".as_ref(),
+        ]
+        .iter()
+        .map(|s| s.to_os_string())
+        .collect(),
         command: vec![
             OsString::from("sh"),
             OsString::from("-c"),
@@ -88,6 +104,21 @@ fn run_role() {
             }
         }
     };
+    let _ = std::io::stdout().flush();
+    std::process::exit(code);
+}
+
+#[test]
+#[ignore = "re-executed as the supervisor by run_role"]
+fn supervise_role() {
+    // The request follows the first `--` of this process's arguments.
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let Some(split) = args.iter().position(|a| a == "--") else {
+        println!("SKIP supervise_role: only meaningful when started by run_role");
+        return;
+    };
+    let request = tw_launch::supervisor::Request::from_args(&args[split + 1..]).unwrap();
+    let code = tw_launch::supervisor::supervise(&request);
     let _ = std::io::stdout().flush();
     std::process::exit(code);
 }

@@ -14,9 +14,13 @@ fn trainer(port: u16, secs: u32, code: i32) -> String {
     super::netns::listener_command(port, secs, code)
 }
 
+/// Prefixes of the lines the launcher role prints.
+const LAUNCHER_LINES: [&str; 5] = ["event ", "started ", "dynamic ", "cleanup ", "error "];
+
 struct Launch {
     child: Child,
     lines: Lines<BufReader<ChildStdout>>,
+    backlog: Vec<String>,
     state: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -50,34 +54,53 @@ fn launch(lab: &Lab, port: u16, cmd: &str, extra: &[(&str, &str)]) -> Launch {
     Launch {
         child,
         lines,
+        backlog: Vec::new(),
         state,
         _dir: dir,
     }
 }
 
 impl Launch {
-    /// Reads output lines until one starts with `prefix` (possibly after libtest's `test x ... `
-    /// prefix); returns the rest of it.
+    /// Finds the output line that starts with `prefix` (possibly after libtest's `test x ... `
+    /// prefix) and returns the rest of it. The launcher's own lines come in order; the
+    /// command's lines (`listening`, `helper`) may come before the launcher's `started`, so
+    /// those read past earlier are kept and searched first.
     fn until(&mut self, prefix: &str) -> String {
-        let mut seen = Vec::new();
+        // The libtest harness of a child may print `test name ... ` on the same line just
+        // before the marker, depending on how its output interleaves.
+        let marker = |line: &str| {
+            line.strip_prefix(prefix)
+                .or_else(|| {
+                    line.split_once(&format!(" ... {prefix}"))
+                        .map(|(_, rest)| rest)
+                })
+                .map(|rest| rest.trim().to_owned())
+        };
+        if let Some(index) = self.backlog.iter().position(|l| marker(l).is_some()) {
+            let line = self.backlog.remove(index);
+            return marker(&line).unwrap_or_default();
+        }
         for line in self.lines.by_ref() {
             let line = line.unwrap();
-            // The libtest harness of the child may print `test name ... ` on the same line
-            // just before the marker, depending on how its output interleaves.
-            let marker = line.strip_prefix(prefix).or_else(|| {
-                line.split_once(&format!(" ... {prefix}"))
-                    .map(|(_, rest)| rest)
-            });
-            if let Some(rest) = marker {
-                return rest.trim().to_owned();
+            if let Some(rest) = marker(&line) {
+                return rest;
             }
-            seen.push(line);
+            let from_launcher = LAUNCHER_LINES
+                .iter()
+                .any(|l| line.starts_with(l) || line.contains(&format!(" ... {l}")));
+            if !from_launcher {
+                self.backlog.push(line);
+            }
         }
-        panic!("launcher ended before printing `{prefix}`; it printed {seen:#?}");
+        panic!(
+            "launcher ended before printing `{prefix}`; it printed {:#?}",
+            self.backlog
+        );
     }
 
     fn code(&mut self) -> (i32, Vec<String>) {
-        let rest: Vec<String> = self.lines.by_ref().map_while(Result::ok).collect();
+        let mut rest = std::mem::take(&mut self.backlog);
+        rest.extend(self.lines.by_ref().map_while(Result::ok));
         let status = self.child.wait().unwrap();
         (status.code().unwrap_or(-1), rest)
     }
@@ -197,6 +220,50 @@ fn torchward_killed_takes_command_and_owner_table_with_it() {
     assert!(!state.exists());
 }
 
+/// A command that starts a helper in its own session (out of the command's process group, as
+/// a daemonising worker would) and prints `helper PID`.
+const WITH_HELPER: &str = "setsid sleep 300 </dev/null >/dev/null 2>&1 & echo helper $!;";
+
+#[test]
+fn torchward_killed_takes_processes_outside_the_group_with_it() {
+    if skip(
+        "torchward_killed_takes_processes_outside_the_group_with_it",
+        &["nft", "setsid"],
+    ) {
+        return;
+    }
+    let lab = Lab::new().unwrap();
+    let cmd = format!("{WITH_HELPER} {}", trainer(29510, 30, 0));
+    let mut run = launch(&lab, 29510, &cmd, &[]);
+    let pid: u32 = run.until("started").parse().unwrap();
+    let helper: u32 = run.until("helper").parse().unwrap();
+    run.until("listening");
+    assert!(alive(helper), "the helper runs while torchward does");
+    kill(run.child.id(), "-KILL");
+    run.code();
+    wait_for("the command to die", || !alive(pid));
+    wait_for("the helper in its own session to die", || !alive(helper));
+    wait_for("the owner table to vanish", || ruleset(&lab).is_empty());
+}
+
+#[test]
+fn processes_left_behind_end_before_the_rules_go() {
+    if skip(
+        "processes_left_behind_end_before_the_rules_go",
+        &["nft", "setsid"],
+    ) {
+        return;
+    }
+    let lab = Lab::new().unwrap();
+    let mut run = launch(&lab, 29510, &format!("{WITH_HELPER} exit 3"), &[]);
+    run.until("started");
+    let helper: u32 = run.until("helper").parse().unwrap();
+    let (code, _) = run.code();
+    assert_eq!(code, 3, "the command's own exit code");
+    assert!(!alive(helper), "stopped before torchward returned");
+    assert_eq!(ruleset(&lab), "");
+}
+
 #[test]
 fn torchward_killed_without_owner_table_is_cleaned_from_the_state_file() {
     if skip(
@@ -299,6 +366,43 @@ fn dynamic_restricts_ports_the_command_opens() {
     let (code, _) = run.code();
     assert_eq!(code, 143);
     assert_eq!(ruleset(&lab), "");
+}
+
+#[test]
+fn dynamic_works_with_iptables_too() {
+    if skip(
+        "dynamic_works_with_iptables_too",
+        &[
+            "iptables",
+            "ip6tables",
+            "iptables-restore",
+            "ip6tables-restore",
+        ],
+    ) {
+        return;
+    }
+    let lab = Lab::new().unwrap();
+    let mut run = launch(
+        &lab,
+        29510,
+        &trainer(0, 30, 0),
+        &[
+            ("TW_LAUNCH_DYNAMIC", "1"),
+            ("TW_LAUNCH_BACKEND", "iptables"),
+        ],
+    );
+    assert_eq!(run.until("event"), "Protected(StateFile(Iptables))");
+    let port: u16 = run.until("listening").parse().unwrap();
+    assert_eq!(run.until("dynamic"), port.to_string());
+    // The chain update lands just after the event: poll the v4 chain for the port.
+    wait_for("the port in TORCHWARD-IN", || {
+        lab.server_stdout(&["iptables", "-S", "TORCHWARD-IN"])
+            .contains(&format!("--dport {port}"))
+    });
+    assert_eq!(lab.matrix(port), PEERS_ONLY, "IPv4 and IPv6");
+    kill(run.child.id(), "-TERM");
+    assert_eq!(run.code().0, 143);
+    assert!(!lab.server_stdout(&["iptables", "-S"]).contains("TORCHWARD"));
 }
 
 #[test]
