@@ -29,6 +29,7 @@ impl Memo {
         memo
     }
 
+    #[inline]
     pub(super) fn get(&self, index: u64) -> Option<NodeId> {
         if let Some(&slot) = usize::try_from(index).ok().and_then(|i| self.dense.get(i)) {
             return (slot != EMPTY).then_some(NodeId(slot));
@@ -37,7 +38,22 @@ impl Memo {
     }
 
     /// Stores `id` at `index`; returns false when a new entry would exceed `max`.
+    #[inline]
     pub(super) fn put(&mut self, index: u64, id: NodeId, max: usize) -> bool {
+        // Fast path: the next consecutive index, as every pickler writes them.
+        if usize::try_from(index).is_ok_and(|i| i == self.dense.len() && i < max) {
+            if self.count >= max {
+                return false;
+            }
+            self.count += 1;
+            self.dense.push(id.0);
+            return true;
+        }
+        self.put_any(index, id, max)
+    }
+
+    /// [`Memo::put`] for any index: overwrites, gaps and huge indices.
+    fn put_any(&mut self, index: u64, id: NodeId, max: usize) -> bool {
         let dense_ok = usize::try_from(index)
             .ok()
             .filter(|&i| i < self.dense.len().saturating_add(65_536) && i < max);

@@ -473,12 +473,12 @@ impl<'a, 'o> Machine<'a, 'o> {
     // ---- the loop ------------------------------------------------------------------------
 
     fn run(&mut self) -> Result<NodeId> {
+        let max_opcodes = self.limits().max_opcodes;
         loop {
-            if let Some(frame_end) = self.frame_end {
-                if self.pos >= frame_end {
-                    self.frame_end = None;
-                    self.end = self.data.len();
-                }
+            // `end` is the frame's end while a frame is open, so one comparison covers both.
+            if self.pos >= self.end && self.frame_end.is_some() {
+                self.frame_end = None;
+                self.end = self.data.len();
             }
             self.op_offset = self.pos;
             let Some(&byte) = self.data.get(self.pos) else {
@@ -495,9 +495,8 @@ impl<'a, 'o> Machine<'a, 'o> {
             };
             self.opcode = opcode;
             self.opcodes += 1;
-            if self.opcodes > self.limits().max_opcodes {
-                let max = self.limits().max_opcodes;
-                return Err(self.limit(LimitKind::Opcodes, max, self.opcodes));
+            if self.opcodes > max_opcodes {
+                return Err(self.limit(LimitKind::Opcodes, max_opcodes, self.opcodes));
             }
             if !opcode.weights_only() {
                 self.violate(ViolationKind::OpcodeNotAllowed { opcode })?;
