@@ -16,7 +16,8 @@ pub mod matrix;
 pub mod net;
 pub mod nft;
 pub mod plan;
-pub mod port;
+/// Port ranges (the shared `tw-ports` crate, under the name this crate always used).
+pub use tw_ports as port;
 mod rules;
 pub mod state;
 pub mod table;

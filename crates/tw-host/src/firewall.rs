@@ -94,7 +94,7 @@ fn port_item(item: &Value) -> Option<PortRange> {
             .as_u64()
             .and_then(|n| u16::try_from(n).ok())
             .map(PortRange::single),
-        Value::String(text) => PortRange::parse(text),
+        Value::String(text) => text.parse::<PortRange>().ok(),
         Value::Object(map) => {
             let get = |key: &str| map.get(key)?.as_u64().and_then(|n| u16::try_from(n).ok());
             let start = get("start")?;

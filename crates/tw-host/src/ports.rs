@@ -2,7 +2,7 @@
 //! from `HCCL_IF_BASE_PORT`) and the kernel's port ranges (`ip_local_port_range`,
 //! `ip_local_reserved_ports`, `ip-sysctl.rst`), as inclusive ranges.
 use crate::error::ConfigError;
-use std::fmt;
+pub use tw_ports::PortRange;
 
 /// torchrun / torch.distributed.launch static rendezvous port (statement §12).
 pub const MASTER_PORT: u16 = 29500;
@@ -10,59 +10,6 @@ pub const MASTER_PORT: u16 = 29500;
 pub const RDZV_PORT: u16 = 29400;
 /// `HCCL_IF_BASE_PORT` default (statement §12).
 pub const HCCL_BASE_PORT: u16 = 60000;
-
-/// An inclusive port range.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct PortRange {
-    /// First port.
-    pub start: u16,
-    /// Last port (inclusive).
-    pub end: u16,
-}
-
-impl PortRange {
-    /// One port.
-    pub fn single(port: u16) -> Self {
-        PortRange {
-            start: port,
-            end: port,
-        }
-    }
-
-    /// Whether `port` is inside.
-    pub fn contains(self, port: u16) -> bool {
-        (self.start..=self.end).contains(&port)
-    }
-
-    /// The overlap of two ranges, if any.
-    pub fn intersect(self, other: PortRange) -> Option<PortRange> {
-        let start = self.start.max(other.start);
-        let end = self.end.min(other.end);
-        (start <= end).then_some(PortRange { start, end })
-    }
-
-    /// Parses `a-b` or `a`.
-    pub fn parse(text: &str) -> Option<PortRange> {
-        let text = text.trim();
-        let (start, end) = if let Some((a, b)) = text.split_once('-') {
-            (a.trim().parse().ok()?, b.trim().parse().ok()?)
-        } else {
-            let port = text.parse().ok()?;
-            (port, port)
-        };
-        (start <= end).then_some(PortRange { start, end })
-    }
-}
-
-impl fmt::Display for PortRange {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.start == self.end {
-            write!(f, "{}", self.start)
-        } else {
-            write!(f, "{}-{}", self.start, self.end)
-        }
-    }
-}
 
 /// Parses `ip_local_port_range` (two numbers separated by whitespace).
 pub fn parse_local_range(text: &str) -> Option<PortRange> {
@@ -77,7 +24,7 @@ pub fn parse_reserved(text: &str) -> Option<Vec<PortRange>> {
     text.trim()
         .split(',')
         .filter(|item| !item.trim().is_empty())
-        .map(PortRange::parse)
+        .map(|item| item.parse::<PortRange>().ok())
         .collect()
 }
 

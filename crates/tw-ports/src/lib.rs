@@ -1,6 +1,8 @@
-//! Inclusive TCP port ranges and their normal form: sorted, merged, never empty, so that two
-//! plans with the same ports render to the same ruleset (nft refuses overlapping interval
-//! elements, so merging is also what makes a plan loadable).
+//! Inclusive TCP port ranges, shared by the host audit (`tw-host`: training ports against the
+//! kernel's ephemeral range), the firewall (`tw-firewall`) and the launcher, and their normal
+//! form: sorted, merged, never empty, so that two plans with the same ports render to the
+//! same ruleset (nft refuses overlapping interval elements, so merging is also what makes a
+//! plan loadable).
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -72,6 +74,11 @@ impl PortRange {
     /// Whether `port` is inside.
     pub fn contains(self, port: u16) -> bool {
         self.start <= port && port <= self.end
+    }
+
+    /// The ports both ranges hold, if any.
+    pub fn intersect(self, other: PortRange) -> Option<PortRange> {
+        PortRange::new(self.start.max(other.start), self.end.min(other.end))
     }
 }
 
@@ -156,6 +163,17 @@ mod tests {
             "9-3".parse::<PortRange>(),
             Err(PortError::Reversed { .. })
         ));
+    }
+
+    #[test]
+    fn intersections() {
+        let a = PortRange::new(100, 200).unwrap();
+        assert_eq!(
+            a.intersect(PortRange::new(150, 300).unwrap()),
+            PortRange::new(150, 200)
+        );
+        assert_eq!(a.intersect(PortRange::single(201)), None);
+        assert!(a.overlaps(PortRange::single(200)) && !a.overlaps(PortRange::single(99)));
     }
 
     #[test]
