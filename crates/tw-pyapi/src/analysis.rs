@@ -1,0 +1,135 @@
+//! One analysis run: read and parse every module file in parallel (ruff's parser through
+//! `tw_pylint::parse_python`), reduce each tree to its facts, resolve names across the
+//! package, build the interface and run the checks. Invariant: a file that cannot be read is
+//! listed with its path and the run goes on; a file with syntax errors is analysed as far as
+//! the parser recovered, and its errors are returned.
+use crate::checks::check;
+use crate::extract::module_facts;
+use crate::facts::ModuleFacts;
+use crate::interface::Interface;
+use crate::package::Package;
+use crate::rules::public_declaration;
+use crate::source::{Content, FileProblem, SourceFile, SourceSet, MAX_FILE_BYTES};
+use rayon::prelude::*;
+use ruff_python_ast::Mod;
+use tw_diagnostics::Finding;
+use tw_pylint::{parse_python, syntax_errors, LineIndex, ParseFailure};
+
+/// The result of analysing one package.
+#[derive(Debug)]
+pub struct Analysis {
+    /// The resolved modules.
+    pub package: Package,
+    /// The public interface.
+    pub interface: Interface,
+    /// Syntax errors (those files were still analysed as far as the parser recovered).
+    pub parse_errors: Vec<ParseFailure>,
+    /// Files that could not be listed or read.
+    pub problems: Vec<FileProblem>,
+    /// Module files analysed.
+    pub files: u64,
+    /// Bytes read.
+    pub bytes: u64,
+}
+
+impl Analysis {
+    /// The declaration rows (TW650) and the interface findings (TW651-TW655).
+    pub fn findings(&self) -> Vec<Finding> {
+        let mut findings: Vec<Finding> = self
+            .interface
+            .declarations
+            .iter()
+            .map(public_declaration::finding)
+            .collect();
+        findings.extend(check(&self.package, &self.interface));
+        findings
+    }
+}
+
+enum Parsed {
+    Module(Box<ModuleFacts>, Vec<ParseFailure>, u64),
+    Failed(FileProblem),
+}
+
+fn read(file: &SourceFile) -> Result<String, FileProblem> {
+    match &file.content {
+        Content::Text(text) => Ok(text.clone()),
+        Content::Path(path) => {
+            let problem = |message: String| FileProblem {
+                path: file.display.clone(),
+                message,
+            };
+            let metadata = std::fs::metadata(path).map_err(|e| problem(e.to_string()))?;
+            if metadata.len() > MAX_FILE_BYTES {
+                return Err(problem(format!(
+                    "file is {} bytes, more than the limit of {MAX_FILE_BYTES}",
+                    metadata.len()
+                )));
+            }
+            let bytes = std::fs::read(path).map_err(|e| problem(e.to_string()))?;
+            // Python source is UTF-8 (PEP 3120); other encodings are read lossily.
+            Ok(String::from_utf8_lossy(&bytes).into_owned())
+        }
+    }
+}
+
+fn parse_file(file: &SourceFile) -> Parsed {
+    let source = match read(file) {
+        Ok(source) => source,
+        Err(problem) => return Parsed::Failed(problem),
+    };
+    let parsed = parse_python(&source);
+    let index = LineIndex::new(&source);
+    let errors = syntax_errors(&file.display, &source, &index, &parsed);
+    let body = match parsed.syntax() {
+        Mod::Module(module) => module.body.as_slice(),
+        Mod::Expression(_) => &[],
+    };
+    let facts = module_facts(
+        &file.module,
+        &file.display,
+        file.is_package,
+        file.is_stub,
+        &source,
+        body,
+    );
+    Parsed::Module(Box::new(facts), errors, source.len() as u64)
+}
+
+/// Analyses the package `set`; `on_file` is called once per file (progress).
+pub fn analyze(set: &SourceSet, on_file: &(dyn Fn() + Sync)) -> Analysis {
+    let results: Vec<Parsed> = set
+        .files
+        .par_iter()
+        .map(|file| {
+            let parsed = parse_file(file);
+            on_file();
+            parsed
+        })
+        .collect();
+    let mut modules = Vec::with_capacity(results.len());
+    let mut parse_errors = Vec::new();
+    let mut problems = set.problems.clone();
+    let mut bytes = 0;
+    for result in results {
+        match result {
+            Parsed::Module(facts, errors, size) => {
+                modules.push(*facts);
+                parse_errors.extend(errors);
+                bytes += size;
+            }
+            Parsed::Failed(problem) => problems.push(problem),
+        }
+    }
+    let files = modules.len() as u64;
+    let package = Package::new(modules);
+    let interface = Interface::of(&set.package, &package);
+    Analysis {
+        package,
+        interface,
+        parse_errors,
+        problems,
+        files,
+        bytes,
+    }
+}

@@ -1,0 +1,216 @@
+//! Reading `__all__` from syntax, in every spelling PyTorch and the wider ecosystem use:
+//! `__all__ = [...]` or `(...)` (annotated too), `__all__ += [...]`, `.extend([...])`,
+//! `.append("x")`, `.insert(i, "x")`, `.remove("x")`, and other modules' lists added with
+//! `__all__ += other.__all__`, `__all__ = a.__all__ + b.__all__ + [...]`,
+//! `__all__.extend(other.__all__)` or `list(...)`. Anything computed (a comprehension, a
+//! filter) marks the list dynamic: its literal part is still known, but not all of it.
+//! Invariant: entries come only from string literals; a module reference is recorded only
+//! when the name it goes through is bound to an import.
+use crate::facts::{AllEntry, DunderAll, Position};
+use ruff_python_ast::Expr;
+use ruff_text_size::Ranged;
+use tw_pylint::LineIndex;
+
+/// The `__all__` of one module, built statement by statement.
+#[derive(Debug, Default)]
+pub struct AllBuilder {
+    all: Option<DunderAll>,
+}
+
+/// What one expression adds to `__all__`.
+#[derive(Default)]
+struct Parts {
+    entries: Vec<AllEntry>,
+    includes: Vec<String>,
+    dynamic: bool,
+    self_reference: bool,
+}
+
+/// Context for reading an expression: import bindings so far and positions.
+struct Reader<'a> {
+    imports: &'a [(String, String)],
+    index: &'a LineIndex,
+    source: &'a str,
+}
+
+impl Reader<'_> {
+    fn position(&self, node: &impl Ranged) -> Position {
+        let (line, column) = self
+            .index
+            .position(self.source, node.range().start().to_usize());
+        Position { line, column }
+    }
+
+    /// The absolute name a dotted expression denotes through the import bindings.
+    fn dotted(&self, expr: &Expr) -> Option<String> {
+        match expr {
+            Expr::Name(name) => self
+                .imports
+                .iter()
+                .rev()
+                .find(|(local, _)| local == name.id.as_str())
+                .map(|(_, target)| target.clone()),
+            Expr::Attribute(attribute) => self
+                .dotted(&attribute.value)
+                .map(|base| format!("{base}.{}", attribute.attr.as_str())),
+            _ => None,
+        }
+    }
+
+    fn element(&self, expr: &Expr, parts: &mut Parts) {
+        match expr {
+            Expr::StringLiteral(literal) => parts.entries.push(AllEntry {
+                name: literal.value.to_str().to_owned(),
+                position: self.position(literal),
+            }),
+            Expr::Starred(starred) => self.sequence(&starred.value, parts),
+            _ => parts.dynamic = true,
+        }
+    }
+
+    fn sequence(&self, expr: &Expr, parts: &mut Parts) {
+        match expr {
+            Expr::List(list) => list.elts.iter().for_each(|e| self.element(e, parts)),
+            Expr::Tuple(tuple) => tuple.elts.iter().for_each(|e| self.element(e, parts)),
+            Expr::Set(set) => set.elts.iter().for_each(|e| self.element(e, parts)),
+            Expr::BinOp(binop) if binop.op == ruff_python_ast::Operator::Add => {
+                self.sequence(&binop.left, parts);
+                self.sequence(&binop.right, parts);
+            }
+            Expr::Name(name) if name.id.as_str() == "__all__" => parts.self_reference = true,
+            Expr::Attribute(attribute) if attribute.attr.as_str() == "__all__" => {
+                match self.dotted(&attribute.value) {
+                    Some(module) => parts.includes.push(module),
+                    None => parts.dynamic = true,
+                }
+            }
+            // `from .x import __all__ as x_all`
+            Expr::Name(_) => match self
+                .dotted(expr)
+                .and_then(|t| t.strip_suffix(".__all__").map(str::to_owned))
+            {
+                Some(module) => parts.includes.push(module),
+                None => parts.dynamic = true,
+            },
+            Expr::Call(call)
+                if matches!(call.func.as_ref(), Expr::Name(f) if matches!(f.id.as_str(), "list" | "tuple" | "sorted"))
+                    && call.arguments.args.len() == 1
+                    && call.arguments.keywords.is_empty() =>
+            {
+                if let Some(arg) = call.arguments.args.first() {
+                    self.sequence(arg, parts);
+                }
+            }
+            _ => parts.dynamic = true,
+        }
+    }
+}
+
+impl AllBuilder {
+    fn get(&mut self, position: Position) -> &mut DunderAll {
+        self.all.get_or_insert_with(|| DunderAll {
+            position,
+            ..DunderAll::default()
+        })
+    }
+
+    fn apply(&mut self, parts: Parts, position: Position, replace: bool) {
+        let all = self.get(position);
+        if replace && !parts.self_reference {
+            all.entries.clear();
+            all.includes.clear();
+            all.dynamic = false;
+        }
+        all.entries.extend(parts.entries);
+        all.includes.extend(parts.includes);
+        all.dynamic |= parts.dynamic;
+    }
+
+    /// `__all__ = value` (a conditional assignment adds instead of replacing, since either
+    /// branch may run).
+    pub fn assign(
+        &mut self,
+        value: &Expr,
+        position: Position,
+        conditional: bool,
+        imports: &[(String, String)],
+        index: &LineIndex,
+        source: &str,
+    ) {
+        let reader = Reader {
+            imports,
+            index,
+            source,
+        };
+        let mut parts = Parts::default();
+        reader.sequence(value, &mut parts);
+        self.apply(parts, position, !conditional);
+    }
+
+    /// `__all__: list[str]` without a value (stubs).
+    pub fn declare(&mut self, position: Position) {
+        self.get(position);
+    }
+
+    /// `__all__ += value` or `__all__.extend(value)`.
+    pub fn add_expr(
+        &mut self,
+        value: &Expr,
+        position: Position,
+        imports: &[(String, String)],
+        index: &LineIndex,
+        source: &str,
+    ) {
+        let reader = Reader {
+            imports,
+            index,
+            source,
+        };
+        let mut parts = Parts::default();
+        reader.sequence(value, &mut parts);
+        self.apply(parts, position, false);
+    }
+
+    /// `__all__.append(value)` or `.insert(i, value)`.
+    pub fn add_element(
+        &mut self,
+        value: &Expr,
+        position: Position,
+        imports: &[(String, String)],
+        index: &LineIndex,
+        source: &str,
+    ) {
+        let reader = Reader {
+            imports,
+            index,
+            source,
+        };
+        let mut parts = Parts::default();
+        reader.element(value, &mut parts);
+        self.apply(parts, position, false);
+    }
+
+    /// `__all__.remove("x")`.
+    pub fn remove(&mut self, value: &Expr) {
+        let Some(all) = self.all.as_mut() else { return };
+        match value {
+            Expr::StringLiteral(literal) => {
+                let name = literal.value.to_str();
+                if let Some(at) = all.entries.iter().position(|e| e.name == name) {
+                    all.entries.remove(at);
+                }
+            }
+            _ => all.dynamic = true,
+        }
+    }
+
+    /// Any other use of `__all__` that changes it in a way syntax cannot follow.
+    pub fn mark_dynamic(&mut self, position: Position) {
+        self.get(position).dynamic = true;
+    }
+
+    /// The finished `__all__`, if the module binds one.
+    pub fn finish(self) -> Option<DunderAll> {
+        self.all
+    }
+}

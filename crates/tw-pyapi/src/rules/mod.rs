@@ -1,0 +1,45 @@
+//! One file per `TW65x` rule: its metadata, documentation and finding constructor. `RULES` is
+//! the explicit list the binary registers; a test checks it is sorted, unique, in the `TW65x`
+//! block and serves statement section 10.
+use tw_diagnostics::RuleMeta;
+
+pub mod added_public_name;
+pub mod breaking_signature_change;
+pub mod missing_from_all;
+pub mod private_name_in_all;
+pub mod private_star_import;
+pub mod public_declaration;
+pub mod removed_public_name;
+pub mod undefined_all_name;
+pub mod undocumented_public_name;
+
+/// Every `TW65x` rule, in ID order.
+pub static RULES: &[RuleMeta] = &[
+    public_declaration::RULE,
+    undefined_all_name::RULE,
+    missing_from_all::RULE,
+    undocumented_public_name::RULE,
+    private_name_in_all::RULE,
+    private_star_import::RULE,
+    removed_public_name::RULE,
+    breaking_signature_change::RULE,
+    added_public_name::RULE,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::RULES;
+
+    #[test]
+    fn ids_sorted_unique_and_in_block() {
+        for pair in RULES.windows(2) {
+            if let [a, b] = pair {
+                assert!(a.id < b.id, "{} !< {}", a.id, b.id);
+            }
+        }
+        assert!(RULES
+            .iter()
+            .all(|r| r.id.starts_with("TW65") && r.id.len() == 5));
+        assert!(RULES.iter().all(|r| r.section == "10"));
+    }
+}
