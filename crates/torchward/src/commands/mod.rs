@@ -7,6 +7,7 @@ use crate::pipeline;
 use clap::Subcommand;
 
 mod audit;
+mod convert;
 mod explain;
 mod firewall;
 mod inspect;
@@ -27,6 +28,9 @@ pub enum Command {
     Scan(scan::Args),
     /// List the tensors and values of a weights-only model file, without running it.
     Inspect(inspect::Args),
+    /// Convert checkpoints (torch zip, legacy torch, .npy/.npz) to safetensors without
+    /// running them: bit-exact, streaming, atomic; refused files say why.
+    Convert(convert::Args),
     /// Audit this host (ASLR, run user, umask, core dumps, exposed ports) or paths (the
     /// permission table); --fix applies safe fixes.
     Audit(audit::Args),
@@ -60,6 +64,7 @@ pub fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitStatus> {
     match command {
         Command::Scan(args) => pipeline::execute(&args, ctx),
         Command::Inspect(args) => inspect::run(&args, ctx),
+        Command::Convert(args) => convert::run(&args, ctx),
         Command::Audit(args) => audit::run(&args, ctx),
         Command::Matrix(args) => matrix::run(&args, ctx),
         Command::Firewall(args) => firewall::run(&args, ctx),

@@ -1,0 +1,164 @@
+//! torch checkpoints (zip and legacy stream) as conversion inputs: the data pickle parsed with
+//! the weights-only profile (stops at the first violation), its tensors resolved to storage
+//! records exactly as `tw-checkpoint`'s tensor table resolves them, and the byte order taken
+//! from the `byteorder` record (zip) or `sys_info` (legacy stream), as
+//! `torch/serialization.py` does.
+
+use tw_checkpoint::{Container, Format, StorageScope, TensorTable};
+use tw_pickle::torch::{Leaf, TensorKind};
+use tw_pickle::Profile;
+
+use crate::error::ConvertError;
+use crate::options::ConvertOptions;
+use crate::source::{InputTensor, Inputs, Placement};
+use crate::view::View;
+
+/// What a tensor kind is called in messages.
+fn kind_name(kind: TensorKind) -> &'static str {
+    match kind {
+        TensorKind::Dense => "dense",
+        TensorKind::Parameter => "parameter",
+        TensorKind::Quantized => "quantized",
+        TensorKind::Sparse => "sparse",
+        TensorKind::Meta => "meta",
+        TensorKind::Nested => "nested",
+        TensorKind::WrapperSubclass => "wrapper-subclass",
+        TensorKind::Subclass => "tensor-subclass",
+        TensorKind::DeviceFromNumpy => "numpy-backed",
+    }
+}
+
+/// Whether the legacy stream's `sys_info` pickle says the writer was big-endian.
+fn legacy_big_endian(container: &Container<'_>, options: &ConvertOptions) -> bool {
+    let Some(sys_info) = container.pickles.get(2) else {
+        return false;
+    };
+    let parsed = tw_pickle::parse(
+        &sys_info.bytes,
+        &options.parse_options(Profile::WeightsOnly),
+    );
+    tw_pickle::torch::extract(&parsed).is_ok_and(|table| {
+        table
+            .values
+            .iter()
+            .any(|(path, leaf)| path == "little_endian" && *leaf == Leaf::Bool(false))
+    })
+}
+
+/// Reads the tensors and values of a torch zip checkpoint or legacy stream.
+pub(crate) fn inputs(
+    data: &[u8],
+    container: &Container<'_>,
+    options: &ConvertOptions,
+) -> Result<Inputs, ConvertError> {
+    let (source, scope) = container
+        .main_pickle()
+        .ok_or_else(|| ConvertError::Malformed {
+            message: "the checkpoint has no data pickle (data.pkl or legacy pickle #4)".to_owned(),
+        })?;
+    let parsed = tw_pickle::parse(&source.bytes, &options.parse_options(Profile::WeightsOnly));
+    if let Some(err) = &parsed.error {
+        return Err(ConvertError::Refused {
+            reason: format!("{}: {err}", source.name),
+            findings: Vec::new(),
+        });
+    }
+    let objects = tw_pickle::torch::extract(&parsed).map_err(|e| ConvertError::Malformed {
+        message: format!("{}: {e}", source.name),
+    })?;
+    let table = TensorTable::build(container, scope, &objects, data);
+    if let Some(issue) = table.issues.first() {
+        return Err(ConvertError::Refused {
+            reason: format!("storage check failed: {issue:?}"),
+            findings: Vec::new(),
+        });
+    }
+    let big_endian = match container.format {
+        Format::LegacyStream => legacy_big_endian(container, options),
+        _ => container.facts.byteorder.as_deref() == Some("big"),
+    };
+    let mut out = Inputs {
+        values: objects.values,
+        ..Inputs::default()
+    };
+    for t in objects.tensors {
+        let name = if t.path.is_empty() {
+            options.bare_name.clone()
+        } else {
+            t.path.clone()
+        };
+        let unsupported = |reason: String| ConvertError::UnsupportedTensor {
+            name: name.clone(),
+            reason,
+        };
+        if !matches!(t.kind, TensorKind::Dense | TensorKind::Parameter) {
+            return Err(unsupported(format!(
+                "{} tensors have no safetensors equivalent",
+                kind_name(t.kind)
+            )));
+        }
+        let dtype = t.dtype.safetensors_name().ok_or_else(|| {
+            unsupported(format!("dtype {} has no safetensors equivalent", t.dtype))
+        })?;
+        let storage = t
+            .storage
+            .as_ref()
+            .ok_or_else(|| unsupported("it has no storage".to_owned()))?;
+        let record = match scope {
+            StorageScope::Legacy => table.storages.iter().find(|r| r.key == storage.key),
+            _ => container.storage(scope, &storage.key),
+        }
+        .ok_or_else(|| ConvertError::Malformed {
+            message: format!("tensor `{name}`: storage `{}` has no record", storage.key),
+        })?;
+        let element_size = t.dtype.element_size();
+        // A legacy storage view starts `offset` elements (of the storage dtype) into its root.
+        let base = match &storage.view {
+            Some((_, offset, _)) => offset.checked_mul(storage.dtype.element_size()),
+            None => Some(0),
+        };
+        let start = base.and_then(|b| b.checked_add(t.storage_offset.checked_mul(element_size)?));
+        let start = start.ok_or_else(|| ConvertError::ViewOutOfBounds {
+            name: name.clone(),
+            storage: storage.key.clone(),
+            needed: None,
+            available: record.len,
+        })?;
+        let region_name = if record.entry.is_empty() {
+            format!("legacy storage {}", record.key)
+        } else {
+            record.entry.clone()
+        };
+        let placement = if record.compressed {
+            Placement::Deflated {
+                start: record.start,
+                end: record.end,
+                skip: 0,
+            }
+        } else {
+            Placement::Stored {
+                start: record.start,
+            }
+        };
+        let region = out.region(&region_name, placement, record.len);
+        let swap = match (big_endian, dtype) {
+            (false, _) => 0,
+            // complex64 is two float32 parts, each swapped on its own.
+            (true, "C64") => 4,
+            (true, _) => element_size,
+        };
+        out.tensors.push(InputTensor {
+            name,
+            dtype,
+            swap: if swap > 1 { swap } else { 0 },
+            view: View {
+                start,
+                shape: t.shape,
+                stride: t.stride,
+                element_size,
+            },
+            region,
+        });
+    }
+    Ok(out)
+}

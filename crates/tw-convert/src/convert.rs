@@ -1,0 +1,206 @@
+//! One conversion, start to finish: scan (refuse with findings), read the inputs with the
+//! weights-only reader, plan, stream the bytes into a temporary file beside the output,
+//! optionally verify, and only then rename it into place (mode 0640, never over an existing
+//! file without `force`). Any failure drops the temporary file, so no partial output exists.
+
+use std::path::{Path, PathBuf};
+
+use tw_checkpoint::Format;
+use tw_diagnostics::{Finding, Severity};
+use tw_modelscan::ScanOptions;
+use tw_pickle::Profile;
+
+use crate::copy::{Copier, FileSink};
+use crate::error::ConvertError;
+use crate::options::ConvertOptions;
+use crate::plan::{self, Plan};
+use crate::source::{Inputs, Sources};
+use crate::{checkpoint, numpy, verify};
+
+/// What a conversion wrote.
+#[derive(Debug, Clone)]
+pub struct Conversion {
+    /// The input file.
+    pub input: PathBuf,
+    /// The output file.
+    pub output: PathBuf,
+    /// The input format (`torch-zip`, `legacy-stream`, `npy`, `npz`).
+    pub format: &'static str,
+    /// Tensors found in the input.
+    pub tensors: usize,
+    /// Tensors written (fewer with `--dedupe`).
+    pub written: usize,
+    /// Bytes of the output file.
+    pub bytes: u64,
+    /// Values stored in `__metadata__` (torchward's own keys not counted).
+    pub values: usize,
+    /// Values dropped by `--drop-non-tensors` (`key (what)`).
+    pub dropped: Vec<String>,
+    /// `(alias, kept)` pairs written once by `--dedupe`.
+    pub aliases: Vec<(String, String)>,
+    /// Whether `--verify` re-read and compared the output.
+    pub verified: bool,
+    /// Findings below `low` (for example TW114 notes) seen while scanning the input.
+    pub notes: Vec<Finding>,
+}
+
+/// The default output of `input`: the same path with the extension `.safetensors`.
+pub fn default_output(input: &Path) -> PathBuf {
+    input.with_extension("safetensors")
+}
+
+/// Whether `format` is one `convert` reads.
+pub fn is_convertible(format: Format) -> bool {
+    matches!(
+        format,
+        Format::TorchZip | Format::LegacyStream | Format::Npy | Format::Npz
+    )
+}
+
+/// Scans the input as `torchward scan` would (with the user's extra globals): findings at
+/// `low` or above refuse it, analysis errors make it malformed. Returns the format and notes.
+fn screen(
+    display: &str,
+    data: &[u8],
+    options: &ConvertOptions,
+) -> Result<(Format, Vec<Finding>), ConvertError> {
+    let scan = ScanOptions {
+        checkpoint: options.checkpoint.clone(),
+        pickle: options.parse_options(Profile::Scan),
+        ..ScanOptions::default()
+    };
+    let outcome = tw_modelscan::analyse_bytes(display, data, &scan);
+    let (refusing, notes): (Vec<Finding>, Vec<Finding>) = outcome
+        .findings
+        .into_iter()
+        .partition(|f| f.severity >= Severity::Low);
+    if let Some(first) = refusing.first() {
+        return Err(ConvertError::Refused {
+            reason: format!("{} {}: {}", first.rule, first.name, first.message),
+            findings: refusing,
+        });
+    }
+    if let Some(err) = outcome.errors.first() {
+        let at = match (&err.entry, err.offset) {
+            (Some(entry), Some(off)) => format!("{entry} at offset {off}: "),
+            (Some(entry), None) => format!("{entry}: "),
+            (None, Some(off)) => format!("offset {off}: "),
+            (None, None) => String::new(),
+        };
+        return Err(ConvertError::Malformed {
+            message: format!("{at}{}", err.message),
+        });
+    }
+    Ok((outcome.format.unwrap_or(Format::Unknown), notes))
+}
+
+/// Reads `input` into tensors and values and plans the output.
+fn read_and_plan(
+    input: &Path,
+    options: &ConvertOptions,
+) -> Result<(Format, Vec<Finding>, Inputs, Plan), ConvertError> {
+    // The map is only touched for headers and pickles (tensor bytes are copied with
+    // copy_file_range/pread), and it is unmapped before any tensor byte moves.
+    let mapping = tw_fs::Mapping::open(input)?;
+    let data: &[u8] = &mapping;
+    let display = input.display().to_string();
+    let (format, notes) = screen(&display, data, options)?;
+    if !is_convertible(format) {
+        return Err(ConvertError::UnsupportedFormat {
+            format: format.name(),
+        });
+    }
+    let container = tw_checkpoint::open_as(data, format, &options.checkpoint).map_err(|e| {
+        ConvertError::Malformed {
+            message: e.to_string(),
+        }
+    })?;
+    if let Some(err) = container.errors.first() {
+        return Err(ConvertError::Malformed {
+            message: err.to_string(),
+        });
+    }
+    let inputs = match format {
+        Format::Npy | Format::Npz => numpy::inputs(data, &container, options)?,
+        _ => checkpoint::inputs(data, &container, options)?,
+    };
+    inputs.check_bounds()?;
+    let plan = plan::plan(&inputs, options, data.len() as u64)?;
+    Ok((format, notes, inputs, plan))
+}
+
+/// Converts `input` to the safetensors file `output`. `progress` is called with the number of
+/// tensor bytes written as they are written.
+pub fn convert_file(
+    input: &Path,
+    output: &Path,
+    options: &ConvertOptions,
+    progress: &dyn Fn(u64),
+) -> Result<Conversion, ConvertError> {
+    let (format, notes, inputs, plan) = read_and_plan(input, options)?;
+    let write_options = tw_fs::WriteOptions::new()
+        .force(options.force)
+        .create_parents(options.create_parents);
+    let file = tw_fs::AtomicFile::create(output, write_options)?;
+    let out_dir = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut sources = Sources::open(input, &out_dir, inputs.regions.len())?;
+    let mut copier = Copier::default();
+    let mut sink = FileSink {
+        file: file.as_file(),
+        path: output,
+        pos: 0,
+    };
+    crate::copy::Sink::put(&mut sink, &plan.header)?;
+    for (index, name, _) in &plan.order {
+        let (Some(t), Some(region)) = (
+            inputs.tensors.get(*index),
+            inputs
+                .tensors
+                .get(*index)
+                .and_then(|t| inputs.regions.get(t.region)),
+        ) else {
+            return Err(ConvertError::Malformed {
+                message: format!("tensor `{name}` has no storage"),
+            });
+        };
+        let src = sources.get(t.region, region)?;
+        copier.write(&src, &t.view, t.swap, &mut sink, progress)?;
+    }
+    if sink.pos != plan.file_len() {
+        return Err(ConvertError::VerifyMismatch {
+            what: format!("wrote {} bytes but planned {}", sink.pos, plan.file_len()),
+        });
+    }
+    if options.verify {
+        verify::verify(
+            file.as_file(),
+            output,
+            &plan,
+            &inputs,
+            &mut sources,
+            &mut copier,
+        )?;
+    }
+    file.commit()?;
+    let own_keys = plan
+        .metadata
+        .keys()
+        .filter(|k| *k == "format" || k.starts_with("torchward."))
+        .count();
+    Ok(Conversion {
+        input: input.to_path_buf(),
+        output: output.to_path_buf(),
+        format: format.name(),
+        tensors: inputs.tensors.len(),
+        written: plan.order.len(),
+        bytes: plan.file_len(),
+        values: plan.metadata.len() - own_keys,
+        dropped: plan.dropped,
+        aliases: plan.aliases,
+        verified: options.verify,
+        notes,
+    })
+}

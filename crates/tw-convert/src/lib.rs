@@ -1,0 +1,33 @@
+//! tw-convert: checkpoints to safetensors with torchward's own weights-only reader. Nothing
+//! the input holds is executed or imported; tensor bytes are copied bit-exactly through bounded
+//! buffers (or `copy_file_range`) into a temporary file that is renamed into place only when
+//! complete (and, with `verify`, re-read and compared).
+//!
+//! - [`convert_file`]: one file (torch zip, legacy torch stream, `.npy`, `.npz`) to one
+//!   safetensors file; [`ConvertError::is_refusal`] tells a policy refusal (with the `TW1xx`
+//!   findings that explain it) from a failure.
+//! - [`batch::walk`]: which files of a tree are attempted and where their outputs go.
+//! - [`header`]: the safetensors header encoding.
+//!
+//! Memory does not grow with the checkpoint: the input is mapped only to read its headers and
+//! pickles, and tensor bytes move through fixed buffers (a few MiB).
+#![forbid(unsafe_code)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod batch;
+mod checkpoint;
+mod convert;
+mod copy;
+mod error;
+pub mod header;
+mod numpy;
+mod options;
+mod plan;
+mod source;
+mod verify;
+mod view;
+
+pub use convert::{convert_file, default_output, is_convertible, Conversion};
+pub use error::ConvertError;
+pub use options::ConvertOptions;
+pub use plan::Plan;

@@ -1,0 +1,122 @@
+//! What a conversion is configured with: the user's extra globals (never in the always-blocked
+//! modules, never a known-dangerous callable), naming, what to do with non-tensor values, and
+//! the limits. The defaults are the safe ones.
+
+use tw_pickle::Allowlist;
+
+use crate::error::ConvertError;
+
+/// Settings of one conversion.
+#[allow(clippy::struct_excessive_bools)] // one per command-line switch
+#[derive(Debug, Clone)]
+pub struct ConvertOptions {
+    /// Name of the tensor when the checkpoint (or `.npy`) is a bare tensor (`--name`).
+    pub bare_name: String,
+    /// Drop values that cannot go into `__metadata__` instead of refusing (`--drop-non-tensors`).
+    pub drop_non_tensors: bool,
+    /// Write identical aliases (same storage, offset, shape, strides, dtype) once (`--dedupe`).
+    pub dedupe: bool,
+    /// Re-read the output and compare every tensor with the source before committing it.
+    pub verify: bool,
+    /// Replace an existing output file (`--force`).
+    pub force: bool,
+    /// Create missing parent directories of the output (mode 0750).
+    pub create_parents: bool,
+    /// Container limits.
+    pub checkpoint: tw_checkpoint::Options,
+    /// Pickle limits.
+    pub pickle_limits: tw_pickle::Limits,
+    /// Largest output, as a multiple of the input size (plus `output_slack` bytes): bounds what
+    /// stride-0 or overlapping views can expand to.
+    pub max_output_ratio: u64,
+    /// Bytes allowed on top of `max_output_ratio * input size`.
+    pub output_slack: u64,
+    allowlist: Allowlist,
+    allowed: Vec<String>,
+}
+
+impl Default for ConvertOptions {
+    fn default() -> Self {
+        ConvertOptions {
+            bare_name: "tensor".to_owned(),
+            drop_non_tensors: false,
+            dedupe: false,
+            verify: false,
+            force: false,
+            create_parents: false,
+            checkpoint: tw_checkpoint::Options::default(),
+            pickle_limits: tw_pickle::Limits::default(),
+            max_output_ratio: 4,
+            output_slack: 1 << 30,
+            allowlist: Allowlist::new(),
+            allowed: Vec::new(),
+        }
+    }
+}
+
+impl ConvertOptions {
+    /// Accepts the extra global `module.Name` (`--allow-global`). Globals in `sys`, `os`,
+    /// `posix`, `nt` and callables torchward knows to be dangerous are refused.
+    pub fn allow_global(&mut self, key: &str) -> Result<(), ConvertError> {
+        if let Some((module, name)) = key.rsplit_once('.') {
+            if let Some(reason) = tw_pickle::dangerous_reason(module, name) {
+                return Err(ConvertError::AllowGlobal {
+                    key: key.to_owned(),
+                    reason: format!("a dangerous callable ({reason}) is never allowed"),
+                });
+            }
+        }
+        self.allowlist
+            .allow(key)
+            .map_err(|e| ConvertError::AllowGlobal {
+                key: key.to_owned(),
+                reason: e.to_string(),
+            })?;
+        if !self.allowed.iter().any(|k| k == key) {
+            self.allowed.push(key.to_owned());
+        }
+        Ok(())
+    }
+
+    /// The allowlist (torch's plus the user's globals).
+    pub fn allowlist(&self) -> &Allowlist {
+        &self.allowlist
+    }
+
+    /// The user's extra globals, in the order given (recorded in the output metadata).
+    pub fn allowed_globals(&self) -> &[String] {
+        &self.allowed
+    }
+
+    /// Pickle options for the given profile with these limits and this allowlist.
+    pub(crate) fn parse_options(&self, profile: tw_pickle::Profile) -> tw_pickle::ParseOptions {
+        tw_pickle::ParseOptions {
+            profile,
+            limits: self.pickle_limits,
+            allowlist: self.allowlist.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allow_global_refuses_blocked_and_dangerous() {
+        let mut options = ConvertOptions::default();
+        assert!(options.allow_global("argparse.Namespace").is_ok());
+        assert!(options.allow_global("argparse.Namespace").is_ok());
+        assert_eq!(options.allowed_globals(), ["argparse.Namespace"]);
+        for bad in ["os.system", "posix.system", "builtins.eval", "nodot"] {
+            assert!(
+                matches!(
+                    options.allow_global(bad),
+                    Err(ConvertError::AllowGlobal { .. })
+                ),
+                "{bad}"
+            );
+        }
+        assert!(options.allowlist().contains("argparse", "Namespace"));
+    }
+}
