@@ -12,6 +12,7 @@ const RULE_LISTS: &[&[RuleMeta]] = &[
     tw_firewall::RULES,  // TW4xx network
     tw_urls::RULES,      // TW5xx address declaration
     tw_pylint::RULES,    // TW6xx Python lint
+    tw_pyapi::RULES,     // TW65x Python API declaration
 ];
 
 /// All rules torchward knows, sorted by ID.

@@ -195,13 +195,12 @@ impl Walker<'_> {
                 for alias in &import.names {
                     let module = alias.name.as_str();
                     let position = self.position(alias);
-                    let (bound, target) = match &alias.asname {
-                        Some(asname) => (asname.as_str(), module),
-                        // `import a.b.c` binds `a` (reference §7.11).
-                        None => {
-                            let root = module.split('.').next().unwrap_or(module);
-                            (root, root)
-                        }
+                    // `import a.b.c` binds `a` (reference §7.11).
+                    let (bound, target) = if let Some(asname) = &alias.asname {
+                        (asname.as_str(), module)
+                    } else {
+                        let root = module.split('.').next().unwrap_or(module);
+                        (root, root)
                     };
                     self.bind(
                         bound,
@@ -248,24 +247,20 @@ impl Walker<'_> {
                     self.assign(target, None, Some(&assign.value), conditional);
                 }
             }
-            Stmt::AnnAssign(assign) => {
-                // A bare annotation binds nothing at run time, but declares a name in a stub.
-                if assign.value.is_some() || self.facts.is_stub {
-                    self.assign(
-                        &assign.target,
-                        Some(&assign.annotation),
-                        assign.value.as_deref(),
-                        conditional,
-                    );
-                }
+            // A bare annotation binds nothing at run time, but declares a name in a stub.
+            Stmt::AnnAssign(assign) if assign.value.is_some() || self.facts.is_stub => {
+                self.assign(
+                    &assign.target,
+                    Some(&assign.annotation),
+                    assign.value.as_deref(),
+                    conditional,
+                );
             }
-            Stmt::AugAssign(assign) => {
-                if is_all_name(&assign.target) {
-                    let position = self.position(&*assign.target);
-                    let imports = self.import_targets();
-                    self.all
-                        .add_expr(&assign.value, position, &imports, &self.index, self.source);
-                }
+            Stmt::AugAssign(assign) if is_all_name(&assign.target) => {
+                let position = self.position(&*assign.target);
+                let imports = self.import_targets();
+                self.all
+                    .add_expr(&assign.value, position, &imports, &self.index, self.source);
             }
             Stmt::Expr(expression) => self.expression_statement(&expression.value),
             Stmt::TypeAlias(alias) => {
@@ -560,14 +555,14 @@ impl Walker<'_> {
                             ),
                             None => text_of(self.source, &*assign.annotation),
                         };
-                        self.attribute(members, name.id.as_str(), text, self.position(name));
+                        Self::attribute(members, name.id.as_str(), text, self.position(name));
                     }
                 }
                 Stmt::Assign(assign) => {
                     for target in &assign.targets {
                         if let Expr::Name(name) = target {
                             let text = format!("= {}", text_of(self.source, &*assign.value));
-                            self.attribute(members, name.id.as_str(), text, self.position(name));
+                            Self::attribute(members, name.id.as_str(), text, self.position(name));
                         }
                     }
                 }
@@ -589,7 +584,7 @@ impl Walker<'_> {
         }
     }
 
-    fn attribute(&self, members: &mut Vec<Member>, name: &str, text: String, position: Position) {
+    fn attribute(members: &mut Vec<Member>, name: &str, text: String, position: Position) {
         if members.iter().any(|m| m.name == name) {
             return;
         }

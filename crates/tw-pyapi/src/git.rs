@@ -98,7 +98,8 @@ pub fn read_revision(dir: &Path, revision: &str) -> Result<SourceSet, ApiError> 
         let Some(relative) = path.strip_prefix(prefix.as_str()) else {
             continue;
         };
-        if relative.ends_with(".py") || relative.ends_with(".pyi") {
+        let extension = Path::new(relative).extension().and_then(|e| e.to_str());
+        if matches!(extension, Some("py" | "pyi")) {
             wanted.push((relative.to_owned(), oid.to_owned()));
         }
     }
@@ -146,7 +147,11 @@ fn cat_files(dir: &Path, revision: &str, wanted: &[(String, String)]) -> Result<
         .stdout
         .take()
         .ok_or_else(|| failure("no stdout".to_owned()))?;
-    let request: String = wanted.iter().map(|(_, oid)| format!("{oid}\n")).collect();
+    let mut request = String::new();
+    for (_, oid) in wanted {
+        request.push_str(oid);
+        request.push('\n');
+    }
     // Written from another thread so that a full stdout pipe cannot deadlock the two.
     let writer = std::thread::spawn(move || {
         let result = stdin.write_all(request.as_bytes());

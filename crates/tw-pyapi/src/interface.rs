@@ -11,7 +11,7 @@ use crate::package::{Package, Target};
 use crate::signature::Signature;
 use crate::source::is_public_module;
 use rayon::prelude::*;
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 /// What a declared name is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -145,10 +145,12 @@ impl Declaration {
                     .map(ToString::to_string)
                     .unwrap_or_default();
                 if self.overloads.len() > 1 {
-                    text.push_str(&format!(" (+{} overloads)", self.overloads.len() - 1));
+                    let _ = write!(text, " (+{} overloads)", self.overloads.len() - 1);
                 }
             } else {
-                text.push_str(&format!(" ({} overloads)", self.overloads.len()));
+                let count = self.overloads.len();
+                let plural = if count == 1 { "" } else { "s" };
+                let _ = write!(text, " ({count} overload{plural})");
             }
         }
         text
@@ -179,7 +181,7 @@ impl Interface {
 }
 
 /// The names module `index` makes public, before filtering by kind: `(name, target)`.
-pub fn public_names<'p>(package: &'p Package, index: usize) -> Vec<(String, Target<'p>)> {
+pub fn public_names(package: &Package, index: usize) -> Vec<(String, Target<'_>)> {
     let Some(module) = package.module(index) else {
         return Vec::new();
     };
@@ -256,7 +258,7 @@ fn module_declarations(package: &Package, index: usize) -> Vec<Declaration> {
                 };
                 let origin = (at != index || binding.name != name)
                     .then(|| format!("{}.{}", defining.name, binding.name));
-                push_binding(&mut out, module, defining, &name, binding, origin);
+                push_binding(&mut out, module, defining, &name, binding, origin.as_ref());
             }
             Target::Module(at) => {
                 let Some(sub) = package.module(at) else {
@@ -328,7 +330,7 @@ fn push_binding(
     defining: &ModuleFacts,
     name: &str,
     binding: &Binding,
-    origin: Option<String>,
+    origin: Option<&String>,
 ) {
     let base = Declaration {
         module: module.name.clone(),
@@ -339,7 +341,7 @@ fn push_binding(
         value: None,
         summary: None,
         documented: false,
-        origin: origin.clone(),
+        origin: origin.cloned(),
         path: defining.path.clone(),
         position: binding.position,
         from_stub: defining.is_stub,
@@ -365,7 +367,7 @@ fn push_binding(
                 documented,
                 ..base.clone()
             });
-            push_members(out, &base, class, origin.as_deref());
+            push_members(out, &base, class, origin.map(String::as_str));
         }
         Value::Constant { annotation, value } => {
             let text = match (annotation, value) {

@@ -7,6 +7,8 @@
 //! Invariant: nothing read is imported or executed; the crate returns data (interfaces,
 //! findings, failures) and never prints or decides exit codes.
 #![forbid(unsafe_code)]
+// Docs name PyTorch, CPython and CommonMark as prose, not as code items.
+#![allow(clippy::doc_markdown)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod analysis;

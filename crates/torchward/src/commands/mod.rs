@@ -6,6 +6,7 @@ use crate::exit::ExitStatus;
 use crate::pipeline;
 use clap::Subcommand;
 
+mod api;
 mod audit;
 mod convert;
 mod explain;
@@ -48,6 +49,9 @@ pub enum Command {
     Urls(urls::Args),
     /// Find risky deserialization calls in Python code (torch.load, pickle, yaml.load ...).
     Lint(lint::Args),
+    /// Write the public interface declaration of a Python package (read from source by the
+    /// public-API rules torch follows) and gate breaking API changes between two versions.
+    Api(api::Args),
     /// Print the documentation of one finding ID (what, why, example, fix, references).
     Explain(explain::Args),
     /// List every finding ID with its name, severity, statement section and summary.
@@ -71,6 +75,7 @@ pub fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitStatus> {
         Command::Run(args) => run::run(&args, ctx),
         Command::Urls(args) => pipeline::execute(&args, ctx),
         Command::Lint(args) => pipeline::execute(&args, ctx),
+        Command::Api(args) => pipeline::execute(&args, ctx),
         Command::Explain(args) => explain::run(&args, ctx),
         Command::Rules(args) => rules::run(&args, ctx),
         Command::Report(args) => pipeline::execute(&args, ctx),

@@ -2,6 +2,7 @@
 //! file, `rules`/`explain`, and `--help` snapshots. Each test runs the real binary in its own
 //! temporary directory.
 
+mod api;
 mod audit;
 mod cli;
 mod explain_rules;

@@ -23,7 +23,9 @@ pub const RULE: RuleMeta = RuleMeta {
 pub fn finding(declaration: &Declaration) -> Finding {
     let mut message = format!("public {} `{}`", declaration.kind, declaration.qualified());
     if let Some(origin) = &declaration.origin {
-        message.push_str(&format!(" (defined in `{origin}`)"));
+        message.push_str(" (defined in `");
+        message.push_str(origin);
+        message.push_str("`)");
     }
     let location = Location::path(declaration.path.clone())
         .with_line(declaration.position.line, declaration.position.column);
