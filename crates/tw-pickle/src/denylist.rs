@@ -128,13 +128,12 @@ fn reason_for_path(parts: &[&str]) -> Option<&'static str> {
     }
     // Compare `head.rest...` against each entry, allowing trailing attributes after a match
     // (e.g. `builtins.getattr.__call__`).
+    // Every key has a dot, so "first component == head" is "starts with `head.`"; most keys
+    // fail on their first bytes without being split.
     CALLABLES.iter().find_map(|(key, reason)| {
-        let mut key_parts = key.split('.');
-        if key_parts.next() != Some(head) {
-            return None;
-        }
+        let tail = key.strip_prefix(head)?.strip_prefix('.')?;
         let mut path = rest.iter();
-        key_parts
+        tail.split('.')
             .all(|k| path.next() == Some(&k))
             .then_some(*reason)
     })
@@ -178,5 +177,9 @@ mod tests {
         assert_eq!(dangerous_reason("builtins", "set"), None);
         assert_eq!(dangerous_reason("mymodel.code", "Net"), None);
         assert_eq!(dangerous_reason("", ""), None);
+        assert_eq!(dangerous_reason("torch", "serialization"), None);
+        assert!(dangerous_reason("torch", "serialization.load.x").is_some());
+        assert_eq!(dangerous_reason("torchx", "load"), None);
+        assert!(CALLABLES.iter().all(|(key, _)| key.contains('.')));
     }
 }
