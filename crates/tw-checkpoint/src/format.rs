@@ -150,40 +150,81 @@ fn looks_like_safetensors(data: &[u8], limits: &Limits) -> bool {
 
 /// Detects the format of `data` by content.
 pub fn detect(data: &[u8], limits: &Limits) -> Format {
+    detect_keeping_zip(data, limits).format
+}
+
+/// A format detected by content, with the zip directory walk that decided it, so that
+/// [`crate::open_detected`] does not walk the directory a second time.
+#[derive(Debug, Clone)]
+pub struct Detected<'a> {
+    /// The format, as [`detect`] returns it.
+    pub format: Format,
+    /// The archive walked to decide a zip-family or polyglot format, and the limits it was
+    /// walked with.
+    pub(crate) zip: Option<(ZipArchive<'a>, Limits)>,
+}
+
+impl Detected<'_> {
+    /// Replaces the format (e.g. a caller's own fallback for `Unknown`); a zip walked for a
+    /// zip format is only reused while the format stays one that opens the zip.
+    #[must_use]
+    pub fn with_format(mut self, format: Format) -> Self {
+        if !(format.is_zip() || format == Format::PickleZipPolyglot) {
+            self.zip = None;
+        }
+        self.format = format;
+        self
+    }
+}
+
+/// [`detect`], keeping the zip walk for [`crate::open_detected`].
+pub fn detect_keeping_zip<'a>(data: &'a [u8], limits: &Limits) -> Detected<'a> {
+    let keep = |format: Format, zip: Option<ZipArchive<'a>>| Detected {
+        format,
+        zip: zip.map(|z| (z, limits.clone())),
+    };
+    let classified = |zip: ZipArchive<'a>| {
+        let format = classify_zip(&zip);
+        keep(format, Some(zip))
+    };
     if data.starts_with(b"PK\x03\x04") || data.starts_with(b"PK\x05\x06") {
-        return ZipArchive::parse(data, limits).map_or(Format::Zip, |z| classify_zip(&z));
+        return ZipArchive::parse(data, limits).map_or(keep(Format::Zip, None), classified);
     }
     if data.starts_with(NPY_MAGIC) {
-        return Format::Npy;
+        return keep(Format::Npy, None);
     }
     if let Some(kind) = Compression::sniff(data) {
-        return match kind {
+        let format = match kind {
             Compression::Gzip => Format::Gzip,
             Compression::Bzip2 => Format::Bzip2,
             Compression::Xz => Format::Xz,
         };
+        return keep(format, None);
     }
     if let Some(members) = tar::members(data, 64) {
-        return if tar::is_legacy_torch(&members) {
+        let format = if tar::is_legacy_torch(&members) {
             Format::LegacyTar
         } else {
             Format::Tar
         };
+        return keep(format, None);
     }
     if legacy::is_legacy_stream(data) {
-        return Format::LegacyStream;
+        return keep(Format::LegacyStream, None);
     }
     if looks_like_safetensors(data, limits) {
-        return Format::Safetensors;
+        return keep(Format::Safetensors, None);
     }
     if let Some(frame) = pickle_frame::starts_with_pickle(data) {
         let rest = data.get(frame.end..).unwrap_or_default();
-        if !rest.is_empty() && ZipArchive::parse(data, limits).is_ok() {
-            return Format::PickleZipPolyglot;
+        if !rest.is_empty() {
+            if let Ok(zip) = ZipArchive::parse(data, limits) {
+                return keep(Format::PickleZipPolyglot, Some(zip));
+            }
         }
-        return Format::RawPickle;
+        return keep(Format::RawPickle, None);
     }
     // A zip behind bytes that are not a pickle (a self-extractor stub, junk): torch refuses it,
     // but zip readers that search for the end record (Python's zipfile) open it.
-    ZipArchive::parse(data, limits).map_or(Format::Unknown, |z| classify_zip(&z))
+    ZipArchive::parse(data, limits).map_or(keep(Format::Unknown, None), classified)
 }

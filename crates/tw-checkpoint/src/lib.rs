@@ -30,9 +30,9 @@ pub use container::{
     Container, ContainerIssue, Facts, PickleRole, PickleSource, StorageRecord, StorageScope,
 };
 pub use error::CheckpointError;
-pub use format::{detect, Format};
+pub use format::{detect, detect_keeping_zip, Detected, Format};
 pub use limits::Limits;
-pub use open::{open, open_as};
+pub use open::{open, open_as, open_detected};
 pub use options::Options;
 pub use pickle_frame::FrameError;
 pub use tensor_table::{view_extent, TensorInfo, TensorIssue, TensorTable, Value};

@@ -10,7 +10,7 @@ use crate::container::{
 };
 use crate::cursor::{to_u64, to_usize};
 use crate::error::CheckpointError;
-use crate::format::{classify_zip, detect, Format};
+use crate::format::{classify_zip, detect_keeping_zip, Detected, Format};
 use crate::legacy::{self, LegacyStream};
 use crate::legacy_tar;
 use crate::npy::NpyHeader;
@@ -23,7 +23,41 @@ use crate::zip::ZipArchive;
 
 /// Opens `data` (typically an mmap of the whole file) as whatever its content says it is.
 pub fn open<'a>(data: &'a [u8], options: &Options) -> Result<Container<'a>, CheckpointError> {
-    open_as(data, detect(data, &options.limits), options)
+    open_detected(data, detect_keeping_zip(data, &options.limits), options)
+}
+
+/// Opens `data` as [`detect_keeping_zip`] found it: [`open_as`] with the detected format,
+/// reusing the zip directory walked during detection when it was walked with the same limits.
+pub fn open_detected<'a>(
+    data: &'a [u8],
+    detected: Detected<'a>,
+    options: &Options,
+) -> Result<Container<'a>, CheckpointError> {
+    let format = detected.format;
+    match detected.zip {
+        Some((zip, limits)) if limits == options.limits && std::ptr::eq(zip.data(), data) => {
+            Ok(open_walked_zip(data, zip, format, options))
+        }
+        _ => open_as(data, format, options),
+    }
+}
+
+/// Opens a zip-family or polyglot file whose directory is already walked.
+fn open_walked_zip<'a>(
+    data: &'a [u8],
+    zip: ZipArchive<'a>,
+    format: Format,
+    options: &Options,
+) -> Container<'a> {
+    if format == Format::PickleZipPolyglot {
+        let inner = classify_zip(&zip);
+        let mut c = open_zip(data, zip, inner, options);
+        c.format = format;
+        c.facts.inner_format = Some(inner);
+        c
+    } else {
+        open_zip(data, zip, format, options)
+    }
 }
 
 /// Opens `data` as `format` (as returned by [`detect`]).
@@ -40,17 +74,10 @@ pub fn open_as<'a>(
         | Format::Pt2
         | Format::TorchServeMar
         | Format::Npz
-        | Format::Zip => {
+        | Format::Zip
+        | Format::PickleZipPolyglot => {
             let zip = ZipArchive::parse(data, limits)?;
-            Ok(open_zip(data, zip, format, options))
-        }
-        Format::PickleZipPolyglot => {
-            let zip = ZipArchive::parse(data, limits)?;
-            let inner = classify_zip(&zip);
-            let mut c = open_zip(data, zip, inner, options);
-            c.format = format;
-            c.facts.inner_format = Some(inner);
-            Ok(c)
+            Ok(open_walked_zip(data, zip, format, options))
         }
         Format::LegacyStream => Ok(open_legacy(
             data,
@@ -134,14 +161,15 @@ fn open_wrapped(
         _ => Compression::Xz,
     };
     let inner = compressed::decompress(kind, data, limits.max_decompressed)?;
-    let inner_format = detect(&inner, limits);
+    let detected = detect_keeping_zip(&inner, limits);
+    let inner_format = detected.format;
     if matches!(inner_format, Format::Gzip | Format::Bzip2 | Format::Xz) {
         return Err(CheckpointError::NestedWrapper {
             outer: format.name(),
             inner: inner_format.name(),
         });
     }
-    let mut c = open_as(&inner, inner_format, options)?.into_owned();
+    let mut c = open_detected(&inner, detected, options)?.into_owned();
     let (compressed_len, decompressed) = (to_u64(data.len()), to_u64(inner.len()));
     if decompressed >= limits.ratio_floor && decompressed / compressed_len.max(1) > limits.max_ratio
     {

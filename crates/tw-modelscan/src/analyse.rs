@@ -65,12 +65,13 @@ fn analyse_into(
     depth: u32,
     out: &mut FileOutcome,
 ) {
-    let format = match tw_checkpoint::detect(data, &options.checkpoint.limits) {
+    let mut detected = tw_checkpoint::detect_keeping_zip(data, &options.checkpoint.limits);
+    if detected.format == Format::Unknown && matches!(data, [0x80, 2..=5, ..]) {
         // A PROTO opcode naming protocol 2-5 starts a pickle even when the rest is damaged:
         // analyse it as one so the globals before the damage are still reported.
-        Format::Unknown if matches!(data, [0x80, 2..=5, ..]) => Format::RawPickle,
-        format => format,
-    };
+        detected = detected.with_format(Format::RawPickle);
+    }
+    let format = detected.format;
     if format == Format::Unknown {
         if nested.is_none() {
             out.format = Some(format);
@@ -85,7 +86,7 @@ fn analyse_into(
         }
         return;
     }
-    let container = match tw_checkpoint::open_as(data, format, &options.checkpoint) {
+    let container = match tw_checkpoint::open_detected(data, detected, &options.checkpoint) {
         Ok(container) => container,
         Err(tw_checkpoint::CheckpointError::Safetensors(err)) => {
             out.push(safetensors_header_invalid::finding(

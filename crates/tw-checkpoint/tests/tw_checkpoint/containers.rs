@@ -5,8 +5,8 @@ use tw_checkpoint::legacy::LegacyError;
 use tw_checkpoint::npy::NpyError;
 use tw_checkpoint::zip::{HeaderField, ZipError, ZipIssue};
 use tw_checkpoint::{
-    detect, open, CheckpointError, Container, ContainerIssue, Format, Options, PickleRole,
-    StorageScope,
+    detect, detect_keeping_zip, open, open_as, open_detected, CheckpointError, Container,
+    ContainerIssue, Format, Options, PickleRole, StorageScope,
 };
 
 use super::fixture;
@@ -760,4 +760,35 @@ fn a_zip_behind_junk_is_still_walked() {
         detect(b"plain text\n", &Options::default().limits),
         Format::Unknown
     );
+}
+
+#[test]
+fn opening_with_the_detection_walk_equals_opening_afresh() {
+    // open_detected reuses the zip directory walked while detecting; the container must be the
+    // one open_as builds from scratch, for every committed input.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let mut zips = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md" || e == "py") {
+            continue;
+        }
+        let data = std::fs::read(&path).unwrap();
+        let options = Options::default();
+        let detected = detect_keeping_zip(&data, &options.limits);
+        let format = detected.format;
+        zips += usize::from(format.is_zip() || format == Format::PickleZipPolyglot);
+        let reused = format!("{:?}", open_detected(&data, detected, &options));
+        let fresh = format!("{:?}", open_as(&data, format, &options));
+        assert_eq!(reused, fresh, "{}", path.display());
+        // A caller's own format replaces the detected one, and the walk is dropped with it.
+        let raw = detect_keeping_zip(&data, &options.limits).with_format(Format::RawPickle);
+        assert_eq!(
+            format!("{:?}", open_detected(&data, raw, &options)),
+            format!("{:?}", open_as(&data, Format::RawPickle, &options)),
+            "{}",
+            path.display()
+        );
+    }
+    assert!(zips > 10, "only {zips} zip inputs");
 }
