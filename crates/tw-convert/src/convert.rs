@@ -121,8 +121,19 @@ fn read_and_plan(
         });
     }
     let inputs = match format {
-        Format::Npy | Format::Npz => numpy::inputs(data, &container, options)?,
-        _ => checkpoint::inputs(data, &container, options)?,
+        Format::Npy | Format::Npz => numpy::inputs(data, &container, options),
+        _ => checkpoint::inputs(data, &container, options),
+    };
+    let inputs = match inputs {
+        // The weights-only parse stopped on something the scan only noted (an opcode torch's
+        // weights-only loader rejects, TW114): the notes are the findings that explain it.
+        Err(ConvertError::Refused { reason, findings }) if findings.is_empty() => {
+            return Err(ConvertError::Refused {
+                reason,
+                findings: notes,
+            })
+        }
+        other => other?,
     };
     inputs.check_bounds()?;
     let plan = plan::plan(&inputs, options, data.len() as u64)?;
