@@ -1,0 +1,52 @@
+//! Damaged inputs fail with a clear error and leave no output file: the malformed fixtures,
+//! and truncations of convertible checkpoints at many lengths (the central directory gone, a
+//! storage cut short, a pickle cut in two).
+use std::path::Path;
+
+use tw_convert::{convert_file, ConvertError, ConvertOptions};
+
+use crate::common::{fixtures, listing};
+
+fn fails_cleanly(input: &Path, dir: &Path) -> ConvertError {
+    let out = dir.join("out.safetensors");
+    let err = convert_file(input, &out, &ConvertOptions::default(), &|_| {})
+        .expect_err(&input.display().to_string());
+    assert!(!err.to_string().is_empty());
+    let left: Vec<String> = listing(dir).into_iter().filter(|n| n != "input").collect();
+    assert!(left.is_empty(), "{}: left {left:?}", input.display());
+    err
+}
+
+#[test]
+fn malformed_fixtures_fail_without_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut count = 0;
+    for entry in std::fs::read_dir(fixtures().join("models/malformed")).unwrap() {
+        fails_cleanly(&entry.unwrap().path(), dir.path());
+        count += 1;
+    }
+    assert!(count > 20);
+}
+
+#[test]
+fn truncated_checkpoints_fail_without_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("input");
+    for name in [
+        "every_dtype.pt",
+        "legacy.pt",
+        "arrays.npz",
+        "f64_fortran.npy",
+    ] {
+        let whole = std::fs::read(fixtures().join("convert/convertible").join(name)).unwrap();
+        let step = (whole.len() / 37).max(1);
+        for len in (0..whole.len()).step_by(step) {
+            std::fs::write(&input, &whole[..len]).unwrap();
+            let err = fails_cleanly(&input, dir.path());
+            assert!(
+                !matches!(err, ConvertError::VerifyMismatch { .. }),
+                "{name} cut at {len}: {err}"
+            );
+        }
+    }
+}
