@@ -280,8 +280,8 @@ mod tests {
         assert_eq!(
             compare(&old, &new),
             vec![
-                "parameter `c` can no longer be passed by position (now keyword-only)",
                 "parameter `b` made required (default removed)",
+                "parameter `c` can no longer be passed by position (now keyword-only)",
                 "positional parameters reordered: (a, b, c) -> (b, a)",
             ]
         );

@@ -163,7 +163,7 @@ mod tests {
     #[test]
     fn code_spans_survive_backticks_and_pipes() {
         assert_eq!(code("a|b"), "`a\\|b`");
-        assert_eq!(code("x `y`"), "``x `y` ``");
+        assert_eq!(code("x `y`"), "`` x `y` ``");
         assert_eq!(cell("a\n|b"), "a \\|b");
     }
 }
