@@ -81,14 +81,21 @@ impl<'a> ZipReader<'_, 'a> {
 
     /// Reports `entry` when it is torch's record `<root>/<record>` only ignoring ASCII case
     /// (miniz's lookup): a reader comparing names exactly would not see what torch loads.
-    fn check_case(&mut self, entry: &ZipEntry, root: Option<&str>, record: &str) {
+    /// The record is `dir` + `name` (`dir` is empty or ends with `/`).
+    fn check_case(&mut self, entry: &ZipEntry, root: Option<&str>, dir: &str, name: &str) {
         let Some(root) = root else {
             return;
         };
-        let wanted = format!("{root}/{record}");
-        if entry.raw_name != wanted.as_bytes() {
+        // `raw_name == root + "/" + dir + name`, compared in place (one call per entry).
+        let exact = entry
+            .raw_name
+            .strip_prefix(root.as_bytes())
+            .and_then(|rest| rest.strip_prefix(b"/"))
+            .and_then(|rest| rest.strip_prefix(dir.as_bytes()))
+            .is_some_and(|rest| rest == name.as_bytes());
+        if !exact {
             self.zip.push_issue(ZipIssue::CaseInsensitiveMatch {
-                wanted,
+                wanted: format!("{root}/{dir}{name}"),
                 found: entry.name.clone(),
                 offset: entry.local_header_offset,
             });
@@ -254,7 +261,9 @@ pub(crate) fn open_zip<'a>(
         zip_layout: Some(zip.layout().clone()),
         ..Facts::default()
     };
-    let entries = zip.entries().to_vec();
+    // The reader needs the archive mutably (issues found while reading); the entries are only
+    // read, so they are moved out rather than cloned.
+    let entries = zip.take_entries();
     let mut r = ZipReader {
         zip: &mut zip,
         options,
@@ -279,16 +288,20 @@ pub(crate) fn open_zip<'a>(
         format,
         Format::TorchZip | Format::TorchScript | Format::TorchPackage
     );
+    let mut rel_lower = String::new();
     for entry in &entries {
         if entry.is_dir() {
             continue;
         }
-        let rel = relative(entry, root.as_deref()).map(str::to_ascii_lowercase);
-        let rel = rel.as_deref();
-        let lower = entry.name.to_ascii_lowercase();
-        let python = std::path::Path::new(&lower)
+        let rel = relative(entry, root.as_deref()).map(|r| {
+            rel_lower.clear();
+            rel_lower.push_str(r);
+            rel_lower.make_ascii_lowercase();
+            rel_lower.as_str()
+        });
+        let python = std::path::Path::new(&entry.name)
             .extension()
-            .is_some_and(|e| e == "py");
+            .is_some_and(|e| e.eq_ignore_ascii_case("py"));
         if python || (format == Format::TorchScript && rel.is_some_and(|p| p.starts_with("code/")))
         {
             r.out.facts.code_files.push(entry.name.clone());
@@ -298,8 +311,10 @@ pub(crate) fn open_zip<'a>(
             .and_then(|p| archive_pickle(format, p))
         {
             match role {
-                PickleRole::DataPkl => r.check_case(entry, root.as_deref(), "data.pkl"),
-                PickleRole::ConstantsPkl => r.check_case(entry, root.as_deref(), "constants.pkl"),
+                PickleRole::DataPkl => r.check_case(entry, root.as_deref(), "", "data.pkl"),
+                PickleRole::ConstantsPkl => {
+                    r.check_case(entry, root.as_deref(), "", "constants.pkl");
+                }
                 _ => {}
             }
             if let Some(bytes) = r.read(entry, true) {
@@ -316,7 +331,7 @@ pub(crate) fn open_zip<'a>(
                     | ".format_version"
                     | ".storage_alignment"
             ) {
-                r.check_case(entry, root.as_deref(), p);
+                r.check_case(entry, root.as_deref(), "", p);
                 r.fact(entry, p);
                 if entry.uncompressed_size <= options.limits.crc_small_entry {
                     r.read(entry, true);
@@ -327,13 +342,13 @@ pub(crate) fn open_zip<'a>(
             if let Some(key) = rel_orig.get(5..).filter(|_| p.starts_with("data/")) {
                 // Only `<root>/data/` is compared here: the key's case is the pickle's, which
                 // the tensor table resolves ignoring case as miniz does (not reported).
-                r.check_case(entry, root.as_deref(), &format!("data/{key}"));
+                r.check_case(entry, root.as_deref(), "data/", key);
                 r.storage(entry, StorageScope::Data, key);
                 continue;
             }
             if let Some(key) = rel_orig.get(10..).filter(|_| p.starts_with("constants/")) {
                 if format == Format::TorchScript {
-                    r.check_case(entry, root.as_deref(), &format!("constants/{key}"));
+                    r.check_case(entry, root.as_deref(), "constants/", key);
                     r.storage(entry, StorageScope::Constants, key);
                     continue;
                 }

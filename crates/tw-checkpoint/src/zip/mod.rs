@@ -9,8 +9,6 @@ mod issue;
 mod read;
 mod record;
 
-use std::collections::HashMap;
-
 use crate::cursor::{to_u64, to_usize};
 use crate::limits::Limits;
 pub use entry::{Method, ZipEntry};
@@ -52,6 +50,13 @@ pub struct ZipArchive<'a> {
 
 /// Most bytes from the end searched for the end record: its size plus the largest comment.
 const EOCD_SEARCH: usize = EOCD_LEN + 0xFFFF;
+
+/// Orders names as their ASCII-lowercased bytes (miniz's `MZ_TOLOWER` comparison).
+fn cmp_ignoring_case(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    a.iter()
+        .map(u8::to_ascii_lowercase)
+        .cmp(b.iter().map(u8::to_ascii_lowercase))
+}
 
 /// Finds the last end record signature (miniz and Python both search backwards from the end).
 fn find_end_record(data: &[u8]) -> Option<usize> {
@@ -492,34 +497,53 @@ impl<'a> ZipArchive<'a> {
     }
 
     /// Duplicate names and names equal but for ASCII case (miniz compares with `MZ_TOLOWER`).
+    /// An entry is a duplicate of the first entry with its exact name; otherwise it collides
+    /// with the first entry whose name is equal ignoring case. Found by sorting entry indices
+    /// by (folded name, exact name, index): no hashing, no allocation per name, and
+    /// O(n log n) however the names are chosen.
     fn check_names(&mut self) {
-        let mut exact: HashMap<&[u8], usize> = HashMap::new();
-        let mut folded: HashMap<Vec<u8>, usize> = HashMap::new();
-        for (i, e) in self.entries.iter().enumerate() {
-            if let Some(&first) = exact.get(e.raw_name.as_slice()) {
-                let first_offset = self.entries.get(first).map_or(0, |f| f.local_header_offset);
-                self.issues.push(ZipIssue::DuplicateName {
-                    name: e.name.clone(),
-                    first: first_offset,
-                    offset: e.local_header_offset,
-                });
+        let entries = &self.entries;
+        let raw = |i: usize| entries.get(i).map_or(&[][..], |e| e.raw_name.as_slice());
+        let mut order: Vec<usize> = (0..entries.len()).collect();
+        order.sort_unstable_by(|&a, &b| {
+            cmp_ignoring_case(raw(a), raw(b))
+                .then_with(|| raw(a).cmp(raw(b)))
+                .then(a.cmp(&b))
+        });
+        // (entry, Ok(first exact duplicate) | Err(first entry equal ignoring case))
+        let mut clashes: Vec<(usize, Result<usize, usize>)> = Vec::new();
+        for group in order.chunk_by(|&a, &b| raw(a).eq_ignore_ascii_case(raw(b))) {
+            let Some(&earliest) = group.iter().min() else {
                 continue;
+            };
+            for run in group.chunk_by(|&a, &b| raw(a) == raw(b)) {
+                let Some((&first, later)) = run.split_first() else {
+                    continue;
+                };
+                if first != earliest {
+                    clashes.push((first, Err(earliest)));
+                }
+                clashes.extend(later.iter().map(|&i| (i, Ok(first))));
             }
-            exact.insert(e.raw_name.as_slice(), i);
-            let lower = e.raw_name.to_ascii_lowercase();
-            if let Some(&other) = folded.get(&lower) {
-                let other_name = self
-                    .entries
-                    .get(other)
-                    .map_or_else(String::new, |o| o.name.clone());
-                self.issues.push(ZipIssue::CaseCollision {
+        }
+        clashes.sort_unstable_by_key(|&(i, _)| i);
+        for (i, clash) in clashes {
+            let Some(e) = self.entries.get(i) else {
+                continue;
+            };
+            let issue = match clash {
+                Ok(first) => ZipIssue::DuplicateName {
                     name: e.name.clone(),
-                    other: other_name,
+                    first: self.entries.get(first).map_or(0, |f| f.local_header_offset),
                     offset: e.local_header_offset,
-                });
-            } else {
-                folded.insert(lower, i);
-            }
+                },
+                Err(other) => ZipIssue::CaseCollision {
+                    name: e.name.clone(),
+                    other: self.entry_name(other),
+                    offset: e.local_header_offset,
+                },
+            };
+            self.issues.push(issue);
         }
     }
 
@@ -588,6 +612,12 @@ impl<'a> ZipArchive<'a> {
             .map_or_else(String::new, |e| e.name.clone())
     }
 
+    /// Moves the entries out (for a reader that needs the archive mutably while going through
+    /// them); [`ZipArchive::entries`] is empty afterwards.
+    pub(crate) fn take_entries(&mut self) -> Vec<ZipEntry> {
+        std::mem::take(&mut self.entries)
+    }
+
     /// The input this archive was parsed from.
     pub fn data(&self) -> &'a [u8] {
         self.data
@@ -629,5 +659,126 @@ impl<'a> ZipArchive<'a> {
     /// Whether the local header signature sits at offset 0 (torch's `_is_zipfile` test).
     pub fn starts_at_zero(&self) -> bool {
         sig_at(self.data, 0) == Some(SIG_LOCAL)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn archive(names: &[&[u8]]) -> ZipArchive<'static> {
+        let entries = names
+            .iter()
+            .enumerate()
+            .map(|(index, raw)| ZipEntry {
+                index,
+                name: String::from_utf8_lossy(raw).into_owned(),
+                raw_name: raw.to_vec(),
+                method: Method::Stored,
+                flags: 0,
+                crc32: 0,
+                compressed_size: 0,
+                uncompressed_size: 0,
+                local_header_offset: 100 * index as u64,
+                central_header_offset: 0,
+                data_start: 0,
+                span_end: 0,
+            })
+            .collect();
+        ZipArchive {
+            data: &[],
+            entries,
+            issues: Vec::new(),
+            layout: ZipLayout {
+                end_record: 0,
+                zip64_end_record: None,
+                directory_offset: 0,
+                directory_size: 0,
+                shift: 0,
+                first_entry: 0,
+            },
+        }
+    }
+
+    /// The definition, one entry at a time with two maps (the way miniz and zipfile see it).
+    fn reference(archive: &ZipArchive<'_>) -> Vec<ZipIssue> {
+        let mut issues = Vec::new();
+        let mut exact: HashMap<&[u8], usize> = HashMap::new();
+        let mut folded: HashMap<Vec<u8>, usize> = HashMap::new();
+        for (i, e) in archive.entries.iter().enumerate() {
+            if let Some(&first) = exact.get(e.raw_name.as_slice()) {
+                issues.push(ZipIssue::DuplicateName {
+                    name: e.name.clone(),
+                    first: archive.entries[first].local_header_offset,
+                    offset: e.local_header_offset,
+                });
+                continue;
+            }
+            exact.insert(&e.raw_name, i);
+            let lower = e.raw_name.to_ascii_lowercase();
+            if let Some(&other) = folded.get(&lower) {
+                issues.push(ZipIssue::CaseCollision {
+                    name: e.name.clone(),
+                    other: archive.entries[other].name.clone(),
+                    offset: e.local_header_offset,
+                });
+            } else {
+                folded.insert(lower, i);
+            }
+        }
+        issues
+    }
+
+    #[test]
+    fn duplicates_and_case_collisions_name_the_first_entry() {
+        let mut a = archive(&[
+            b"r/Data.pkl",
+            b"r/x",
+            b"r/data.pkl",
+            b"r/Data.pkl",
+            b"r/X",
+            b"r/DATA.PKL",
+        ]);
+        a.check_names();
+        assert_eq!(a.issues, reference(&a));
+        assert_eq!(
+            a.issues,
+            [
+                ZipIssue::CaseCollision {
+                    name: "r/data.pkl".into(),
+                    other: "r/Data.pkl".into(),
+                    offset: 200
+                },
+                ZipIssue::DuplicateName {
+                    name: "r/Data.pkl".into(),
+                    first: 0,
+                    offset: 300
+                },
+                ZipIssue::CaseCollision {
+                    name: "r/X".into(),
+                    other: "r/x".into(),
+                    offset: 400
+                },
+                ZipIssue::CaseCollision {
+                    name: "r/DATA.PKL".into(),
+                    other: "r/Data.pkl".into(),
+                    offset: 500
+                },
+            ]
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn check_names_matches_the_definition(names in prop::collection::vec("[aAbB/.]{0,3}", 0..24)) {
+            let raw: Vec<&[u8]> = names.iter().map(String::as_bytes).collect();
+            let mut a = archive(&raw);
+            a.check_names();
+            prop_assert_eq!(&a.issues, &reference(&a));
+        }
     }
 }
