@@ -5,6 +5,7 @@
 //! declared (the size torch allocates from the persistent id, not the record's length).
 //! All arithmetic is checked; an overflow counts as out of bounds. Storage bytes are not read.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -12,6 +13,7 @@ use tw_pickle::torch::{Leaf, ObjectTable, StorageRef, TensorKind, TensorRef};
 
 use crate::container::{Container, StorageRecord, StorageScope};
 use crate::legacy::LegacyError;
+use crate::zip::cmp_ignoring_case;
 
 /// A reason the tensors of a checkpoint do not fit its storages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -209,14 +211,53 @@ impl TensorTable {
         objects: &ObjectTable,
         data: &[u8],
     ) -> TensorTable {
-        let mut table = TensorTable {
-            tensors: Vec::with_capacity(objects.tensors.len()),
+        let mut tensors = Vec::with_capacity(objects.tensors.len());
+        let checked = Check::run(container, scope, objects, data, Some(&mut tensors));
+        TensorTable {
+            tensors,
             values: objects
                 .values
                 .iter()
                 .map(|(p, l)| (p.clone(), l.into()))
                 .collect(),
-            storages: Vec::new(),
+            storages: checked.records.into_iter().map(Cow::into_owned).collect(),
+            issues: checked.issues,
+        }
+    }
+
+    /// The issues [`TensorTable::build`] finds, in the same order, without listing tensors,
+    /// values and records (what a scan needs: no copy of any path, shape or key that fits).
+    pub fn issues_of(
+        container: &Container<'_>,
+        scope: StorageScope,
+        objects: &ObjectTable,
+        data: &[u8],
+    ) -> Vec<TensorIssue> {
+        Check::run(container, scope, objects, data, None).issues
+    }
+}
+
+/// One validation: the records the storage keys resolved to (borrowed from the container, or
+/// walked here for a legacy stream) and the issues found.
+struct Check<'c> {
+    records: Vec<Cow<'c, StorageRecord>>,
+    /// Indices into `records` sorted by (key, index): the first record with a key is found by
+    /// binary search instead of a scan per tensor.
+    by_key: Vec<usize>,
+    issues: Vec<TensorIssue>,
+}
+
+impl<'c> Check<'c> {
+    fn run(
+        container: &'c Container<'_>,
+        scope: StorageScope,
+        objects: &ObjectTable,
+        data: &[u8],
+        mut tensors: Option<&mut Vec<TensorInfo>>,
+    ) -> Check<'c> {
+        let mut check = Check {
+            records: Vec::new(),
+            by_key: Vec::new(),
             issues: Vec::new(),
         };
         let mut first_ref: HashMap<&str, &StorageRef> = HashMap::new();
@@ -224,7 +265,7 @@ impl TensorTable {
             if let Some(s) = &t.storage {
                 match first_ref.get(s.key.as_str()) {
                     Some(first) if first.dtype != s.dtype => {
-                        table.issues.push(TensorIssue::DtypeConflict {
+                        check.issues.push(TensorIssue::DtypeConflict {
                             key: s.key.clone(),
                             first: first.dtype.torch_name(),
                             second: s.dtype.torch_name(),
@@ -239,25 +280,42 @@ impl TensorTable {
             }
         }
         if scope == StorageScope::Legacy {
-            table.walk_legacy(container, &first_ref, data);
+            check.walk_legacy(container, &first_ref, data);
         } else {
+            let index = ContainerIndex::new(container, scope);
             let mut keys: Vec<&&StorageRef> = first_ref.values().collect();
             keys.sort_by_key(|s| s.offset);
             for s in keys {
-                match container.storage(scope, &s.key) {
-                    Some(record) => table.storages.push(record.clone()),
-                    None => table.issues.push(TensorIssue::MissingStorage {
+                match index.storage(container, &s.key) {
+                    Some(record) => check.records.push(Cow::Borrowed(record)),
+                    None => check.issues.push(TensorIssue::MissingStorage {
                         key: s.key.clone(),
                         offset: s.offset,
                     }),
                 }
             }
         }
-        table.check_sizes(&first_ref);
+        check.by_key = (0..check.records.len()).collect();
+        let records = &check.records;
+        check
+            .by_key
+            .sort_unstable_by(|&a, &b| key_of(records, a).cmp(key_of(records, b)).then(a.cmp(&b)));
+        check.check_sizes(&first_ref);
         for t in &objects.tensors {
-            table.add_tensor(t);
+            let file_offset = check.check_tensor(t);
+            if let Some(out) = tensors.as_deref_mut() {
+                out.push(describe(t, file_offset));
+            }
         }
-        table
+        check
+    }
+
+    /// The first record (in resolution order) whose key is exactly `key`.
+    fn record(&self, key: &str) -> Option<&StorageRecord> {
+        let records = &self.records;
+        let at = self.by_key.partition_point(|&i| key_of(records, i) < key);
+        let i = *self.by_key.get(at)?;
+        records.get(i).map(|r| &**r).filter(|r| r.key == key)
     }
 
     fn walk_legacy(
@@ -273,7 +331,7 @@ impl TensorTable {
         match walked {
             Ok((records, _end)) => {
                 for r in records {
-                    self.storages.push(StorageRecord {
+                    self.records.push(Cow::Owned(StorageRecord {
                         key: r.key,
                         scope: StorageScope::Legacy,
                         entry: String::new(),
@@ -282,7 +340,7 @@ impl TensorTable {
                         len: r.end - r.start,
                         compressed: false,
                         legacy_count: Some(r.count),
-                    });
+                    }));
                 }
             }
             Err(LegacyError::UnknownKey { key }) => {
@@ -318,87 +376,131 @@ impl TensorTable {
         let mut ordered: Vec<&&StorageRef> = refs.values().collect();
         ordered.sort_by_key(|s| s.offset);
         for s in ordered {
-            let Some(record) = self.storages.iter().find(|r| r.key == s.key) else {
+            let Some(record) = self.record(&s.key) else {
                 continue;
             };
-            if let Some(count) = record.legacy_count {
-                if count != s.numel {
-                    self.issues.push(TensorIssue::LegacyCountMismatch {
-                        key: s.key.clone(),
-                        numel: s.numel,
-                        count,
-                        offset: record.start.saturating_sub(8),
-                    });
-                }
-                continue;
-            }
-            let element_size = s.dtype.element_size();
-            let expected = s.numel.checked_mul(element_size);
-            if expected != Some(record.len) {
-                self.issues.push(TensorIssue::StorageSizeMismatch {
+            let issue = if let Some(count) = record.legacy_count {
+                (count != s.numel).then(|| TensorIssue::LegacyCountMismatch {
+                    key: s.key.clone(),
+                    numel: s.numel,
+                    count,
+                    offset: record.start.saturating_sub(8),
+                })
+            } else {
+                let element_size = s.dtype.element_size();
+                let expected = s.numel.checked_mul(element_size);
+                (expected != Some(record.len)).then(|| TensorIssue::StorageSizeMismatch {
                     key: s.key.clone(),
                     numel: s.numel,
                     element_size,
                     expected,
                     record_len: record.len,
                     offset: s.offset,
-                });
-            }
+                })
+            };
+            self.issues.extend(issue);
         }
     }
 
-    fn add_tensor(&mut self, t: &TensorRef) {
+    /// Checks the tensor's view against its storage; returns the file offset of its first
+    /// element when the record is stored uncompressed.
+    fn check_tensor(&mut self, t: &TensorRef) -> Option<u64> {
         let element_size = t.dtype.element_size();
-        let bytes = t.numel().and_then(|n| n.checked_mul(element_size));
-        let mut file_offset = None;
-        if let Some(s) = &t.storage {
-            // The bytes torch allocates for the storage: the numel declared in the persistent
-            // id times the element size, whatever the record holds (a record of another length
-            // is a StorageSizeMismatch of its own). A legacy view narrows it to the view's slice.
-            let record = self.storages.iter().find(|r| r.key == s.key);
-            let mut base = 0u64;
-            let mut available = s.numel.saturating_mul(s.dtype.element_size());
-            if let Some((_, view_offset, view_size)) = &s.view {
-                let se = s.dtype.element_size();
-                let vs = view_offset.checked_mul(se);
-                let ve = view_offset
-                    .checked_add(*view_size)
-                    .and_then(|e| e.checked_mul(se));
-                match (vs, ve) {
-                    (Some(vs), Some(ve)) if ve <= available => {
-                        base = vs;
-                        available = ve - vs;
-                    }
-                    _ => available = 0,
+        let s = t.storage.as_ref()?;
+        // The bytes torch allocates for the storage: the numel declared in the persistent
+        // id times the element size, whatever the record holds (a record of another length
+        // is a StorageSizeMismatch of its own). A legacy view narrows it to the view's slice.
+        let mut base = 0u64;
+        let mut available = s.numel.saturating_mul(s.dtype.element_size());
+        if let Some((_, view_offset, view_size)) = &s.view {
+            let se = s.dtype.element_size();
+            let vs = view_offset.checked_mul(se);
+            let ve = view_offset
+                .checked_add(*view_size)
+                .and_then(|e| e.checked_mul(se));
+            match (vs, ve) {
+                (Some(vs), Some(ve)) if ve <= available => {
+                    base = vs;
+                    available = ve - vs;
                 }
+                _ => available = 0,
             }
-            let needed = view_extent(t.storage_offset, &t.shape, &t.stride, element_size);
-            if t.shape.len() != t.stride.len() || needed.is_none_or(|n| n > available) {
-                self.issues.push(TensorIssue::ViewOutOfBounds {
-                    tensor: t.path.clone(),
-                    key: s.key.clone(),
-                    needed,
-                    available,
-                    offset: t.offset,
-                });
-            }
-            file_offset = record.filter(|r| !r.compressed).and_then(|r| {
-                r.start
-                    .checked_add(base)?
-                    .checked_add(t.storage_offset.checked_mul(element_size)?)
+        }
+        let needed = view_extent(t.storage_offset, &t.shape, &t.stride, element_size);
+        let file_offset = self.record(&s.key).filter(|r| !r.compressed).and_then(|r| {
+            r.start
+                .checked_add(base)?
+                .checked_add(t.storage_offset.checked_mul(element_size)?)
+        });
+        if t.shape.len() != t.stride.len() || needed.is_none_or(|n| n > available) {
+            self.issues.push(TensorIssue::ViewOutOfBounds {
+                tensor: t.path.clone(),
+                key: s.key.clone(),
+                needed,
+                available,
+                offset: t.offset,
             });
         }
-        self.tensors.push(TensorInfo {
-            name: t.path.clone(),
-            dtype: t.dtype.torch_name(),
-            shape: t.shape.clone(),
-            stride: t.stride.clone(),
-            storage_key: t.storage.as_ref().map(|s| s.key.clone()),
-            storage_offset: t.storage_offset,
-            file_offset,
-            bytes,
-            kind: kind_name(t.kind),
-            requires_grad: t.requires_grad,
+        file_offset
+    }
+}
+
+fn key_of<'r>(records: &'r [Cow<'_, StorageRecord>], i: usize) -> &'r str {
+    records.get(i).map_or("", |r| r.key.as_str())
+}
+
+/// [`Container::storage`] for many keys: the container's records of one scope sorted by
+/// (ASCII-folded key, position), searched by key ignoring case.
+struct ContainerIndex {
+    scope: StorageScope,
+    order: Vec<usize>,
+}
+
+impl ContainerIndex {
+    fn new(container: &Container<'_>, scope: StorageScope) -> Self {
+        let records = &container.storages;
+        let key = |i: usize| records.get(i).map_or("", |r| r.key.as_str());
+        let mut order: Vec<usize> = records
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.scope == scope)
+            .map(|(i, _)| i)
+            .collect();
+        order.sort_unstable_by(|&a, &b| {
+            cmp_ignoring_case(key(a).as_bytes(), key(b).as_bytes()).then(a.cmp(&b))
         });
+        ContainerIndex { scope, order }
+    }
+
+    /// The record [`Container::storage`] returns for `key`.
+    fn storage<'c>(&self, container: &'c Container<'_>, key: &str) -> Option<&'c StorageRecord> {
+        if self.scope == StorageScope::Legacy {
+            // Legacy keys compare exactly; never searched here, kept exact for completeness.
+            return container.storage(self.scope, key);
+        }
+        let records = &container.storages;
+        let folded = |i: usize| records.get(i).map_or("", |r| r.key.as_str()).as_bytes();
+        let at = self.order.partition_point(|&i| {
+            cmp_ignoring_case(folded(i), key.as_bytes()) == std::cmp::Ordering::Less
+        });
+        let i = *self.order.get(at)?;
+        records.get(i).filter(|r| r.key.eq_ignore_ascii_case(key))
+    }
+}
+
+/// A tensor as `inspect` lists it.
+fn describe(t: &TensorRef, file_offset: Option<u64>) -> TensorInfo {
+    let element_size = t.dtype.element_size();
+    TensorInfo {
+        name: t.path.clone(),
+        dtype: t.dtype.torch_name(),
+        shape: t.shape.clone(),
+        stride: t.stride.clone(),
+        storage_key: t.storage.as_ref().map(|s| s.key.clone()),
+        storage_offset: t.storage_offset,
+        file_offset,
+        bytes: t.numel().and_then(|n| n.checked_mul(element_size)),
+        kind: kind_name(t.kind),
+        requires_grad: t.requires_grad,
     }
 }

@@ -363,8 +363,7 @@ fn validate_tensors(
 ) {
     match tw_pickle::torch::extract(parsed) {
         Ok(objects) => {
-            let table = TensorTable::build(container, scope, &objects, data);
-            for issue in &table.issues {
+            for issue in &TensorTable::issues_of(container, scope, &objects, data) {
                 let offset = classify::tensor_issue_offset(issue);
                 let absolute = matches!(
                     issue,

@@ -52,7 +52,7 @@ pub struct ZipArchive<'a> {
 const EOCD_SEARCH: usize = EOCD_LEN + 0xFFFF;
 
 /// Orders names as their ASCII-lowercased bytes (miniz's `MZ_TOLOWER` comparison).
-fn cmp_ignoring_case(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+pub(crate) fn cmp_ignoring_case(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     a.iter()
         .map(u8::to_ascii_lowercase)
         .cmp(b.iter().map(u8::to_ascii_lowercase))

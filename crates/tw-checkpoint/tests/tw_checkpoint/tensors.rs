@@ -17,7 +17,13 @@ fn table(name: &str) -> TensorTable {
     let parsed = parse(&source.bytes, &ParseOptions::new(Profile::WeightsOnly));
     assert!(parsed.error.is_none(), "{:?}", parsed.error);
     let objects = tw_pickle::torch::extract(&parsed).unwrap();
-    TensorTable::build(&c, scope, &objects, &data)
+    let table = TensorTable::build(&c, scope, &objects, &data);
+    // A scan asks for the issues alone: they must be the table's, in the same order.
+    assert_eq!(
+        TensorTable::issues_of(&c, scope, &objects, &data),
+        table.issues
+    );
+    table
 }
 
 #[test]
