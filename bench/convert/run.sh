@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Benchmark of `torchward convert` (DESIGN.md §5: at least 0.7x the throughput of `cp` on the
+# same file with a warm page cache, peak RSS under 128 MiB whatever the checkpoint size), side
+# by side with the Python route (torch.load(weights_only=True) + safetensors.torch.save_file).
+#
+# Makes a >= 2 GB torch.save checkpoint once (kept; delete it with `rm -rf WORK`), warms the
+# page cache with one untimed read, then times each tool RUNS times (medians) under
+# /usr/bin/time -v for peak RSS (file pages mapped by the process count). `cp` does not fsync;
+# torchward fsyncs its output before renaming it into place, so `cp + sync FILE` is reported
+# too. Outputs are removed after each run.
+#
+# Usage: bench/convert/run.sh [WORK_DIR]
+#   default WORK_DIR: $CARGO_TARGET_DIR/bench-convert (or target/bench-convert)
+# Env: TORCHWARD=/path/to/release/torchward (skip the build), PYTHON (default
+#   /work/venv-torch/bin/python), RUNS (default 3), SIZE_MIB (default 2304), SKIP_PYTHON=1.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+target="${CARGO_TARGET_DIR:-$repo/target}"
+work="${1:-$target/bench-convert}"
+python="${PYTHON:-/work/venv-torch/bin/python}"
+runs="${RUNS:-3}"
+size_mib="${SIZE_MIB:-2304}"
+
+echo "== machine: $(uname -srm), $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "== file system of $work: $(mkdir -p "$work" && df -T "$work" | awk 'NR==2 {print $2}')"
+if [ -n "${TORCHWARD:-}" ]; then
+    tw="$TORCHWARD"
+else
+    (cd "$repo" && cargo build --release -p torchward --quiet)
+    tw="$target/release/torchward"
+fi
+echo "== torchward: $("$tw" --version)"
+
+ckpt="$work/model.pt"
+if [ ! -f "$ckpt" ]; then
+    echo "== making a ${size_mib} MiB checkpoint (a state dict of 64 MiB bf16/f32 tensors, one transposed)"
+    "$python" - "$ckpt" "$size_mib" <<'EOF'
+import sys, torch
+path, mib = sys.argv[1], int(sys.argv[2])
+g = torch.Generator().manual_seed(0)
+sd, total, i = {}, 0, 0
+while total < mib << 20:
+    dtype = torch.bfloat16 if i % 3 == 2 else torch.float32
+    rows = (64 << 20) // (4096 * (2 if dtype == torch.bfloat16 else 4))
+    t = torch.randn(rows, 4096, generator=g).to(dtype)
+    sd[f"model.layers.{i}.weight"] = t.t() if i == 1 else t
+    total += t.numel() * t.element_size()
+    i += 1
+sd["step"] = 1000
+torch.save(sd, path)
+EOF
+fi
+bytes=$(stat -c %s "$ckpt")
+echo "== checkpoint: $ckpt, $bytes bytes ($((bytes >> 20)) MiB)"
+cat "$ckpt" > /dev/null   # warm the page cache
+
+# run NAME OUTPUT CMD...: prints "NAME seconds peak_rss_kib" for each run, removes OUTPUT.
+results="$(mktemp)"
+trap 'rm -f "$results"' EXIT
+run() {
+    local name="$1" out="$2"
+    shift 2
+    for _ in $(seq "$runs"); do
+        rm -f "$out"
+        sync
+        local log
+        log="$(mktemp)"
+        local start end
+        start=$(date +%s.%N)
+        /usr/bin/time -v "$@" 2> "$log" > /dev/null
+        end=$(date +%s.%N)
+        local rss
+        rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
+        echo "$name $(echo "$end - $start" | bc) $rss" | tee -a "$results"
+        rm -f "$log" "$out"
+    done
+}
+
+echo "== load before: $(cat /proc/loadavg)"
+run cp "$work/copy.pt" cp "$ckpt" "$work/copy.pt"
+run cp+sync "$work/copy.pt" sh -c 'cp "$1" "$2" && sync "$2"' sh "$ckpt" "$work/copy.pt"
+run torchward "$work/out.safetensors" "$tw" convert "$ckpt" -o "$work/out.safetensors"
+run torchward-verify "$work/out.safetensors" "$tw" convert "$ckpt" -o "$work/out.safetensors" --verify
+if [ "${SKIP_PYTHON:-0}" != 1 ]; then
+    run python "$work/py.safetensors" "$python" -c '
+import sys, torch, safetensors.torch
+sd = torch.load(sys.argv[1], weights_only=True)
+tensors = {k: v.contiguous() for k, v in sd.items() if isinstance(v, torch.Tensor)}
+safetensors.torch.save_file(tensors, sys.argv[2], metadata={"format": "pt"})
+' "$ckpt" "$work/py.safetensors"
+fi
+echo "== load after: $(cat /proc/loadavg)"
+
+echo
+echo "== medians over $runs run(s) (seconds, MB/s, peak RSS MiB)"
+python3 - "$results" "$bytes" <<'EOF'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    name, secs, rss = line.split()
+    rows.setdefault(name, []).append((float(secs), int(rss)))
+size = int(sys.argv[2])
+med = {n: (statistics.median(s for s, _ in v), max(r for _, r in v)) for n, v in rows.items()}
+for name, (secs, rss) in med.items():
+    print(f"{name:18} {secs:8.2f} s {size / secs / 1e6:9.1f} MB/s  peak RSS {rss / 1024:8.1f} MiB")
+cp = med["cp"][0]
+for name in med:
+    if name.startswith("torchward"):
+        print(f"{name} throughput / cp: {cp / med[name][0]:.2f}x, / cp+sync: {med['cp+sync'][0] / med[name][0]:.2f}x")
+EOF
