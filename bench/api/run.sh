@@ -76,7 +76,8 @@ printf 'griffe dump:   %.3f s (%s bytes of JSON)\n' "$gr_time" "$(wc -c < "$OUT/
 printf 'ratio: torchward is %.1fx faster (wall, best of %s)\n' "$(echo "$gr_time / $tw_time" | bc -l)" "$RUNS"
 
 # Instructions are independent of the other processes on a shared machine.
-if perf stat -x, -e instructions:u true 2> /dev/null; then
+probe=$(perf stat -x, -e instructions:u true 2>&1 > /dev/null | cut -d, -f1 || true)
+if [[ "$probe" =~ ^[0-9]+$ ]]; then
     count() { perf stat -x, -e instructions:u "$@" 2>&1 > /dev/null | grep instructions | cut -d, -f1; }
     tw_ins=$(count "$TORCHWARD" api "$package_dir" --format json || true)
     gr_ins=$(count "$VENV/bin/griffe" dump "$package" -s "$search_path" -X -r || true)
