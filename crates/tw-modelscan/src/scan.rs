@@ -1,6 +1,7 @@
 //! A scan over many files: walk, then analyse each file on its own thread from the pool
 //! (files are independent), then gather everything into one set of findings and errors.
-//! Scan time depends on pickles and directories only: tensor bytes are never read.
+//! Scan time depends on pickles and directories only: files above `READ_LIMIT` (256 KiB) are
+//! mapped and their tensor bytes never read (smaller files are read whole: cheaper than mapping).
 use std::path::{Path, PathBuf};
 
 use globset::GlobSet;
@@ -66,9 +67,54 @@ struct FileResult {
     bytes: u64,
 }
 
+/// Files up to this size are read rather than mapped: a scan touches most pages of a small
+/// file anyway, and one read costs less than mapping, faulting each page in and unmapping
+/// (which also interrupts the other scanning threads to flush their TLBs). Larger files are
+/// mapped, so only the directories and pickles they hold are ever touched.
+const READ_LIMIT: u64 = 256 * 1024;
+
+/// A file's bytes, read or mapped.
+enum FileBytes {
+    Read(Vec<u8>),
+    Mapped(tw_fs::Mapping),
+}
+
+impl std::ops::Deref for FileBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            FileBytes::Read(bytes) => bytes,
+            FileBytes::Mapped(mapping) => mapping,
+        }
+    }
+}
+
+/// Reads a small regular file whole; anything else (a large file, or any failure, so the error
+/// reported is the mapping's) is mapped.
+fn load(path: &Path) -> Result<FileBytes, tw_fs::Error> {
+    if let Some(bytes) = read_small(path) {
+        return Ok(FileBytes::Read(bytes));
+    }
+    tw_fs::Mapping::open(path).map(FileBytes::Mapped)
+}
+
+fn read_small(path: &Path) -> Option<Vec<u8>> {
+    let file = std::fs::File::open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() || meta.len() > READ_LIMIT {
+        return None;
+    }
+    // One read of the size just stated (File::read_to_end would stat and seek again, then
+    // probe for more); a file that shrank meanwhile falls back to mapping.
+    let mut bytes = vec![0u8; usize::try_from(meta.len()).ok()?];
+    std::io::Read::read_exact(&mut &file, &mut bytes).ok()?;
+    Some(bytes)
+}
+
 fn scan_file(path: &Path, options: &ScanOptions) -> FileResult {
     let display = path.display().to_string();
-    let mapping = match tw_fs::Mapping::open(path) {
+    let mapping = match load(path) {
         Ok(mapping) => mapping,
         Err(err) => {
             return FileResult {
