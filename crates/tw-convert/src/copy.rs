@@ -21,6 +21,9 @@ const SLAB: u64 = 4 << 20;
 const BLOCK: u64 = 64 << 10;
 /// Blocks in the source cache (direct-mapped).
 const SLOTS: u64 = 64;
+/// Reads at least this long bypass the cache (one `pread` is cheaper than refilling blocks
+/// that a transposed gather would evict before reusing).
+const DIRECT: u64 = 512;
 
 /// Where tensor bytes go: the output file, or a comparison against it (`--verify`).
 pub(crate) trait Sink {
@@ -217,7 +220,7 @@ impl BlockCache {
 
     /// Fills `dst` from region offset `offset`.
     fn read(&mut self, src: &Src<'_>, offset: u64, dst: &mut [u8]) -> Result<(), ConvertError> {
-        if dst.len() as u64 >= BLOCK {
+        if dst.len() as u64 >= DIRECT {
             return src.read_at(offset, dst);
         }
         if self.data.is_empty() {

@@ -16,6 +16,7 @@ use crate::output;
 use crate::progress::Progress;
 
 /// Arguments of `convert`.
+#[allow(clippy::struct_excessive_bools)] // one per command-line switch
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Reads torch zip checkpoints, legacy (non-zip) torch files, NumPy .npy and \

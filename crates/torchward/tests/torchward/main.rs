@@ -5,6 +5,7 @@
 mod api;
 mod audit;
 mod cli;
+mod convert;
 mod explain_rules;
 mod filters;
 mod help;
