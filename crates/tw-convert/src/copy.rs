@@ -599,6 +599,27 @@ mod tests {
     }
 
     #[test]
+    fn compare_sink_reports_the_first_differing_offset() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out");
+        std::fs::write(&path, b"headerABCDEF").unwrap();
+        let file = File::open(&path).unwrap();
+        let mut sink = CompareSink {
+            file: &file,
+            path: &path,
+            pos: 6,
+            tensor: "w".to_owned(),
+            buf: Vec::new(),
+        };
+        sink.put(b"ABC").unwrap();
+        let err = sink.put(b"DXF").unwrap_err();
+        assert!(
+            matches!(&err, ConvertError::VerifyMismatch { what } if what.contains("`w`") && what.contains("offset 10")),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn swaps_units() {
         let mut b = [1u8, 2, 3, 4, 5, 6, 7, 8];
         swap_units(&mut b, 4);
