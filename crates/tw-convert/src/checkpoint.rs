@@ -4,7 +4,9 @@
 //! from the `byteorder` record (zip) or `sys_info` (legacy stream), as
 //! `torch/serialization.py` does.
 
-use tw_checkpoint::{Container, Format, StorageScope, TensorTable};
+use std::collections::HashMap;
+
+use tw_checkpoint::{Container, Format, StorageRecord, StorageScope, TensorTable};
 use tw_pickle::torch::{Leaf, TensorKind};
 use tw_pickle::Profile;
 
@@ -45,6 +47,27 @@ fn legacy_big_endian(container: &Container<'_>, options: &ConvertOptions) -> boo
     })
 }
 
+/// The record torch reads for each storage key: legacy records by exact key (as walked by
+/// the tensor table), zip records by key ignoring ASCII case (miniz's lookup), the first one
+/// winning as in [`Container::storage`]; one map instead of a scan per tensor.
+fn records_by_key<'c>(
+    container: &'c Container<'_>,
+    scope: StorageScope,
+    table: &'c TensorTable,
+) -> HashMap<String, &'c StorageRecord> {
+    let mut map = HashMap::new();
+    if scope == StorageScope::Legacy {
+        for r in &table.storages {
+            map.entry(r.key.clone()).or_insert(r);
+        }
+    } else {
+        for r in container.storages.iter().filter(|r| r.scope == scope) {
+            map.entry(r.key.to_ascii_lowercase()).or_insert(r);
+        }
+    }
+    map
+}
+
 /// Reads the tensors and values of a torch zip checkpoint or legacy stream.
 pub(crate) fn inputs(
     data: &[u8],
@@ -77,10 +100,9 @@ pub(crate) fn inputs(
         Format::LegacyStream => legacy_big_endian(container, options),
         _ => container.facts.byteorder.as_deref() == Some("big"),
     };
-    let mut out = Inputs {
-        values: objects.values,
-        ..Inputs::default()
-    };
+    let records = records_by_key(container, scope, &table);
+    let mut out = Inputs::default();
+    out.values = objects.values;
     for t in objects.tensors {
         let name = if t.path.is_empty() {
             options.bare_name.clone()
@@ -105,9 +127,10 @@ pub(crate) fn inputs(
             .as_ref()
             .ok_or_else(|| unsupported("it has no storage".to_owned()))?;
         let record = match scope {
-            StorageScope::Legacy => table.storages.iter().find(|r| r.key == storage.key),
-            _ => container.storage(scope, &storage.key),
+            StorageScope::Legacy => records.get(storage.key.as_str()),
+            _ => records.get(storage.key.to_ascii_lowercase().as_str()),
         }
+        .copied()
         .ok_or_else(|| ConvertError::Malformed {
             message: format!("tensor `{name}`: storage `{}` has no record", storage.key),
         })?;

@@ -249,7 +249,7 @@ fn output_limit(options: &ConvertOptions, input_len: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{InputTensor, Region};
+    use crate::source::InputTensor;
     use crate::view::View;
 
     fn tensor(name: &str, start: u64, es: u64) -> InputTensor {
@@ -268,15 +268,11 @@ mod tests {
     }
 
     fn inputs(tensors: Vec<InputTensor>, values: Vec<(String, Leaf)>) -> Inputs {
-        Inputs {
-            tensors,
-            values,
-            regions: vec![Region {
-                name: "r".to_owned(),
-                placement: Placement::Stored { start: 0 },
-                len: 1024,
-            }],
-        }
+        let mut out = Inputs::default();
+        out.region("r", Placement::Stored { start: 0 }, 1024);
+        out.tensors = tensors;
+        out.values = values;
+        out
     }
 
     #[test]

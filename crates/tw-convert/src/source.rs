@@ -3,6 +3,7 @@
 //! records inflated once into an unnamed temporary file). Every read is bounds-checked against
 //! the region's validated length, never against sizes the input declares elsewhere.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::unix::fs::FileExt;
@@ -67,12 +68,14 @@ pub(crate) struct Inputs {
     pub values: Vec<(String, Leaf)>,
     /// Regions the tensors read.
     pub regions: Vec<Region>,
+    /// Index of each region by name (a state dict may have a million storages).
+    by_name: HashMap<String, usize>,
 }
 
 impl Inputs {
     /// The index of the region called `name`, adding it on first use.
     pub fn region(&mut self, name: &str, placement: Placement, len: u64) -> usize {
-        if let Some(i) = self.regions.iter().position(|r| r.name == name) {
+        if let Some(&i) = self.by_name.get(name) {
             return i;
         }
         self.regions.push(Region {
@@ -80,7 +83,9 @@ impl Inputs {
             placement,
             len,
         });
-        self.regions.len() - 1
+        let index = self.regions.len() - 1;
+        self.by_name.insert(name.to_owned(), index);
+        index
     }
 
     /// Checks every view lies inside its region (the record's real length).
