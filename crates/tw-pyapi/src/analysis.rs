@@ -96,17 +96,31 @@ fn parse_file(file: &SourceFile) -> Parsed {
     Parsed::Module(Box::new(facts), errors, source.len() as u64)
 }
 
+/// Stack of each parsing thread. Ruff's parser recurses (and its tree drops recursively) once
+/// per nesting level; on the default 2 MiB a chain of about 50,000 `a + ...` overflows. The
+/// reservation is virtual memory, touched only by input that deep.
+const PARSER_STACK_BYTES: usize = 256 * 1024 * 1024;
+
 /// Analyses the package `set`; `on_file` is called once per file (progress).
 pub fn analyze(set: &SourceSet, on_file: &(dyn Fn() + Sync)) -> Analysis {
-    let results: Vec<Parsed> = set
-        .files
-        .par_iter()
-        .map(|file| {
-            let parsed = parse_file(file);
-            on_file();
-            parsed
-        })
-        .collect();
+    let parse_all = || -> Vec<Parsed> {
+        set.files
+            .par_iter()
+            .map(|file| {
+                let parsed = parse_file(file);
+                on_file();
+                parsed
+            })
+            .collect()
+    };
+    let results = match rayon::ThreadPoolBuilder::new()
+        .stack_size(PARSER_STACK_BYTES)
+        .build()
+    {
+        Ok(pool) => pool.install(parse_all),
+        // No pool of our own (thread limits): the global one still works for normal input.
+        Err(_) => parse_all(),
+    };
     let mut modules = Vec::with_capacity(results.len());
     let mut parse_errors = Vec::new();
     let mut problems = set.problems.clone();

@@ -43,6 +43,10 @@ impl Reader<'_> {
 
     /// The absolute name a dotted expression denotes through the import bindings.
     fn dotted(&self, expr: &Expr) -> Option<String> {
+        crate::recursion::guarded(|| self.dotted_inner(expr))
+    }
+
+    fn dotted_inner(&self, expr: &Expr) -> Option<String> {
         match expr {
             Expr::Name(name) => self
                 .imports
@@ -69,6 +73,10 @@ impl Reader<'_> {
     }
 
     fn sequence(&self, expr: &Expr, parts: &mut Parts) {
+        crate::recursion::guarded(|| self.sequence_inner(expr, parts));
+    }
+
+    fn sequence_inner(&self, expr: &Expr, parts: &mut Parts) {
         match expr {
             Expr::List(list) => list.elts.iter().for_each(|e| self.element(e, parts)),
             Expr::Tuple(tuple) => tuple.elts.iter().for_each(|e| self.element(e, parts)),

@@ -55,10 +55,14 @@ pub fn module_facts(
 /// The last component of a decorator (`functools.cached_property` -> `cached_property`,
 /// `dataclass(frozen=True)` -> `dataclass`), and its call arguments' keywords.
 fn decorator_name(expr: &Expr) -> Option<&str> {
+    // `f()()()...`: unwrap calls in a loop, not by recursion.
+    let mut expr = expr;
+    while let Expr::Call(call) = expr {
+        expr = &call.func;
+    }
     match expr {
         Expr::Name(name) => Some(name.id.as_str()),
         Expr::Attribute(attribute) => Some(attribute.attr.as_str()),
-        Expr::Call(call) => decorator_name(&call.func),
         _ => None,
     }
 }
@@ -153,6 +157,10 @@ impl Walker<'_> {
     }
 
     fn statement(&mut self, stmt: &Stmt, conditional: bool) {
+        crate::recursion::guarded(|| self.statement_inner(stmt, conditional));
+    }
+
+    fn statement_inner(&mut self, stmt: &Stmt, conditional: bool) {
         match stmt {
             Stmt::FunctionDef(function) => {
                 let name = function.name.as_str();
@@ -429,6 +437,10 @@ impl Walker<'_> {
     }
 
     fn class(&self, class: &StmtClassDef) -> ClassFacts {
+        crate::recursion::guarded(|| self.class_inner(class))
+    }
+
+    fn class_inner(&self, class: &StmtClassDef) -> ClassFacts {
         let dataclass = class
             .decorator_list
             .iter()
@@ -468,6 +480,16 @@ impl Walker<'_> {
     /// Collects members (one per name, the first binding kept, overloads merged), dataclass
     /// field candidates and the `__init__` signature.
     fn class_body<'a>(
+        &self,
+        body: &'a [Stmt],
+        members: &mut Vec<Member>,
+        fields: &mut Vec<Field<'a>>,
+        init: &mut Option<Signature>,
+    ) {
+        crate::recursion::guarded(|| self.class_body_inner(body, members, fields, init));
+    }
+
+    fn class_body_inner<'a>(
         &self,
         body: &'a [Stmt],
         members: &mut Vec<Member>,

@@ -5,7 +5,7 @@
 //! size git announces is checked against [`MAX_FILE_BYTES`] before a byte is buffered, and
 //! symlinks and submodules in the tree are skipped.
 use crate::source::{
-    modules_from_paths, package_name, Content, FileProblem, SourceSet, MAX_FILE_BYTES,
+    directory_name, modules_from_paths, Content, FileProblem, SourceSet, MAX_FILE_BYTES,
 };
 use crate::ApiError;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -104,7 +104,15 @@ pub fn read_revision(dir: &Path, revision: &str) -> Result<SourceSet, ApiError> 
         }
     }
     let (contents, problems) = cat_files(dir, revision, &wanted)?;
-    let package = package_name(dir);
+    // As `source::package_name`, but for the revision's files.
+    let is_package = wanted
+        .iter()
+        .any(|(relative, _)| relative == "__init__.py" || relative == "__init__.pyi");
+    let package = if is_package {
+        directory_name(dir)
+    } else {
+        String::new()
+    };
     let entries = wanted
         .into_iter()
         .zip(contents)

@@ -22,6 +22,7 @@ mod facts;
 mod git;
 mod interface;
 mod package;
+mod recursion;
 mod rules;
 mod signature;
 mod source;

@@ -99,7 +99,12 @@ impl Package {
         self.names.get(index).map_or(&[], |n| n.star.as_slice())
     }
 
+    /// Star-import and `__all__` chains recurse once per module of the chain.
     fn compute(&mut self, index: usize, states: &mut [State]) {
+        crate::recursion::guarded(|| self.compute_inner(index, states));
+    }
+
+    fn compute_inner(&mut self, index: usize, states: &mut [State]) {
         match states.get(index) {
             Some(State::Todo) => {}
             _ => return,

@@ -92,10 +92,16 @@ pub fn modules_from_paths(
         if !parts.iter().all(|p| is_identifier(p)) {
             continue;
         }
+        // An empty package name is a source root: its children are top-level modules.
         let mut module = package.to_owned();
         for part in &parts {
-            module.push('.');
+            if !module.is_empty() {
+                module.push('.');
+            }
             module.push_str(part);
+        }
+        if module.is_empty() {
+            continue;
         }
         let rank = u8::from(is_package) * 2 + u8::from(!is_stub);
         let file = SourceFile {
@@ -115,8 +121,19 @@ pub fn modules_from_paths(
     chosen.into_values().map(|(_, file)| file).collect()
 }
 
-/// The package name of `dir`: its final component.
+/// The package name of `dir`: its final component when it is a package (holds `__init__.py`
+/// or `__init__.pyi`), else empty: `dir` is then a source root (`src/`, `site-packages`) whose
+/// packages and modules are all read, each under its own top-level name.
 pub fn package_name(dir: &Path) -> String {
+    if dir.join("__init__.py").is_file() || dir.join("__init__.pyi").is_file() {
+        directory_name(dir)
+    } else {
+        String::new()
+    }
+}
+
+/// The final component of `dir` (resolved, so `.` names the current directory).
+pub fn directory_name(dir: &Path) -> String {
     dir.canonicalize()
         .ok()
         .as_deref()
@@ -127,7 +144,8 @@ pub fn package_name(dir: &Path) -> String {
         .to_owned()
 }
 
-/// The module files of the package directory `dir` (the one holding `__init__.py`).
+/// The module files of the package directory `dir` (the one holding `__init__.py`; any other
+/// directory is read as a source root, see [`package_name`]).
 /// Directories that cannot be packages (`__pycache__`, hidden, non-identifier names) are not
 /// entered.
 pub fn read_dir(dir: &Path) -> Result<SourceSet, crate::ApiError> {
@@ -224,6 +242,20 @@ mod tests {
                 ("pkg.d.e".to_owned(), false, false),
             ]
         );
+        let root = modules_from_paths(
+            "",
+            ["__init__.py", "top.py", "pkg/__init__.py", "pkg/m.py"]
+                .iter()
+                .map(|p| {
+                    (
+                        (*p).to_owned(),
+                        (*p).to_owned(),
+                        Content::Text(String::new()),
+                    )
+                }),
+        );
+        let root: Vec<&str> = root.iter().map(|f| f.module.as_str()).collect();
+        assert_eq!(root, ["pkg", "pkg.m", "top"]);
         assert!(is_public_module("pkg.sub"));
         assert!(!is_public_module("pkg._impl.x"));
     }

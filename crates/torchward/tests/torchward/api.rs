@@ -57,7 +57,14 @@ fn interface_findings_in_text_json_sarif_and_github() {
 
     let (code, github, _) = run(
         &tree,
-        &["api", "v1/fixpkg", "--format", "github", "--ignore", "TW650"],
+        &[
+            "api",
+            "v1/fixpkg",
+            "--format",
+            "github",
+            "--ignore",
+            "TW650",
+        ],
     );
     assert_eq!(code, Some(1));
     insta::assert_snapshot!("api-github", github);
@@ -80,7 +87,10 @@ fn interface_findings_in_text_json_sarif_and_github() {
     );
     assert_eq!(code, Some(1));
     let sarif: serde_json::Value = serde_json::from_str(&sarif).unwrap_or_else(|e| panic!("{e}"));
-    let results = sarif["runs"][0]["results"].as_array().cloned().unwrap_or_default();
+    let results = sarif["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(results.len(), 1);
     assert_eq!(results[0]["ruleId"], "TW651");
     assert_eq!(results[0]["level"], "error");
@@ -139,14 +149,28 @@ fn diff_of_two_directories_finds_every_planted_break() {
     let tree = fixture_tree();
     let (code, json, _) = run(
         &tree,
-        &["api", "v1/fixpkg", "--against", "v2/fixpkg", "--format", "json"],
+        &[
+            "api",
+            "v1/fixpkg",
+            "--against",
+            "v2/fixpkg",
+            "--format",
+            "json",
+        ],
     );
     assert_eq!(code, Some(1), "breaking changes exit 1");
     assert_eq!(diff_lines(&json), planted());
 
     let (code, markdown, _) = run(
         &tree,
-        &["api", "v1/fixpkg", "--against", "v2/fixpkg", "--format", "markdown"],
+        &[
+            "api",
+            "v1/fixpkg",
+            "--against",
+            "v2/fixpkg",
+            "--format",
+            "markdown",
+        ],
     );
     assert_eq!(code, Some(1));
     insta::assert_snapshot!("api-diff-markdown", markdown);
@@ -156,7 +180,14 @@ fn diff_of_two_directories_finds_every_planted_break() {
     assert_eq!(code, Some(0));
     let (code, _, _) = run(
         &tree,
-        &["api", "v1/fixpkg", "--against", "v2/fixpkg", "--ignore", "TW656,TW657"],
+        &[
+            "api",
+            "v1/fixpkg",
+            "--against",
+            "v2/fixpkg",
+            "--ignore",
+            "TW656,TW657",
+        ],
     );
     assert_eq!(code, Some(0), "TW658 additions are info");
 }
@@ -165,7 +196,12 @@ fn git(tree: &Tree, args: &[&str]) -> bool {
     Command::new("git")
         .current_dir(tree.path())
         .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-        .args(["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
         .args(args)
         .output()
         .is_ok_and(|o| o.status.success())
@@ -175,7 +211,13 @@ fn git(tree: &Tree, args: &[&str]) -> bool {
 fn diff_of_two_git_revisions_matches_the_directory_diff() {
     let tree = fixture_tree();
     if !git(&tree, &["--version"]) {
-        println!("skipped: git is not installed");
+        // A skip must be visible in the test output, never a silent pass.
+        #[allow(clippy::print_stdout)]
+        {
+            println!(
+                "SKIP diff_of_two_git_revisions_matches_the_directory_diff: git is not installed"
+            );
+        }
         return;
     }
     copy_dir(&tree.join("v1/fixpkg"), &tree.join("src/fixpkg"));
@@ -189,12 +231,22 @@ fn diff_of_two_git_revisions_matches_the_directory_diff() {
 
     let (code, json, err) = run(
         &tree,
-        &["api", "src/fixpkg", "--rev", "HEAD~1..HEAD", "--format", "json"],
+        &[
+            "api",
+            "src/fixpkg",
+            "--rev",
+            "HEAD~1..HEAD",
+            "--format",
+            "json",
+        ],
     );
     assert_eq!(code, Some(1), "{err}");
     let lines = diff_lines(&json);
     assert_eq!(lines, planted());
-    assert!(json.contains("HEAD~1:src/fixpkg/"), "paths name the revision");
+    assert!(
+        json.contains("HEAD~1:src/fixpkg/"),
+        "paths name the revision"
+    );
 
     let (code, _, err) = run(&tree, &["api", "src/fixpkg", "--rev", "nosuchrev..HEAD"]);
     assert_eq!(code, Some(2));
@@ -226,7 +278,13 @@ fn syntax_errors_exit_2_unless_ignored() {
     assert!(err.contains("broken.py"), "{err}");
     let (code, _, err) = run(
         &tree,
-        &["api", "v1/fixpkg", "--format", "json", "--ignore-parse-errors"],
+        &[
+            "api",
+            "v1/fixpkg",
+            "--format",
+            "json",
+            "--ignore-parse-errors",
+        ],
     );
     assert_eq!(code, Some(1), "findings, no error: {err}");
 }

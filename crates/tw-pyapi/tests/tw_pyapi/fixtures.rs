@@ -33,7 +33,7 @@ fn interface_text(analysis: &tw_pyapi::Analysis) -> String {
     out
 }
 
-/// One line per finding other than the declaration rows: rule file:line message.
+/// One line per finding other than the declaration rows: rule, `file:line`, message.
 fn findings_text(findings: &[tw_diagnostics::Finding]) -> String {
     let mut lines: Vec<String> = findings
         .iter()

@@ -1,6 +1,7 @@
 //! Hostile packages: import cycles, star-import cycles, relative imports above the top,
 //! `__all__` that refers to itself or to unknown modules, deep nesting. Analysis must finish
-//! and give the expected, bounded result.
+//! and give the expected, bounded result; no token soup or arbitrary text makes it panic.
+use proptest::prelude::*;
 use tw_pyapi::{analyze, Content, SourceFile, SourceSet};
 
 fn package(files: &[(&str, &str)]) -> SourceSet {
@@ -51,7 +52,12 @@ fn deep_nesting_does_not_overflow() {
     }
     source.push_str(&"    ".repeat(200));
     source.push_str("def f(): pass\n");
-    let set = package(&[("p", &deep), ("p.m", &source)]);
+    let sum = format!(
+        "__all__ = {}[]\n__all__ += {}__all__\n",
+        "[] + ".repeat(100_000),
+        "a.".repeat(100_000)
+    );
+    let set = package(&[("p", &deep), ("p.m", &source), ("p.s", &sum)]);
     let analysis = analyze(&set, &|| {});
     assert!(analysis
         .interface
@@ -79,4 +85,74 @@ fn dynamic_all_is_not_reported_as_undefined() {
         .findings()
         .iter()
         .all(|f| f.rule != "TW651"));
+}
+
+/// Python-shaped fragments that reach every part of the extractor and resolver.
+const TOKENS: &[&str] = &[
+    "__all__",
+    " = ",
+    " += ",
+    ".extend(",
+    ".append(",
+    ".remove(",
+    "[",
+    "]",
+    "(",
+    ")",
+    "\"x\"",
+    "'_y'",
+    ", ",
+    "\n",
+    "    ",
+    "from . import *\n",
+    "from .m import *\n",
+    "from .. import m\n",
+    "from .m import x as y\n",
+    "import p.m as m\n",
+    "m.__all__",
+    "def x(",
+    "a, /, b=1, *c, d, **e",
+    ") -> int:",
+    "@overload\n",
+    "@property\n",
+    "@dataclass\n",
+    "class C[T](NamedTuple):",
+    "type A[T] = list[T]\n",
+    "x: int = 1\n",
+    "_: KW_ONLY\n",
+    "if TYPE_CHECKING:\n",
+    "try:\n",
+    "except ImportError:\n",
+    "match v:\n",
+    "case _:\n",
+    "\"\"\"doc\"\"\"\n",
+    "globals()",
+    "def __getattr__(n): ...\n",
+    "pass\n",
+    "é",
+    "\\",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn token_soup_never_panics(
+        a in proptest::collection::vec(proptest::sample::select(TOKENS), 0..60),
+        b in proptest::collection::vec(proptest::sample::select(TOKENS), 0..60),
+    ) {
+        let init: String = a.concat();
+        let module: String = b.concat();
+        let set = package(&[("p", &init), ("p.m", &module)]);
+        let analysis = analyze(&set, &|| {});
+        let _ = analysis.findings();
+        let again = analyze(&set, &|| {});
+        let _ = tw_pyapi::diff(&analysis.interface, &again.interface);
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics(text in "\\PC{0,400}") {
+        let set = package(&[("p", &text), ("p.m", &text)]);
+        let _ = analyze(&set, &|| {}).findings();
+    }
 }
