@@ -136,14 +136,17 @@ pub(crate) fn inputs(
             ),
         });
     }
+    // First entry of each name (duplicates are a zip finding, refused before this point).
+    let mut by_name = std::collections::HashMap::new();
+    for entry in &files {
+        by_name.entry(entry.name.as_str()).or_insert(*entry);
+    }
     for (member, header) in &container.facts.npy {
-        let entry =
-            files
-                .iter()
-                .find(|e| &e.name == member)
-                .ok_or_else(|| ConvertError::Malformed {
-                    message: format!("member `{member}` is not in the central directory"),
-                })?;
+        let entry = by_name
+            .get(member.as_str())
+            .ok_or_else(|| ConvertError::Malformed {
+                message: format!("member `{member}` is not in the central directory"),
+            })?;
         let placement = match entry.method {
             Method::Stored => Placement::Stored {
                 start: entry
