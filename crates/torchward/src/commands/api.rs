@@ -44,7 +44,8 @@ Examples:
   torchward explain TW657"
 )]
 pub struct Args {
-    /// The package directory (the one holding `__init__.py`); the old version in diff mode.
+    /// The package directory (the one holding `__init__.py`; any other directory is a source
+    /// root whose packages are all read); the old version in diff mode.
     #[arg(value_name = "PACKAGE_DIR")]
     pub package: PathBuf,
 
