@@ -3,7 +3,8 @@
 //! properties), constants, PEP 695 type aliases, imports (relative ones made absolute),
 //! `__all__` in every spelling the Python ecosystem uses, star imports, and the signs of a
 //! namespace computed at run time. Statements under `if`, `try`, `with`, loops and `match`
-//! are walked too (their bindings are conditional).
+//! are walked too (their bindings are conditional); the body of `if TYPE_CHECKING:` is not,
+//! since it never runs.
 //!
 //! Which binding decides what a name denotes when it is bound more than once: an
 //! unconditional top-level binding replaces an earlier one (Python's last assignment wins),
@@ -292,7 +293,11 @@ impl Walker<'_> {
                 }
             }
             Stmt::If(if_stmt) => {
-                self.body(&if_stmt.body, true);
+                // `if TYPE_CHECKING:` binds nothing at run time (PEP 484), except in a stub,
+                // which is only ever read by type checkers.
+                if !is_type_checking(&if_stmt.test) || self.facts.is_stub {
+                    self.body(&if_stmt.body, true);
+                }
                 for clause in &if_stmt.elif_else_clauses {
                     self.body(&clause.body, true);
                 }
@@ -714,6 +719,15 @@ fn merge_overload(existing: &mut FunctionFacts, facts: FunctionFacts, overload: 
         if facts.docstring.is_some() {
             existing.docstring = facts.docstring;
         }
+    }
+}
+
+/// `TYPE_CHECKING` or `typing.TYPE_CHECKING` (any module path ending in it).
+fn is_type_checking(expr: &Expr) -> bool {
+    match expr {
+        Expr::Name(name) => name.id.as_str() == "TYPE_CHECKING",
+        Expr::Attribute(attribute) => attribute.attr.as_str() == "TYPE_CHECKING",
+        _ => false,
     }
 }
 
