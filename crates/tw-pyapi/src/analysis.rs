@@ -4,7 +4,7 @@
 //! listed with its path and the run goes on; a file with syntax errors is analysed as far as
 //! the parser recovered, and its errors are returned.
 use crate::checks::check;
-use crate::extract::module_facts;
+use crate::extract::{module_facts, ModuleSource};
 use crate::facts::ModuleFacts;
 use crate::interface::Interface;
 use crate::package::Package;
@@ -86,11 +86,14 @@ fn parse_file(file: &SourceFile) -> Parsed {
         Mod::Expression(_) => &[],
     };
     let facts = module_facts(
-        &file.module,
-        &file.display,
-        file.is_package,
-        file.is_stub,
-        &source,
+        &ModuleSource {
+            name: &file.module,
+            path: &file.display,
+            is_package: file.is_package,
+            is_stub: file.is_stub,
+            source: &source,
+            index: &index,
+        },
         body,
     );
     Parsed::Module(Box::new(facts), errors, source.len() as u64)

@@ -23,18 +23,35 @@ use ruff_python_ast::{Expr, Stmt, StmtClassDef, StmtFunctionDef};
 use ruff_text_size::Ranged;
 use tw_pylint::LineIndex;
 
-/// The facts of module `name` from its parsed `body` and `source`.
-pub fn module_facts(
-    name: &str,
-    path: &str,
-    is_package: bool,
-    is_stub: bool,
-    source: &str,
-    body: &[Stmt],
-) -> ModuleFacts {
+/// Where a module's text is: its dotted name, shown path and kind.
+pub struct ModuleSource<'s> {
+    /// Dotted module name.
+    pub name: &'s str,
+    /// The file as shown in findings.
+    pub path: &'s str,
+    /// An `__init__` file.
+    pub is_package: bool,
+    /// A `.pyi` stub.
+    pub is_stub: bool,
+    /// The text.
+    pub source: &'s str,
+    /// Line starts of `source`.
+    pub index: &'s LineIndex,
+}
+
+/// The facts of a module from its parsed `body`.
+pub fn module_facts(module: &ModuleSource<'_>, body: &[Stmt]) -> ModuleFacts {
+    let ModuleSource {
+        name,
+        path,
+        is_package,
+        is_stub,
+        source,
+        index,
+    } = *module;
     let mut walker = Walker {
         source,
-        index: LineIndex::new(source),
+        index,
         module: name,
         is_package,
         facts: ModuleFacts {
@@ -84,7 +101,7 @@ fn keyword_true(expr: &Expr, name: &str) -> bool {
 
 struct Walker<'s> {
     source: &'s str,
-    index: LineIndex,
+    index: &'s LineIndex,
     module: &'s str,
     is_package: bool,
     facts: ModuleFacts,
@@ -269,7 +286,7 @@ impl Walker<'_> {
                 let position = self.position(&*assign.target);
                 let imports = self.import_targets();
                 self.all
-                    .add_expr(&assign.value, position, &imports, &self.index, self.source);
+                    .add_expr(&assign.value, position, &imports, self.index, self.source);
             }
             Stmt::Expr(expression) => self.expression_statement(&expression.value),
             Stmt::TypeAlias(alias) => {
@@ -363,7 +380,7 @@ impl Walker<'_> {
                         position,
                         conditional,
                         &imports,
-                        &self.index,
+                        self.index,
                         self.source,
                     ),
                     None => self.all.declare(position),
@@ -414,11 +431,11 @@ impl Walker<'_> {
         match (method.attr.as_str(), args.first(), args.get(1)) {
             ("extend", Some(arg), None) => {
                 self.all
-                    .add_expr(arg, position, &imports, &self.index, self.source);
+                    .add_expr(arg, position, &imports, self.index, self.source);
             }
             ("append", Some(arg), None) | ("insert", Some(_), Some(arg)) => {
                 self.all
-                    .add_element(arg, position, &imports, &self.index, self.source);
+                    .add_element(arg, position, &imports, self.index, self.source);
             }
             ("remove", Some(arg), None) => self.all.remove(arg),
             // Reading or reordering the list changes no entry.
