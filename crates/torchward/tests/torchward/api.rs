@@ -81,10 +81,25 @@ fn interface_findings_in_text_json_sarif_and_github() {
     assert_eq!(count("TW655"), 1);
     assert_eq!(report["stats"]["inputs"], 13);
 
+    let (code, json, _) = run(
+        &tree,
+        &[
+            "api",
+            "v1/fixpkg",
+            "--format",
+            "json",
+            "--select",
+            "TW651,TW654",
+        ],
+    );
+    assert_eq!(code, Some(1));
+    insta::assert_snapshot!("api-json", json);
+
     let (code, sarif, _) = run(
         &tree,
         &["api", "v1/fixpkg", "--format", "sarif", "--select", "TW651"],
     );
+    insta::assert_snapshot!("api-sarif", sarif);
     assert_eq!(code, Some(1));
     let sarif: serde_json::Value = serde_json::from_str(&sarif).unwrap_or_else(|e| panic!("{e}"));
     let results = sarif["runs"][0]["results"]
