@@ -260,7 +260,8 @@ impl<'c> Check<'c> {
             by_key: Vec::new(),
             issues: Vec::new(),
         };
-        let mut first_ref: HashMap<&str, &StorageRef> = HashMap::new();
+        let mut first_ref: HashMap<&str, &StorageRef> =
+            HashMap::with_capacity(objects.tensors.len());
         for t in &objects.tensors {
             if let Some(s) = &t.storage {
                 match first_ref.get(s.key.as_str()) {

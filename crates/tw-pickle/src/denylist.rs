@@ -131,6 +131,10 @@ fn reason_for_path(parts: &[&str]) -> Option<&'static str> {
     // Every key has a dot, so "first component == head" is "starts with `head.`"; most keys
     // fail on their first bytes without being split.
     CALLABLES.iter().find_map(|(key, reason)| {
+        // The dot right after `head` is checked first: it rejects most keys without a compare.
+        if key.as_bytes().get(head.len()) != Some(&b'.') {
+            return None;
+        }
         let tail = key.strip_prefix(head)?.strip_prefix('.')?;
         let mut path = rest.iter();
         tail.split('.')

@@ -53,9 +53,16 @@ const EOCD_SEARCH: usize = EOCD_LEN + 0xFFFF;
 
 /// Orders names as their ASCII-lowercased bytes (miniz's `MZ_TOLOWER` comparison).
 pub(crate) fn cmp_ignoring_case(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
-    a.iter()
-        .map(u8::to_ascii_lowercase)
-        .cmp(b.iter().map(u8::to_ascii_lowercase))
+    for (&x, &y) in a.iter().zip(b) {
+        // Lowercase only where the bytes differ: names mostly share long exact prefixes.
+        if x != y {
+            let (x, y) = (x.to_ascii_lowercase(), y.to_ascii_lowercase());
+            if x != y {
+                return x.cmp(&y);
+            }
+        }
+    }
+    a.len().cmp(&b.len())
 }
 
 /// Finds the last end record signature (miniz and Python both search backwards from the end).
@@ -773,6 +780,14 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn folded_order_is_the_order_of_lowercased_bytes(a in "[aAbB0]{0,4}", b in "[aAbB0]{0,4}") {
+            prop_assert_eq!(
+                cmp_ignoring_case(a.as_bytes(), b.as_bytes()),
+                a.to_ascii_lowercase().cmp(&b.to_ascii_lowercase())
+            );
+        }
+
         #[test]
         fn check_names_matches_the_definition(names in prop::collection::vec("[aAbB/.]{0,3}", 0..24)) {
             let raw: Vec<&[u8]> = names.iter().map(String::as_bytes).collect();
