@@ -47,23 +47,22 @@ fn legacy_big_endian(container: &Container<'_>, options: &ConvertOptions) -> boo
     })
 }
 
-/// The record torch reads for each storage key: legacy records by exact key (as walked by
-/// the tensor table), zip records by key ignoring ASCII case (miniz's lookup), the first one
-/// winning as in [`Container::storage`]; one map instead of a scan per tensor.
+/// The record torch reads for each storage key: legacy records (walked by `open` with the
+/// object pickle's element sizes) by exact key, zip records by key ignoring ASCII case
+/// (miniz's lookup), the first one winning as in [`Container::storage`]; one map instead of a
+/// scan per tensor.
 fn records_by_key<'c>(
     container: &'c Container<'_>,
     scope: StorageScope,
-    table: &'c TensorTable,
 ) -> HashMap<String, &'c StorageRecord> {
     let mut map = HashMap::new();
-    if scope == StorageScope::Legacy {
-        for r in &table.storages {
-            map.entry(r.key.clone()).or_insert(r);
-        }
-    } else {
-        for r in container.storages.iter().filter(|r| r.scope == scope) {
-            map.entry(r.key.to_ascii_lowercase()).or_insert(r);
-        }
+    for r in container.storages.iter().filter(|r| r.scope == scope) {
+        let key = if scope == StorageScope::Legacy {
+            r.key.clone()
+        } else {
+            r.key.to_ascii_lowercase()
+        };
+        map.entry(key).or_insert(r);
     }
     map
 }
@@ -89,8 +88,10 @@ pub(crate) fn inputs(
     let objects = tw_pickle::torch::extract(&parsed).map_err(|e| ConvertError::Malformed {
         message: format!("{}: {e}", source.name),
     })?;
-    let table = TensorTable::build(container, scope, &objects, data);
-    if let Some(issue) = table.issues.first() {
+    // The graph is not needed past this point; free it before the tables grow.
+    drop(parsed);
+    let issues = TensorTable::issues_of(container, scope, &objects, data);
+    if let Some(issue) = issues.first() {
         return Err(ConvertError::Refused {
             reason: format!("storage check failed: {issue:?}"),
             findings: Vec::new(),
@@ -100,14 +101,14 @@ pub(crate) fn inputs(
         Format::LegacyStream => legacy_big_endian(container, options),
         _ => container.facts.byteorder.as_deref() == Some("big"),
     };
-    let records = records_by_key(container, scope, &table);
+    let records = records_by_key(container, scope);
     let mut out = Inputs::default();
     out.values = objects.values;
-    for t in objects.tensors {
+    for mut t in objects.tensors {
         let name = if t.path.is_empty() {
             options.bare_name.clone()
         } else {
-            t.path.clone()
+            std::mem::take(&mut t.path)
         };
         let unsupported = |reason: String| ConvertError::UnsupportedTensor {
             name: name.clone(),

@@ -214,11 +214,8 @@ pub(crate) fn plan(
         ));
         offset = end;
     }
-    let entries: Vec<(String, HeaderEntry)> = order
-        .iter()
-        .map(|(_, name, entry)| (name.clone(), entry.clone()))
-        .collect();
-    let header = header::encode(&entries, &metadata).map_err(|e| ConvertError::Malformed {
+    let entries = order.iter().map(|(_, name, entry)| (name.as_str(), entry));
+    let header = header::encode(entries, &metadata).map_err(|e| ConvertError::Malformed {
         message: format!("cannot encode the header: {e}"),
     })?;
     let plan = Plan {
