@@ -369,6 +369,7 @@ impl<'a> Graph<'a> {
     /// Nesting depth of the node as built (1 for scalars, globals and persistent objects;
     /// raised for containers by later mutations). Cycles do not make it infinite: it records
     /// construction, not reachability.
+    #[inline]
     pub fn depth(&self, id: NodeId) -> u32 {
         let slot = match self.node(id) {
             None => return 0,

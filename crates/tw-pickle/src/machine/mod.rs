@@ -113,6 +113,10 @@ struct Machine<'a, 'o> {
     /// Shared nodes for immutable singletons and small ints (`CPython` caches them too):
     /// None, False, True, (), then ints -5..=256.
     interned: [u32; INTERNED],
+    /// `max_graph_nodes` capped below `u32::MAX` (node ids are `u32`), read on every node.
+    max_nodes: usize,
+    /// `max_stack_depth`, read on every push.
+    max_stack: usize,
 }
 
 /// Slots of [`Machine::interned`]: 4 singletons and the ints -5..=256.
@@ -142,6 +146,8 @@ impl<'a, 'o> Machine<'a, 'o> {
             buffers: 0,
             opcodes: 0,
             interned: [EMPTY; INTERNED],
+            max_nodes: options.limits.max_graph_nodes.min(u32::MAX as usize - 1),
+            max_stack: options.limits.max_stack_depth,
         }
     }
 
@@ -300,7 +306,7 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     #[inline]
     fn push(&mut self, id: NodeId) -> Result<()> {
-        let max = self.limits().max_stack_depth;
+        let max = self.max_stack;
         if self.stack.len() >= max {
             return Err(self.limit(
                 LimitKind::StackDepth,
@@ -325,7 +331,7 @@ impl<'a, 'o> Machine<'a, 'o> {
     /// Adds a node of the given nesting depth to the arena.
     #[inline]
     fn add(&mut self, node: Node, depth: u32) -> Result<NodeId> {
-        let max = self.limits().max_graph_nodes.min(u32::MAX as usize - 1);
+        let max = self.max_nodes;
         let len = self.graph.nodes.len();
         if len >= max {
             return Err(self.limit(LimitKind::GraphNodes, to_u64(max), to_u64(len + 1)));
@@ -429,6 +435,7 @@ impl<'a, 'o> Machine<'a, 'o> {
         self.push_new(Node::BytesOwned(index))
     }
 
+    #[inline]
     fn depth_of(&self, ids: &[NodeId]) -> u32 {
         ids.iter()
             .map(|id| self.graph.depth(*id))
@@ -438,6 +445,7 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     /// Copies `stack[start..]` into the pool, truncates the stack there, returns the run.
+    #[inline]
     fn seq_from(&mut self, start: usize) -> Result<(Seq, u32)> {
         let items = self.stack.get(start..).unwrap_or(&[]);
         let depth = self.depth_of(items);

@@ -497,6 +497,7 @@ impl Machine<'_, '_> {
         Err(self.underflow(1))
     }
 
+    #[inline]
     pub(super) fn push_seq(&mut self, start: usize, frozen: bool) -> Result<()> {
         let (seq, depth) = self.seq_from(start)?;
         let node = if frozen {

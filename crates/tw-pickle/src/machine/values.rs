@@ -83,6 +83,7 @@ impl<'a> Machine<'a, '_> {
         self.deepen(target, depth)
     }
 
+    #[inline]
     pub(super) fn memo_get(&mut self, index: u64) -> Result<()> {
         let id = self.memo.get(index).ok_or(PickleError::MemoMissing {
             index,
@@ -91,6 +92,7 @@ impl<'a> Machine<'a, '_> {
         self.push(id)
     }
 
+    #[inline]
     pub(super) fn memo_put(&mut self, index: u64) -> Result<()> {
         let id = self.top()?;
         let max = self.limits().max_memo_entries;
@@ -100,6 +102,7 @@ impl<'a> Machine<'a, '_> {
         Ok(())
     }
 
+    #[inline]
     pub(super) fn push_text(&mut self, bytes: &'a [u8]) -> Result<()> {
         match text::utf8(bytes) {
             Cow::Borrowed(s) => self.borrowed_str(s),
@@ -108,6 +111,7 @@ impl<'a> Machine<'a, '_> {
     }
 
     /// A string node borrowing the input.
+    #[inline]
     pub(super) fn borrowed_str(&mut self, text: &'a str) -> Result<()> {
         let index = self.side_index(self.graph.texts.len())?;
         self.graph.texts.push(text);
