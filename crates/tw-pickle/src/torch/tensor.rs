@@ -115,14 +115,21 @@ impl Rebuilds {
         path: &str,
         out: &mut Vec<TensorRef>,
     ) -> Result<(), ExtractError> {
-        out.extend(
-            Decoder {
-                graph,
-                path,
-                rebuilds: self,
-            }
-            .call(id, 0)?,
-        );
+        let decoder = Decoder {
+            graph,
+            path,
+            rebuilds: self,
+        };
+        let (args, rebuild) = decoder.resolve(id)?;
+        if matches!(
+            rebuild,
+            Rebuild::Tensor | Rebuild::TensorV2 | Rebuild::TensorV3 | Rebuild::QTensor
+        ) {
+            // One plain tensor, the common case: no intermediate vector.
+            out.push(decoder.strided(&args, rebuild)?);
+        } else {
+            out.extend(decoder.dispatch_args(&args, rebuild, 0)?);
+        }
         Ok(())
     }
 }
@@ -158,6 +165,12 @@ impl Decoder<'_, '_> {
     }
 
     fn call(&self, id: NodeId, nesting: u32) -> Result<Vec<TensorRef>, ExtractError> {
+        let (args, rebuild) = self.resolve(id)?;
+        self.dispatch_args(&args, rebuild, nesting)
+    }
+
+    /// The rebuild function and arguments of the call `id`.
+    fn resolve(&self, id: NodeId) -> Result<(Args<'_>, Rebuild), ExtractError> {
         let graph = self.graph;
         let object = graph
             .object_of(id)
@@ -185,7 +198,7 @@ impl Decoder<'_, '_> {
         if graph.as_tuple(object.args).is_none() {
             return Err(self.bad(&args, "arguments are not a tuple"));
         }
-        self.dispatch_args(&args, rebuild, nesting)
+        Ok((args, rebuild))
     }
 
     /// Decodes a rebuild given its function and an argument tuple (for `_rebuild_from_type_v2`).
@@ -531,35 +544,34 @@ impl Decoder<'_, '_> {
                 })
             }
         };
-        items
-            .iter()
-            .enumerate()
-            .map(|(index, &item)| {
-                let value = graph.as_int(item).ok_or_else(|| ExtractError::NotInt {
-                    path: self.path.to_owned(),
-                    what,
-                    offset: args.offset,
-                })?;
-                u64::try_from(value).map_err(|_| {
-                    let path = self.path.to_owned();
-                    if what == "size" {
-                        ExtractError::NegativeSize {
-                            path,
-                            index,
-                            value,
-                            offset: args.offset,
-                        }
-                    } else {
-                        ExtractError::NegativeStride {
-                            path,
-                            index,
-                            value,
-                            offset: args.offset,
-                        }
+        let mut dims = Vec::with_capacity(items.len());
+        for (index, &item) in items.iter().enumerate() {
+            let value = graph.as_int(item).ok_or_else(|| ExtractError::NotInt {
+                path: self.path.to_owned(),
+                what,
+                offset: args.offset,
+            })?;
+            let dim = u64::try_from(value).map_err(|_| {
+                let path = self.path.to_owned();
+                if what == "size" {
+                    ExtractError::NegativeSize {
+                        path,
+                        index,
+                        value,
+                        offset: args.offset,
                     }
-                })
-            })
-            .collect()
+                } else {
+                    ExtractError::NegativeStride {
+                        path,
+                        index,
+                        value,
+                        offset: args.offset,
+                    }
+                }
+            })?;
+            dims.push(dim);
+        }
+        Ok(dims)
     }
 }
 
