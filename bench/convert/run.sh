@@ -7,7 +7,8 @@
 # page cache with one untimed read, then times each tool RUNS times (medians) under
 # /usr/bin/time -v for peak RSS (file pages mapped by the process count). `cp` does not fsync;
 # torchward fsyncs its output before renaming it into place, so `cp + sync FILE` is reported
-# too. Outputs are removed after each run.
+# too. Outputs are removed after each run. On a shared machine wall times swing with other
+# load, so CPU seconds (user + system, from time -v) are reported beside them.
 #
 # Usage: bench/convert/run.sh [WORK_DIR]
 #   default WORK_DIR: $CARGO_TARGET_DIR/bench-convert (or target/bench-convert)
@@ -71,9 +72,11 @@ run() {
         start=$(date +%s.%N)
         /usr/bin/time -v "$@" 2> "$log" > /dev/null
         end=$(date +%s.%N)
-        local rss
+        local rss cpu
         rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
-        echo "$name $(echo "$end - $start" | bc) $rss" | tee -a "$results"
+        # CPU seconds (user + system): much less sensitive than wall time to other load.
+        cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$log")
+        echo "$name $(echo "$end - $start" | bc) $rss $cpu" | tee -a "$results"
         rm -f "$log" "$out"
     done
 }
@@ -91,6 +94,20 @@ tensors = {k: v.contiguous() for k, v in sd.items() if isinstance(v, torch.Tenso
 safetensors.torch.save_file(tensors, sys.argv[2], metadata={"format": "pt"})
 ' "$ckpt" "$work/py.safetensors"
 fi
+
+# Many small tensors: memory then follows the pickle (a graph node per value), not the bytes.
+many="$work/many.pt"
+if [ ! -f "$many" ]; then
+    "$python" - "$many" <<'EOF'
+import sys, torch
+sd = {f"layer.{i}.w": torch.full((8,), float(i)) for i in range(50000)}
+sd.update({f"layer.{i}.t": sd[f"layer.{i}.w"][::2] for i in range(0, 50000, 10)})
+torch.save(sd, sys.argv[1])
+EOF
+fi
+echo "== many small tensors: $many, $(stat -c %s "$many") bytes, 55,000 tensors"
+run torchward-many "$work/many.safetensors" "$tw" convert "$many" -o "$work/many.safetensors"
+run torchward-scan-many "$work/none" "$tw" scan "$many"
 echo "== load after: $(cat /proc/loadavg)"
 
 echo
@@ -99,14 +116,18 @@ python3 - "$results" "$bytes" <<'EOF'
 import statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
-    name, secs, rss = line.split()
-    rows.setdefault(name, []).append((float(secs), int(rss)))
+    name, secs, rss, cpu = line.split()
+    rows.setdefault(name, []).append((float(secs), int(rss), float(cpu)))
 size = int(sys.argv[2])
-med = {n: (statistics.median(s for s, _ in v), max(r for _, r in v)) for n, v in rows.items()}
-for name, (secs, rss) in med.items():
-    print(f"{name:18} {secs:8.2f} s {size / secs / 1e6:9.1f} MB/s  peak RSS {rss / 1024:8.1f} MiB")
+med = {n: (statistics.median(s for s, _, _ in v), max(r for _, r, _ in v),
+           statistics.median(c for _, _, c in v)) for n, v in rows.items()}
+for name, (secs, rss, cpu) in med.items():
+    rate = f"{size / secs / 1e6:9.1f} MB/s" if "many" not in name else " " * 14
+    print(f"{name:20} {secs:8.2f} s {rate}  peak RSS {rss / 1024:8.1f} MiB  CPU {cpu:6.2f} s")
 cp = med["cp"][0]
 for name in med:
-    if name.startswith("torchward"):
-        print(f"{name} throughput / cp: {cp / med[name][0]:.2f}x, / cp+sync: {med['cp+sync'][0] / med[name][0]:.2f}x")
+    if name in ("torchward", "torchward-verify"):
+        print(f"{name} wall throughput / cp: {cp / med[name][0]:.2f}x, / cp+sync: "
+              f"{med['cp+sync'][0] / med[name][0]:.2f}x; CPU time cp / {name}: "
+              f"{med['cp'][2] / med[name][2]:.2f}x")
 EOF

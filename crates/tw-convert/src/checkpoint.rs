@@ -182,6 +182,10 @@ pub(crate) fn inputs(
                 element_size,
             },
             region,
+            origin: format!(
+                "{} offset {}, storage {}",
+                source.name, t.offset, storage.key
+            ),
         });
     }
     Ok(out)

@@ -80,6 +80,7 @@ fn push(
             element_size,
         },
         region,
+        origin: format!("member {region_name}"),
     });
     Ok(())
 }

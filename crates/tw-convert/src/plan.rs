@@ -89,10 +89,16 @@ pub(crate) fn plan(
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (i, t) in inputs.tensors.iter().enumerate() {
         if let Some(first) = seen.insert(t.name.as_str(), i) {
+            let describe = |j: usize| {
+                inputs
+                    .tensors
+                    .get(j)
+                    .map_or_else(String::new, |x| format!("the tensor at {}", x.origin))
+            };
             return Err(ConvertError::NameCollision {
                 name: t.name.clone(),
-                first: format!("tensor #{}", first + 1),
-                second: format!("tensor #{}", i + 1),
+                first: describe(first),
+                second: describe(i),
             });
         }
     }
@@ -261,6 +267,7 @@ mod tests {
                 element_size: es,
             },
             region: 0,
+            origin: format!("test offset {start}"),
         }
     }
 
@@ -293,10 +300,12 @@ mod tests {
     #[test]
     fn refuses_collisions_and_odd_values() {
         let dup = inputs(vec![tensor("a", 0, 4), tensor("a", 4, 4)], vec![]);
-        assert!(matches!(
-            plan(&dup, &ConvertOptions::default(), 100),
-            Err(ConvertError::NameCollision { .. })
-        ));
+        let err = plan(&dup, &ConvertOptions::default(), 100).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "name collision: the tensor at test offset 0 and the tensor at test offset 4 both \
+             flatten to `a`"
+        );
         let odd = inputs(
             vec![],
             vec![(

@@ -57,6 +57,8 @@ pub(crate) struct InputTensor {
     pub view: View,
     /// Index into [`Inputs::regions`].
     pub region: usize,
+    /// Where it was found, for messages (`data.pkl offset 213, storage 0`).
+    pub origin: String,
 }
 
 /// Everything read from the input before planning.
