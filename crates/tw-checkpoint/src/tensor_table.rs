@@ -241,8 +241,8 @@ impl TensorTable {
 /// walked here for a legacy stream) and the issues found.
 struct Check<'c> {
     records: Vec<Cow<'c, StorageRecord>>,
-    /// Indices into `records` sorted by (key, index): the first record with a key is found by
-    /// binary search instead of a scan per tensor.
+    /// Indices into `records` sorted by (key, index), for a legacy stream's records: the first
+    /// record with a key is found by binary search instead of a scan.
     by_key: Vec<usize>,
     issues: Vec<TensorIssue>,
 }
@@ -260,12 +260,16 @@ impl<'c> Check<'c> {
             by_key: Vec::new(),
             issues: Vec::new(),
         };
-        let mut first_ref: HashMap<&str, &StorageRef> =
-            HashMap::with_capacity(objects.tensors.len());
+        // Each distinct key once, as first referenced; every tensor remembers its key's slot,
+        // so a key is hashed once per tensor and resolved once.
+        let count = objects.tensors.len();
+        let mut slot_of: HashMap<&str, usize> = HashMap::with_capacity(count);
+        let mut distinct: Vec<&StorageRef> = Vec::new();
+        let mut tensor_slot: Vec<Option<usize>> = Vec::with_capacity(count);
         for t in &objects.tensors {
-            if let Some(s) = &t.storage {
-                match first_ref.get(s.key.as_str()) {
-                    Some(first) if first.dtype != s.dtype => {
+            let slot = t.storage.as_ref().map(|s| {
+                if let Some(&slot) = slot_of.get(s.key.as_str()) {
+                    if let Some(first) = distinct.get(slot).filter(|f| f.dtype != s.dtype) {
                         check.issues.push(TensorIssue::DtypeConflict {
                             key: s.key.clone(),
                             first: first.dtype.torch_name(),
@@ -273,22 +277,48 @@ impl<'c> Check<'c> {
                             offset: s.offset,
                         });
                     }
-                    Some(_) => {}
-                    None => {
-                        first_ref.insert(&s.key, s);
-                    }
+                    slot
+                } else {
+                    slot_of.insert(&s.key, distinct.len());
+                    distinct.push(s);
+                    distinct.len() - 1
+                }
+            });
+            tensor_slot.push(slot);
+        }
+        let mut by_offset: Vec<usize> = (0..distinct.len()).collect();
+        by_offset.sort_by_key(|&i| distinct.get(i).map_or(0, |s| s.offset));
+        // The record each distinct key resolves to: the first record whose key is exactly it.
+        let mut record_of: Vec<Option<usize>> = vec![None; distinct.len()];
+        if scope == StorageScope::Legacy {
+            check.walk_legacy(container, &slot_of, &distinct, data);
+            check.by_key = (0..check.records.len()).collect();
+            let records = &check.records;
+            check.by_key.sort_unstable_by(|&a, &b| {
+                key_of(records, a).cmp(key_of(records, b)).then(a.cmp(&b))
+            });
+            for (slot, s) in distinct.iter().enumerate() {
+                if let Some(entry) = record_of.get_mut(slot) {
+                    *entry = check.record_index(&s.key);
                 }
             }
-        }
-        if scope == StorageScope::Legacy {
-            check.walk_legacy(container, &first_ref, data);
         } else {
             let index = ContainerIndex::new(container, scope);
-            let mut keys: Vec<&&StorageRef> = first_ref.values().collect();
-            keys.sort_by_key(|s| s.offset);
-            for s in keys {
+            for &slot in &by_offset {
+                let Some(s) = distinct.get(slot) else {
+                    continue;
+                };
                 match index.storage(container, &s.key) {
-                    Some(record) => check.records.push(Cow::Borrowed(record)),
+                    Some(record) => {
+                        // A record matched only ignoring case is no earlier record's exact key
+                        // either (case variants resolve to the same record): none.
+                        if record.key == s.key {
+                            if let Some(entry) = record_of.get_mut(slot) {
+                                *entry = Some(check.records.len());
+                            }
+                        }
+                        check.records.push(Cow::Borrowed(record));
+                    }
                     None => check.issues.push(TensorIssue::MissingStorage {
                         key: s.key.clone(),
                         offset: s.offset,
@@ -296,14 +326,16 @@ impl<'c> Check<'c> {
                 }
             }
         }
-        check.by_key = (0..check.records.len()).collect();
-        let records = &check.records;
-        check
-            .by_key
-            .sort_unstable_by(|&a, &b| key_of(records, a).cmp(key_of(records, b)).then(a.cmp(&b)));
-        check.check_sizes(&first_ref);
-        for t in &objects.tensors {
-            let file_offset = check.check_tensor(t);
+        let record = |slot: Option<usize>| -> Option<usize> {
+            slot.and_then(|i| record_of.get(i).copied().flatten())
+        };
+        for &slot in &by_offset {
+            if let Some(s) = distinct.get(slot) {
+                check.check_size(s, record(Some(slot)));
+            }
+        }
+        for (t, slot) in objects.tensors.iter().zip(tensor_slot) {
+            let file_offset = check.check_tensor(t, record(slot));
             if let Some(out) = tensors.as_deref_mut() {
                 out.push(describe(t, file_offset));
             }
@@ -311,24 +343,28 @@ impl<'c> Check<'c> {
         check
     }
 
-    /// The first record (in resolution order) whose key is exactly `key`.
-    fn record(&self, key: &str) -> Option<&StorageRecord> {
+    /// Index of the first record (in resolution order) whose key is exactly `key`.
+    fn record_index(&self, key: &str) -> Option<usize> {
         let records = &self.records;
         let at = self.by_key.partition_point(|&i| key_of(records, i) < key);
         let i = *self.by_key.get(at)?;
-        records.get(i).map(|r| &**r).filter(|r| r.key == key)
+        records.get(i).filter(|r| r.key == key).map(|_| i)
     }
 
     fn walk_legacy(
         &mut self,
         container: &Container<'_>,
-        refs: &HashMap<&str, &StorageRef>,
+        slot_of: &HashMap<&str, usize>,
+        distinct: &[&StorageRef],
         data: &[u8],
     ) {
         let Some(stream) = &container.facts.legacy else {
             return;
         };
-        let walked = stream.records(data, |key| refs.get(key).map(|s| s.dtype.element_size()));
+        let walked = stream.records(data, |key| {
+            let s = distinct.get(*slot_of.get(key)?)?;
+            Some(s.dtype.element_size())
+        });
         match walked {
             Ok((records, _end)) => {
                 for r in records {
@@ -362,7 +398,7 @@ impl<'c> Check<'c> {
             }),
             Err(_) => {}
         }
-        for s in refs.values() {
+        for s in distinct {
             if !stream.keys.contains(&s.key) {
                 self.issues.push(TensorIssue::MissingStorage {
                     key: s.key.clone(),
@@ -373,39 +409,35 @@ impl<'c> Check<'c> {
     }
 
     /// numel * element size == record length (zip) or count == numel (legacy).
-    fn check_sizes(&mut self, refs: &HashMap<&str, &StorageRef>) {
-        let mut ordered: Vec<&&StorageRef> = refs.values().collect();
-        ordered.sort_by_key(|s| s.offset);
-        for s in ordered {
-            let Some(record) = self.record(&s.key) else {
-                continue;
-            };
-            let issue = if let Some(count) = record.legacy_count {
-                (count != s.numel).then(|| TensorIssue::LegacyCountMismatch {
-                    key: s.key.clone(),
-                    numel: s.numel,
-                    count,
-                    offset: record.start.saturating_sub(8),
-                })
-            } else {
-                let element_size = s.dtype.element_size();
-                let expected = s.numel.checked_mul(element_size);
-                (expected != Some(record.len)).then(|| TensorIssue::StorageSizeMismatch {
-                    key: s.key.clone(),
-                    numel: s.numel,
-                    element_size,
-                    expected,
-                    record_len: record.len,
-                    offset: s.offset,
-                })
-            };
-            self.issues.extend(issue);
-        }
+    fn check_size(&mut self, s: &StorageRef, record: Option<usize>) {
+        let Some(record) = record.and_then(|i| self.records.get(i)) else {
+            return;
+        };
+        let issue = if let Some(count) = record.legacy_count {
+            (count != s.numel).then(|| TensorIssue::LegacyCountMismatch {
+                key: s.key.clone(),
+                numel: s.numel,
+                count,
+                offset: record.start.saturating_sub(8),
+            })
+        } else {
+            let element_size = s.dtype.element_size();
+            let expected = s.numel.checked_mul(element_size);
+            (expected != Some(record.len)).then(|| TensorIssue::StorageSizeMismatch {
+                key: s.key.clone(),
+                numel: s.numel,
+                element_size,
+                expected,
+                record_len: record.len,
+                offset: s.offset,
+            })
+        };
+        self.issues.extend(issue);
     }
 
     /// Checks the tensor's view against its storage; returns the file offset of its first
     /// element when the record is stored uncompressed.
-    fn check_tensor(&mut self, t: &TensorRef) -> Option<u64> {
+    fn check_tensor(&mut self, t: &TensorRef, record: Option<usize>) -> Option<u64> {
         let element_size = t.dtype.element_size();
         let s = t.storage.as_ref()?;
         // The bytes torch allocates for the storage: the numel declared in the persistent
@@ -428,11 +460,14 @@ impl<'c> Check<'c> {
             }
         }
         let needed = view_extent(t.storage_offset, &t.shape, &t.stride, element_size);
-        let file_offset = self.record(&s.key).filter(|r| !r.compressed).and_then(|r| {
-            r.start
-                .checked_add(base)?
-                .checked_add(t.storage_offset.checked_mul(element_size)?)
-        });
+        let file_offset = record
+            .and_then(|i| self.records.get(i))
+            .filter(|r| !r.compressed)
+            .and_then(|r| {
+                r.start
+                    .checked_add(base)?
+                    .checked_add(t.storage_offset.checked_mul(element_size)?)
+            });
         if t.shape.len() != t.stride.len() || needed.is_none_or(|n| n > available) {
             self.issues.push(TensorIssue::ViewOutOfBounds {
                 tensor: t.path.clone(),
