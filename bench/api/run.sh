@@ -42,45 +42,50 @@ echo "griffe: $("$VENV/bin/griffe" --version)"
 now() { date +%s.%N; }
 
 # Best of RUNS wall times of a command (stdout to a file; exit code 1 = findings is fine).
+# The CPU time (user + sys, all threads) of the best run goes to $OUT/NAME.cpu.
 best() {
     local name=$1; shift
     local best_time=""
     for _ in $(seq "$RUNS"); do
         local start end elapsed
         start=$(now)
-        "$@" > "$OUT/$name.out" 2> "$OUT/$name.err" || [ $? -eq 1 ]
+        /usr/bin/time -f "%U %S" -o "$OUT/$name.time" "$@" > "$OUT/$name.out" 2> "$OUT/$name.err" || [ $? -eq 1 ]
         end=$(now)
         elapsed=$(echo "$end - $start" | bc -l)
         if [ -z "$best_time" ] || [ "$(echo "$elapsed < $best_time" | bc -l)" = 1 ]; then
             best_time=$elapsed
+            tail -n 1 "$OUT/$name.time" | awk '{ print $1 + $2 }' > "$OUT/$name.cpu"
         fi
     done
     echo "$best_time"
 }
 
 # torchward: the full interface (declarations and findings) as JSON.
-tw() { "$TORCHWARD" api "$package_dir" --format json; }
+tw=("$TORCHWARD" api "$package_dir" --format json)
 # griffe: the same package from the same search path, static only (-X: no inspection of
 # compiled modules), aliases resolved (-r) as torchward follows re-exports, JSON to stdout.
-gr() { "$VENV/bin/griffe" dump "$package" -s "$search_path" -X -r; }
+gr=("$VENV/bin/griffe" dump "$package" -s "$search_path" -X -r)
 
 echo "load before: $(cat /proc/loadavg)"
-tw_time=$(best torchward tw)
+tw_time=$(best torchward "${tw[@]}")
 echo "load after torchward: $(cat /proc/loadavg)"
-gr_time=$(best griffe gr)
+gr_time=$(best griffe "${gr[@]}")
 echo "load after griffe: $(cat /proc/loadavg)"
 
 declarations=$(grep -o '"rule": "TW650"' "$OUT/torchward.out" | wc -l)
 printf 'torchward api: %.3f s (%s public declarations)\n' "$tw_time" "$declarations"
 printf 'griffe dump:   %.3f s (%s bytes of JSON)\n' "$gr_time" "$(wc -c < "$OUT/griffe.out")"
 printf 'ratio: torchward is %.1fx faster (wall, best of %s)\n' "$(echo "$gr_time / $tw_time" | bc -l)" "$RUNS"
+tw_cpu=$(cat "$OUT/torchward.cpu")
+gr_cpu=$(cat "$OUT/griffe.cpu")
+printf 'CPU (user+sys, all threads): torchward %.2f s, griffe %.2f s: %.1fx less\n' "$tw_cpu" "$gr_cpu" "$(echo "$gr_cpu / $tw_cpu" | bc -l)"
 
 # Instructions are independent of the other processes on a shared machine.
 probe=$(perf stat -x, -e instructions:u true 2>&1 > /dev/null | cut -d, -f1 || true)
 if [[ "$probe" =~ ^[0-9]+$ ]]; then
     count() { perf stat -x, -e instructions:u "$@" 2>&1 > /dev/null | grep instructions | cut -d, -f1; }
-    tw_ins=$(count "$TORCHWARD" api "$package_dir" --format json || true)
-    gr_ins=$(count "$VENV/bin/griffe" dump "$package" -s "$search_path" -X -r || true)
+    tw_ins=$(count "${tw[@]}" || true)
+    gr_ins=$(count "${gr[@]}" || true)
     if [ -n "$tw_ins" ] && [ -n "$gr_ins" ] && [ "$tw_ins" -gt 0 ] 2> /dev/null; then
         echo "instructions (user): torchward $tw_ins, griffe $gr_ins"
         printf 'ratio: %.1fx fewer instructions (all threads)\n' "$(echo "$gr_ins / $tw_ins" | bc -l)"
