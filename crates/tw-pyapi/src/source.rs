@@ -145,7 +145,7 @@ pub fn directory_name(dir: &Path) -> String {
 }
 
 /// The module files of the package directory `dir` (the one holding `__init__.py`; any other
-/// directory is read as a source root, see [`package_name`]).
+/// directory is read as a source root: every package and module in it under its own name).
 /// Directories that cannot be packages (`__pycache__`, hidden, non-identifier names) are not
 /// entered.
 pub fn read_dir(dir: &Path) -> Result<SourceSet, crate::ApiError> {
