@@ -105,10 +105,10 @@ fn read_small(path: &Path) -> Option<Vec<u8>> {
     if !meta.is_file() || meta.len() > READ_LIMIT {
         return None;
     }
-    // One read of the size just stated (File::read_to_end would stat and seek again, then
-    // probe for more); a file that shrank meanwhile falls back to mapping.
-    let mut bytes = vec![0u8; usize::try_from(meta.len()).ok()?];
-    std::io::Read::read_exact(&mut &file, &mut bytes).ok()?;
+    // One read of the size just stated, into uninitialised capacity (File::read_to_end would
+    // stat and seek again to size its buffer; zero-filling first would touch it twice).
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).ok()?);
+    std::io::Read::read_to_end(&mut std::io::Read::take(&file, meta.len()), &mut bytes).ok()?;
     Some(bytes)
 }
 
