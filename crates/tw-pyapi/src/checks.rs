@@ -2,7 +2,7 @@
 //! a check that needs the whole namespace of a module (is this `__all__` entry bound? is this
 //! definition listed?) is skipped for modules whose namespace is computed at run time or only
 //! partly known, so no finding rests on a guess.
-use crate::facts::{ModuleFacts, Value};
+use crate::facts::{AllEntry, ModuleFacts, Value};
 use crate::interface::{Declaration, Interface};
 use crate::package::Package;
 use crate::rules::{
@@ -23,6 +23,20 @@ pub fn check(package: &Package, interface: &Interface) -> Vec<Finding> {
                 for entry in &all.entries {
                     if !provides(package, module, &entry.name) {
                         findings.push(undefined_all_name::finding(module, entry));
+                    }
+                }
+                // Names added with `__all__ += other.__all__` must be bound here too; they
+                // are reported where `__all__` is first bound.
+                let literal: HashSet<&str> = all.entries.iter().map(|e| e.name.as_str()).collect();
+                if let Some((full, _)) = package.all(index) {
+                    for name in full.iter().filter(|n| !literal.contains(n.as_str())) {
+                        if !provides(package, module, name) {
+                            let entry = AllEntry {
+                                name: name.clone(),
+                                position: all.position,
+                            };
+                            findings.push(undefined_all_name::finding(module, &entry));
+                        }
                     }
                 }
             }

@@ -10,7 +10,7 @@ pub const RULE: RuleMeta = RuleMeta {
     section: "10",
     summary: "A name in `__all__` is not defined or imported by the module.",
     doc: RuleDoc {
-        what: "Reports each string in a module's `__all__` that the module does not bind: no `def`, `class`, assignment or import of that name, no star import providing it, and no submodule of that name. Modules whose namespace is computed at run time (a module-level `__getattr__`, writes through `globals()`, a star import from outside the package) are not checked.",
+        what: "Reports each string in a module's `__all__` (and each name added from another module's list with `__all__ += other.__all__`, reported where `__all__` is first bound) that the module does not bind: no `def`, `class`, assignment or import of that name, no star import providing it, and no submodule of that name. Modules whose namespace is computed at run time (a module-level `__getattr__`, writes through `globals()`, a star import from outside the package) are not checked.",
         why: "`from pkg import *` raises `AttributeError` on such a name, documentation tools list an object that does not exist, and PyTorch's public-bindings test fails. A declared interface that cannot be imported is broken for every user.",
         example: "`__all__ = [\"load\", \"save\"]` in a module that only defines `load`.",
         fix: "Define or import the name, or remove it from `__all__`.",

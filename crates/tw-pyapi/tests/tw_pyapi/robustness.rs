@@ -67,6 +67,41 @@ fn deep_nesting_does_not_overflow() {
 }
 
 #[test]
+fn names_added_from_another_all_must_be_bound() {
+    let set = package(&[
+        (
+            "p",
+            "from . import m\n__all__ = ['a']\n__all__ += m.__all__\na = 1\n",
+        ),
+        ("p.m", "__all__ = ['b', 'c']\nb = 2\nc = 3\n"),
+        (
+            "p.n",
+            "from . import m\nfrom .m import *\n__all__ = m.__all__ + ['d']\nd = 4\n",
+        ),
+    ]);
+    let findings: Vec<String> = analyze(&set, &|| {})
+        .findings()
+        .into_iter()
+        .filter(|f| f.rule == "TW651")
+        .map(|f| {
+            format!(
+                "{}:{} {}",
+                f.location.path,
+                f.location.line.unwrap_or(0),
+                f.message
+            )
+        })
+        .collect();
+    assert_eq!(
+        findings,
+        [
+            "p.py:2 `__all__` of `p` lists `b`, which the module neither defines nor imports",
+            "p.py:2 `__all__` of `p` lists `c`, which the module neither defines nor imports",
+        ]
+    );
+}
+
+#[test]
 fn dynamic_all_is_not_reported_as_undefined() {
     let set = package(&[(
         "p",
