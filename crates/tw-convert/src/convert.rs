@@ -153,6 +153,14 @@ pub fn convert_file(
         .force(options.force)
         .create_parents(options.create_parents);
     let file = tw_fs::AtomicFile::create(output, write_options)?;
+    // Reserve the whole output up front: one extent allocation instead of many as the copy
+    // grows the file, and an early ENOSPC. Optional: file systems without it just skip it.
+    let _ = rustix::fs::fallocate(
+        file.as_file(),
+        rustix::fs::FallocateFlags::empty(),
+        0,
+        plan.file_len(),
+    );
     let out_dir = match output.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
