@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Scan benchmark: torchward scan vs picklescan and modelscan on the same >= 1,000-file corpus,
-# best wall time of RUNS runs each (interleaved, so load changes hit every tool alike), plus the
+# best wall time of RUNS runs each after a warm-up run (modelscan: MODELSCAN_RUNS), plus the
 # "scan time does not grow with tensor bytes" pair. The load average is printed beside the
 # numbers: on a shared machine, compare runs made under similar load.
 # Usage: bench/scan/run.sh [WORKDIR]   (default /tmp/torchward-bench-scan)
@@ -8,8 +8,9 @@
 #      BENCH_VENV    bench-only virtualenv for the peers (default bench/.venv, created if missing)
 #      TORCHWARD     torchward binary to time (default: cargo build --release, then
 #                    ${CARGO_TARGET_DIR:-target}/release/torchward)
-#      RUNS          runs of torchward and picklescan (default 5; the best is reported)
-#      MODELSCAN_RUNS runs of modelscan (default 1: one run takes about a minute)
+#      RUNS          timed runs of torchward and picklescan (default 5; the best is reported)
+#      MODELSCAN_RUNS runs of modelscan (default 1, no warm-up: one run takes about a minute;
+#                    0 skips it)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -50,25 +51,32 @@ elapsed() {
 }
 min() { if [ -z "$1" ] || [ "$(echo "$2 < $1" | bc -l)" = 1 ]; then echo "$2"; else echo "$1"; fi; }
 
+# best N CMD...: best wall seconds of N runs after one untimed warm-up run (the first run
+# after a pause pays for cold caches and an idle CPU waking up).
+best() {
+  local n=$1 b=""
+  shift
+  "$@" >/dev/null 2>&1 || true
+  for _ in $(seq "$n"); do b=$(min "$b" "$(elapsed "$@")"); done
+  echo "$b"
+}
+
 echo "load before: $(cat /proc/loadavg)"
-tw_s=""; ps_s=""; ms_s=""
-for i in $(seq "$runs"); do
-  tw_s=$(min "$tw_s" "$(elapsed "$tw" scan "$work/corpus" --format json --exit-zero)")
-  ps_s=$(min "$ps_s" "$(elapsed "$venv/bin/picklescan" -p "$work/corpus")")
-  if [ "$i" -le "$ms_runs" ]; then
-    ms_s=$(min "$ms_s" "$(elapsed "$venv/bin/modelscan" -p "$work/corpus")")
-  fi
-done
-echo "load after:  $(cat /proc/loadavg)"
+tw_s=$(best "$runs" "$tw" scan "$work/corpus" --format json --exit-zero)
+ps_s=$(best "$runs" "$venv/bin/picklescan" -p "$work/corpus")
+echo "load after torchward and picklescan: $(cat /proc/loadavg)"
 printf 'torchward scan : %8.3f s\n' "$tw_s"
 printf 'picklescan     : %8.3f s  (torchward is %.1fx faster)\n' "$ps_s" "$(echo "$ps_s / $tw_s" | bc -l)"
-printf 'modelscan      : %8.3f s  (torchward is %.1fx faster)\n' "$ms_s" "$(echo "$ms_s / $tw_s" | bc -l)"
+if [ "$ms_runs" -gt 0 ]; then
+  ms_s=""
+  for _ in $(seq "$ms_runs"); do
+    ms_s=$(min "$ms_s" "$(elapsed "$venv/bin/modelscan" -p "$work/corpus")")
+  done
+  printf 'modelscan      : %8.3f s  (torchward is %.1fx faster)\n' "$ms_s" "$(echo "$ms_s / $tw_s" | bc -l)"
+fi
 
 for f in same-keys-2MB.pt same-keys-big.pt; do
   size=$(stat -c %s "$work/$f")
-  best=""
-  for _ in $(seq "$runs"); do
-    best=$(min "$best" "$(elapsed "$tw" scan "$work/$f" --format json --exit-zero)")
-  done
-  printf 'scan %-18s %12d bytes: %.4f s\n' "$f" "$size" "$best"
+  printf 'scan %-18s %12d bytes: %.4f s\n' "$f" "$size" \
+    "$(best "$runs" "$tw" scan "$work/$f" --format json --exit-zero)"
 done
