@@ -60,7 +60,7 @@ fn open_walked_zip<'a>(
     }
 }
 
-/// Opens `data` as `format` (as returned by [`detect`]).
+/// Opens `data` as `format` (as returned by [`crate::detect`]).
 pub fn open_as<'a>(
     data: &'a [u8],
     format: Format,
