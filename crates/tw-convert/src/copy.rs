@@ -21,6 +21,8 @@ const SLAB: u64 = 4 << 20;
 const BLOCK: u64 = 64 << 10;
 /// Blocks in the source cache (direct-mapped).
 const SLOTS: u64 = 64;
+/// Bytes of source runs read as one batch before a transposing scatter.
+const TILE: u64 = 256 << 10;
 /// Reads at least this long bypass the cache (one `pread` is cheaper than refilling blocks
 /// that a transposed gather would evict before reusing).
 const DIRECT: u64 = 512;
@@ -438,6 +440,26 @@ impl Copier {
             get(&out_stride, inner),
         );
         let es = usize::try_from(element_size).unwrap_or(1);
+        let inner_n = usize::try_from(inner_len).unwrap_or(0);
+        let step_out = usize::try_from(inner_out).unwrap_or(0);
+        let run_bytes = inner_n * es;
+        // Source runs that land in the output with a stride (a transpose) are read several at
+        // a time along the fastest outer dimension, then written out as rows of that batch:
+        // the scatter then touches a small buffer and contiguous output, not one cache line
+        // per element.
+        let fast = outer.last().copied();
+        let batch = match fast {
+            Some(f) if inner_stride == 1 && inner_out != 1 => {
+                (TILE / (run_bytes as u64).max(1)).clamp(1, get(shape, f).max(1))
+            }
+            _ => 1,
+        };
+        let (fast_stride, fast_out) = fast.map_or((0, 0), |f| {
+            (
+                get(stride, f).saturating_mul(element_size),
+                usize::try_from(get(&out_stride, f)).unwrap_or(0),
+            )
+        });
         let mut index = vec![0u64; shape.len()];
         loop {
             let mut src_el = 0u64;
@@ -449,22 +471,32 @@ impl Copier {
             }
             let src_off = start.saturating_add(src_el.saturating_mul(element_size));
             let dst = usize::try_from(dst_el).unwrap_or(usize::MAX);
-            let inner_n = usize::try_from(inner_len).unwrap_or(0);
-            let step_out = usize::try_from(inner_out).unwrap_or(0);
-            if inner_stride == 1 {
-                let run_bytes = inner_n * es;
-                if inner_out == 1 {
-                    let to = out
-                        .get_mut(dst * es..dst * es + run_bytes)
+            let count = fast.map_or(1, |f| {
+                batch.min(get(shape, f).saturating_sub(get(&index, f)).max(1))
+            });
+            if inner_stride == 1 && inner_out == 1 {
+                let to = out
+                    .get_mut(dst * es..dst * es + run_bytes)
+                    .unwrap_or_default();
+                cache.read(src, src_off, to)?;
+            } else if inner_stride == 1 {
+                let runs = usize::try_from(count).unwrap_or(1);
+                run.resize((runs * run_bytes).max(run.len()), 0);
+                for t in 0..runs {
+                    let from = run
+                        .get_mut(t * run_bytes..(t + 1) * run_bytes)
                         .unwrap_or_default();
-                    cache.read(src, src_off, to)?;
-                } else {
-                    run.resize(run_bytes.max(run.len()), 0);
-                    let from = run.get_mut(..run_bytes).unwrap_or_default();
-                    cache.read(src, src_off, from)?;
-                    for (k, element) in from.chunks_exact(es).enumerate() {
-                        let at = (dst + k * step_out) * es;
-                        if let Some(to) = out.get_mut(at..at + es) {
+                    let at = src_off.saturating_add((t as u64).saturating_mul(fast_stride));
+                    cache.read(src, at, from)?;
+                }
+                for k in 0..inner_n {
+                    let base = dst + k * step_out;
+                    for t in 0..runs {
+                        let at = (base + t * fast_out) * es;
+                        let from = (t * inner_n + k) * es;
+                        if let (Some(to), Some(element)) =
+                            (out.get_mut(at..at + es), run.get(from..from + es))
+                        {
                             to.copy_from_slice(element);
                         }
                     }
@@ -481,11 +513,11 @@ impl Copier {
                     )?;
                 }
             }
-            // Odometer over the outer dimensions, the last of `outer` fastest.
+            // Odometer over the outer dimensions, the last of `outer` fastest (by `count`).
             let mut carried = true;
             for &d in outer.iter().rev() {
                 if let Some(i) = index.get_mut(d) {
-                    *i += 1;
+                    *i += if Some(d) == fast { count } else { 1 };
                     if *i < get(shape, d) {
                         carried = false;
                         break;
@@ -578,6 +610,8 @@ mod tests {
         check(&data, &v(0, &[4, 8], &[0, 1])); // expanded (stride 0)
         check(&data, &v(0, &[2, 1, 3], &[1, 50, 2])); // size-1 dim
         check(&data, &v(0, &[64, 64], &[1, 64])); // transposed, whole buffer
+        check(&data, &v(8, &[37, 53], &[1, 60])); // transposed slice, odd sizes
+        check(&data, &v(0, &[5, 3, 7], &[1, 400, 5])); // batched runs along a middle dim
     }
 
     #[test]
