@@ -17,6 +17,9 @@ use crate::plan::{self, Plan};
 use crate::source::{Inputs, Sources};
 use crate::{checkpoint, numpy, verify};
 
+/// Bytes written between two background write-back requests.
+const FLUSH_EVERY: u64 = 256 << 20;
+
 /// What a conversion wrote.
 #[derive(Debug, Clone)]
 pub struct Conversion {
@@ -173,21 +176,48 @@ pub fn convert_file(
         pos: 0,
     };
     crate::copy::Sink::put(&mut sink, &plan.header)?;
-    for (index, name, _) in &plan.order {
-        let (Some(t), Some(region)) = (
-            inputs.tensors.get(*index),
-            inputs
-                .tensors
-                .get(*index)
-                .and_then(|t| inputs.regions.get(t.region)),
-        ) else {
-            return Err(ConvertError::Malformed {
-                message: format!("tensor `{name}` has no storage"),
-            });
+    // Write-back runs beside the copy: every FLUSH_EVERY bytes a helper thread is asked to
+    // `fdatasync` what is written so far (skipped while it is still busy), so the disk works
+    // while the copy goes on and the final fsync of `commit` has little left to do. Its
+    // errors are not lost: `commit` syncs again and reports them.
+    let syncer = file
+        .as_file()
+        .try_clone()
+        .map_err(|e| crate::error::io(tw_fs::Op::Sync, output, e))?;
+    let copied = std::thread::scope(|scope| {
+        let (ask, asked) = std::sync::mpsc::sync_channel::<()>(1);
+        scope.spawn(move || {
+            while asked.recv().is_ok() {
+                let _ = syncer.sync_data();
+            }
+        });
+        let pending = std::cell::Cell::new(0u64);
+        let step = |n: u64| {
+            progress(n);
+            pending.set(pending.get() + n);
+            if pending.get() >= FLUSH_EVERY {
+                pending.set(0);
+                let _ = ask.try_send(());
+            }
         };
-        let src = sources.get(t.region, region)?;
-        copier.write(&src, &t.view, t.swap, &mut sink, progress)?;
-    }
+        for (index, name, _) in &plan.order {
+            let (Some(t), Some(region)) = (
+                inputs.tensors.get(*index),
+                inputs
+                    .tensors
+                    .get(*index)
+                    .and_then(|t| inputs.regions.get(t.region)),
+            ) else {
+                return Err(ConvertError::Malformed {
+                    message: format!("tensor `{name}` has no storage"),
+                });
+            };
+            let src = sources.get(t.region, region)?;
+            copier.write(&src, &t.view, t.swap, &mut sink, &step)?;
+        }
+        Ok(())
+    });
+    copied?;
     if sink.pos != plan.file_len() {
         return Err(ConvertError::VerifyMismatch {
             what: format!("wrote {} bytes but planned {}", sink.pos, plan.file_len()),
