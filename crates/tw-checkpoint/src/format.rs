@@ -104,8 +104,28 @@ impl Format {
 /// Classifies a zip by the entries it holds, the way each loader recognises its own archives.
 pub(crate) fn classify_zip(zip: &ZipArchive<'_>) -> Format {
     let root = crate::torch_zip::root_of(zip);
-    let has = |name: &str| !zip.lookup(name).is_empty();
-    let under_root = |rel: &str| root.as_deref().is_some_and(|r| has(&format!("{r}/{rel}")));
+    // `lookup(name)` is non-empty, without collecting the matches.
+    let has = |name: &str| {
+        zip.entries()
+            .iter()
+            .any(|e| e.raw_name.eq_ignore_ascii_case(name.as_bytes()))
+    };
+    // `has(root + "/" + rel)`, compared in place.
+    let under_root = |rel: &str| {
+        root.as_deref().is_some_and(|r| {
+            zip.entries().iter().any(|e| {
+                let name = e.raw_name.as_slice();
+                name.len() == r.len() + 1 + rel.len()
+                    && name
+                        .get(..r.len())
+                        .is_some_and(|h| h.eq_ignore_ascii_case(r.as_bytes()))
+                    && name.get(r.len()) == Some(&b'/')
+                    && name
+                        .get(r.len() + 1..)
+                        .is_some_and(|t| t.eq_ignore_ascii_case(rel.as_bytes()))
+            })
+        })
+    };
     if has("MAR-INF/MANIFEST.json") {
         Format::TorchServeMar
     } else if has("archive_format") || under_root("archive_format") {
@@ -116,11 +136,13 @@ pub(crate) fn classify_zip(zip: &ZipArchive<'_>) -> Format {
         Format::TorchScript
     } else if under_root("data.pkl") {
         Format::TorchZip
-    } else if zip
-        .entries()
-        .iter()
-        .any(|e| e.name.to_ascii_lowercase().ends_with(".npy"))
-    {
+    } else if zip.entries().iter().any(|e| {
+        let name = e.name.as_bytes();
+        name.len() >= 4
+            && name
+                .get(name.len() - 4..)
+                .is_some_and(|ext| ext.eq_ignore_ascii_case(b".npy"))
+    }) {
         Format::Npz
     } else {
         Format::Zip
