@@ -107,30 +107,38 @@ impl Rebuilds {
             .is_some_and(|o| self.of(graph, o.callable).is_some())
     }
 
-    /// Decodes the tensors made by the call `id` (several for sparse tensors) into `out`.
+    /// Decodes the tensors made by the call `id` (several for sparse tensors) into `out`. A
+    /// plain tensor takes `path` as its own (no copy); otherwise `path` is handed back.
     pub(crate) fn decode(
         &self,
         graph: &Graph<'_>,
         id: NodeId,
-        path: &str,
+        path: String,
         out: &mut Vec<TensorRef>,
-    ) -> Result<(), ExtractError> {
+    ) -> Result<Option<String>, ExtractError> {
         let decoder = Decoder {
             graph,
-            path,
+            path: &path,
             rebuilds: self,
+            named: false,
         };
         let (args, rebuild) = decoder.resolve(id)?;
         if matches!(
             rebuild,
             Rebuild::Tensor | Rebuild::TensorV2 | Rebuild::TensorV3 | Rebuild::QTensor
         ) {
-            // One plain tensor, the common case: no intermediate vector.
-            out.push(decoder.strided(&args, rebuild)?);
-        } else {
-            out.extend(decoder.dispatch_args(&args, rebuild, 0)?);
+            // One plain tensor, the common case: no intermediate vector, no copy of the path.
+            let mut tensor = decoder.strided(&args, rebuild)?;
+            tensor.path = path;
+            out.push(tensor);
+            return Ok(None);
         }
-        Ok(())
+        let decoder = Decoder {
+            named: true,
+            ..decoder
+        };
+        out.extend(decoder.dispatch_args(&args, rebuild, 0)?);
+        Ok(Some(path))
     }
 }
 
@@ -138,6 +146,8 @@ struct Decoder<'g, 'a> {
     graph: &'g Graph<'a>,
     path: &'g str,
     rebuilds: &'g Rebuilds,
+    /// Whether tensors get `path` copied in (false: the caller moves its own path in).
+    named: bool,
 }
 
 /// Arguments of one rebuild call, with their context for errors.
@@ -414,6 +424,7 @@ impl Decoder<'_, '_> {
                 graph: self.graph,
                 path: &path,
                 rebuilds: self.rebuilds,
+                named: true,
             };
             for mut tensor in decoder.call(part, nesting + 1)? {
                 tensor.kind = TensorKind::Sparse;
@@ -454,7 +465,11 @@ impl Decoder<'_, '_> {
             });
         }
         let tensor = TensorRef {
-            path: self.path.to_owned(),
+            path: if self.named {
+                self.path.to_owned()
+            } else {
+                String::new()
+            },
             storage,
             dtype,
             storage_offset,

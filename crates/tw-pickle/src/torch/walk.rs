@@ -79,7 +79,7 @@ pub fn extract(parsed: &Parsed<'_>) -> Result<ObjectTable, ExtractError> {
         }
         if rebuilds.is_tensor_call(graph, id) {
             let first = table.tensors.len();
-            rebuilds.decode(graph, id, &path, &mut table.tensors)?;
+            let kept = rebuilds.decode(graph, id, path, &mut table.tensors)?;
             for tensor in table.tensors.get(first..).unwrap_or(&[]) {
                 let numel = tensor.numel().unwrap_or(u64::MAX);
                 total_elements = total_elements.saturating_add(numel);
@@ -93,6 +93,14 @@ pub fn extract(parsed: &Parsed<'_>) -> Result<ObjectTable, ExtractError> {
                 }
             }
             if table.tensors.len() > limits.max_tensors {
+                // The call's path: handed back, or taken by its one tensor.
+                let path = kept.unwrap_or_else(|| {
+                    table
+                        .tensors
+                        .get(first)
+                        .map(|t| t.path.clone())
+                        .unwrap_or_default()
+                });
                 return Err(ExtractError::LimitExceeded {
                     what: LimitKind::Tensors,
                     limit: limits.max_tensors as u64,
