@@ -30,4 +30,3 @@ mod view;
 pub use convert::{convert_file, default_output, is_convertible, Conversion};
 pub use error::ConvertError;
 pub use options::ConvertOptions;
-pub use plan::Plan;

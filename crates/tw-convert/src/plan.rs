@@ -20,7 +20,7 @@ const OWN_PREFIX: &str = "torchward.";
 
 /// What will be written.
 #[derive(Debug, Clone)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// Header bytes (length prefix, JSON, padding).
     pub header: Vec<u8>,
     /// Indices into the input tensors, in output order, with their header entry.
