@@ -148,3 +148,42 @@ fn scan_file(path: &Path, options: &ScanOptions) -> FileResult {
         bytes,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `os.system('echo pwned')` pickled with protocol 2, then `pad` bytes of trailing junk.
+    fn malicious(pad: usize) -> Vec<u8> {
+        let mut bytes =
+            b"\x80\x02cposix\nsystem\nq\x00X\x0a\x00\x00\x00echo pwnedq\x01\x85q\x02Rq\x03."
+                .to_vec();
+        bytes.resize(bytes.len() + pad, b'#');
+        bytes
+    }
+
+    #[test]
+    fn read_and_mapped_files_are_analysed_like_their_bytes(
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let options = ScanOptions::default();
+        // One file read whole, one just past READ_LIMIT (mapped), one empty.
+        let limit = usize::try_from(READ_LIMIT)?;
+        for (name, pad) in [("small.pkl", 10), ("large.pkl", limit), ("empty.pkl", 0)] {
+            let bytes = if name == "empty.pkl" {
+                Vec::new()
+            } else {
+                malicious(pad)
+            };
+            let path = dir.path().join(name);
+            std::fs::write(&path, &bytes)?;
+            let result = scan_file(&path, &options);
+            let expected = analyse_bytes(&path.display().to_string(), &bytes, &options);
+            assert_eq!(result.bytes, bytes.len() as u64, "{name}");
+            assert_eq!(result.findings, expected.findings, "{name}");
+            assert_eq!(result.errors, expected.errors, "{name}");
+            assert!(name == "empty.pkl" || !result.findings.is_empty(), "{name}");
+        }
+        Ok(())
+    }
+}
