@@ -94,3 +94,25 @@ fn byte_flips_never_panic_or_leave_files() {
         "{converted} converted, {failed} failed"
     );
 }
+
+/// The convert fuzz target's corpus (`fuzz/corpus/convert`) replayed on stable Rust with the
+/// target's own invariant: no panic, and a failed conversion leaves no file.
+#[test]
+fn fuzz_corpus_replays_with_the_targets_invariant() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/convert");
+    let mut replayed = 0;
+    for entry in std::fs::read_dir(&corpus).unwrap() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("input");
+        std::fs::copy(entry.unwrap().path(), &input).unwrap();
+        let output = dir.path().join("out.safetensors");
+        let mut options = ConvertOptions::default();
+        options.verify = true;
+        match convert_file(&input, &output, &options, &|_| {}) {
+            Ok(done) => assert!(output.exists() && done.verified),
+            Err(_) => assert!(!output.exists()),
+        }
+        replayed += 1;
+    }
+    assert!(replayed >= 5, "only {replayed} corpus inputs");
+}
