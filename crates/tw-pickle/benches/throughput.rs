@@ -16,6 +16,11 @@ use std::time::Instant;
 
 use tw_pickle::{parse, torch, ParseOptions, Profile};
 
+/// The allocator the torchward binary uses (crates/torchward/src/main.rs), so the numbers are
+/// the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Writes opcodes the way `CPython`'s `_Pickler` does for protocol 2.
 struct Writer {
     out: Vec<u8>,
