@@ -85,9 +85,10 @@ pub(crate) fn inputs(
             findings: Vec::new(),
         });
     }
-    let objects = tw_pickle::torch::extract(&parsed).map_err(|e| ConvertError::Malformed {
-        message: format!("{}: {e}", source.name),
-    })?;
+    let objects = tw_pickle::torch::extract_with_containers(&parsed, options.allowed_globals())
+        .map_err(|e| ConvertError::Malformed {
+            message: format!("{}: {e}", source.name),
+        })?;
     // The graph is not needed past this point; free it before the tables grow.
     drop(parsed);
     let issues = TensorTable::issues_of(container, scope, &objects, data);

@@ -55,8 +55,10 @@ pub struct Args {
     #[arg(long, value_name = "NAME", default_value = "tensor")]
     pub name: String,
 
-    /// Also accept this global, e.g. `argparse.Namespace` (repeatable); recorded in the output
-    /// metadata. Modules sys, os, posix, nt and dangerous callables are never accepted.
+    /// Also accept this global for a class that only holds data, e.g. `argparse.Namespace`
+    /// (repeatable): its objects are read as containers (args.lr ...), never constructed;
+    /// recorded in the output metadata. Modules sys, os, posix, nt and dangerous callables are
+    /// never accepted.
     #[arg(long, value_name = "MODULE.NAME")]
     pub allow_global: Vec<String>,
 

@@ -188,20 +188,16 @@ fn bare_tensor_name_and_existing_output() {
 }
 
 #[test]
-fn allow_global_then_drop_non_tensors() {
+fn allow_global_walks_the_object_as_a_container() {
     let input = fixtures().join("convert/unsupported/namespace.pt");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("ns.safetensors");
     let mut options = ConvertOptions::default();
     let err = convert_file(&input, &out, &options, &|_| {}).unwrap_err();
     assert_eq!(err.finding_ids(), ["TW102"]);
+    assert!(!out.exists());
+    // Allowed, the Namespace's fields (its BUILD state) become plain values under its path.
     options.allow_global("argparse.Namespace").unwrap();
-    let err = convert_file(&input, &out, &options, &|_| {}).unwrap_err();
-    assert!(
-        matches!(&err, tw_convert::ConvertError::NonTensorValues { keys } if keys.len() == 1 && keys[0].starts_with("args")),
-        "{err}"
-    );
-    options.drop_non_tensors = true;
     let bytes = convert(&input, &out, &options);
     let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
     let meta = header.metadata().clone().unwrap();
@@ -209,7 +205,8 @@ fn allow_global_then_drop_non_tensors() {
         meta["torchward.allowed_globals"],
         r#"["argparse.Namespace"]"#
     );
-    assert!(meta["torchward.dropped"].contains("args"));
+    assert_eq!(meta["args.lr"], "0.1");
+    assert!(!meta.contains_key("torchward.dropped"));
     assert_eq!(
         safetensors::SafeTensors::deserialize(&bytes)
             .unwrap()

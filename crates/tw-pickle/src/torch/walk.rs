@@ -22,6 +22,19 @@ enum Work {
 /// of `torch._utils`) and every other leaf value, with dotted paths (`model.layers.0.weight`;
 /// a bare tensor root has path `""`).
 pub fn extract(parsed: &Parsed<'_>) -> Result<ObjectTable, ExtractError> {
+    extract_with_containers(parsed, &[])
+}
+
+/// [`extract`], with objects built by a call of one of `containers` (`module.Name` keys a user
+/// allowed on top of torch's allowlist, e.g. `argparse.Namespace` for `convert
+/// --allow-global`) walked as containers instead of becoming one opaque value: their
+/// positional arguments by index, their keyword arguments, the state BUILD gave them (a dict,
+/// or the `(dict, slots)` pair) and SETITEM/APPEND items, each under its own path
+/// (`args.lr`). What such an object holds is then checked like any other value.
+pub fn extract_with_containers(
+    parsed: &Parsed<'_>,
+    containers: &[String],
+) -> Result<ObjectTable, ExtractError> {
     let root = parsed.root.ok_or(ExtractError::NoRoot)?;
     let graph = &parsed.graph;
     let limits = &parsed.limits;
@@ -111,7 +124,7 @@ pub fn extract(parsed: &Parsed<'_>) -> Result<ObjectTable, ExtractError> {
             continue;
         }
         children.clear();
-        if let Some(leaf) = classify(graph, id, &mut children) {
+        if let Some(leaf) = classify(graph, id, containers, &mut children) {
             table.values.push((path, leaf));
             continue;
         }
@@ -137,7 +150,12 @@ pub fn extract(parsed: &Parsed<'_>) -> Result<ObjectTable, ExtractError> {
 
 /// A leaf value for `id`, or `None` after filling `children` with (segment, child) for a
 /// container.
-fn classify(graph: &Graph<'_>, id: NodeId, children: &mut Vec<(String, NodeId)>) -> Option<Leaf> {
+fn classify(
+    graph: &Graph<'_>,
+    id: NodeId,
+    containers: &[String],
+    children: &mut Vec<(String, NodeId)>,
+) -> Option<Leaf> {
     let indexed = |children: &mut Vec<(String, NodeId)>, items: &[NodeId]| {
         children.extend(items.iter().enumerate().map(|(i, &c)| (i.to_string(), c)));
     };
@@ -181,9 +199,51 @@ fn classify(graph: &Graph<'_>, id: NodeId, children: &mut Vec<(String, NodeId)>)
         Node::Buffer { .. } => Some(Leaf::Other("out-of-band buffer".to_owned())),
         Node::Object(_) => {
             let object = graph.object_of(id)?;
+            let allowed_container = graph
+                .global_of(object.callable)
+                .is_some_and(|g| containers.iter().any(|key| g.key_eq(key)));
+            if allowed_container {
+                container_object(graph, object, children, indexed, keyed);
+                return None;
+            }
             classify_call(graph, object, children, indexed, keyed)
         }
     }
+}
+
+/// The children of an object a user-allowed container global built (see
+/// [`extract_with_containers`]): arguments by index, keyword arguments, BUILD state and
+/// SETITEM/APPEND items by key; a state that is neither a dict nor a `(dict, slots)` pair is
+/// kept under `__state__`.
+fn container_object(
+    graph: &Graph<'_>,
+    object: &Object,
+    children: &mut Vec<(String, NodeId)>,
+    indexed: impl Fn(&mut Vec<(String, NodeId)>, &[NodeId]),
+    keyed: impl Fn(&mut Vec<(String, NodeId)>, &[(NodeId, NodeId)]),
+) {
+    indexed(children, graph.as_tuple(object.args).unwrap_or(&[]));
+    if let Some(kwargs) = object.kwargs().and_then(|k| graph.as_dict(k)) {
+        keyed(children, kwargs);
+    }
+    let mutations = graph.mutations(object);
+    for &state in &mutations.states {
+        let parts: &[NodeId] = match graph.as_tuple(state) {
+            Some(pair @ [_, _]) => pair,
+            _ => std::slice::from_ref(&state),
+        };
+        for &part in parts {
+            match graph.node(part) {
+                Some(Node::None) => {}
+                _ => match graph.as_dict(part) {
+                    Some(items) => keyed(children, items),
+                    None => children.push(("__state__".to_owned(), part)),
+                },
+            }
+        }
+    }
+    keyed(children, &mutations.items);
+    indexed(children, &mutations.appended);
 }
 
 /// Known non-tensor calls: containers (`OrderedDict`, `Counter`, `set`) and values (`Size`,

@@ -507,3 +507,33 @@ fn tensor_and_element_limits() {
         })
     ));
 }
+
+/// `pickle.dumps({'args': argparse.Namespace(lr=0.1, steps=[1, 2])}, protocol=2)` (`CPython`
+/// 3.11): NEWOBJ of the class, then BUILD with the instance dict.
+const NAMESPACE: &[u8] = b"\x80\x02}q\x00X\x04\x00\x00\x00argsq\x01cargparse\nNamespace\nq\x02)\x81q\x03}q\x04(X\x02\x00\x00\x00lrq\x05G?\xb9\x99\x99\x99\x99\x99\x9aX\x05\x00\x00\x00stepsq\x06]q\x07(K\x01K\x02eubs.";
+
+#[test]
+fn allowed_container_globals_are_walked_by_their_state() {
+    let parsed = scan(NAMESPACE);
+    // Unknown to the walk: one opaque value.
+    let opaque = extract(&parsed).unwrap();
+    assert_eq!(
+        opaque.values,
+        [(
+            "args".to_owned(),
+            Leaf::Other("call argparse.Namespace".to_owned())
+        )]
+    );
+    // Allowed as a container: its fields, each under its own path.
+    let walked =
+        tw_pickle::torch::extract_with_containers(&parsed, &["argparse.Namespace".to_owned()])
+            .unwrap();
+    assert_eq!(
+        walked.values,
+        [
+            ("args.lr".to_owned(), Leaf::Float(0.1)),
+            ("args.steps.0".to_owned(), Leaf::Int(1)),
+            ("args.steps.1".to_owned(), Leaf::Int(2)),
+        ]
+    );
+}
