@@ -138,6 +138,8 @@ pub enum Value {
     Size(Vec<i64>),
     /// A `torch.device`.
     Device(String),
+    /// A small tuple of plain values.
+    Tuple(Vec<Value>),
     /// Anything else, described.
     Other(String),
 }
@@ -154,6 +156,7 @@ impl From<&Leaf> for Value {
             Leaf::Bytes(b) => Value::Bytes(b.clone()),
             Leaf::Size(s) => Value::Size(s.clone()),
             Leaf::Device(d) => Value::Device(d.clone()),
+            Leaf::Tuple(items) => Value::Tuple(items.iter().map(Value::from).collect()),
             Leaf::Other(o) => Value::Other(o.clone()),
         }
     }

@@ -56,6 +56,10 @@ fn value_json(leaf: &Leaf) -> Option<String> {
         Leaf::Float(f) => serde_json::to_string(f).ok()?,
         Leaf::Str(s) | Leaf::Device(s) => serde_json::to_string(s).ok()?,
         Leaf::Size(dims) => serde_json::to_string(dims).ok()?,
+        Leaf::Tuple(items) => {
+            let inner: Option<Vec<String>> = items.iter().map(value_json).collect();
+            format!("[{}]", inner?.join(", "))
+        }
         Leaf::Complex(..) | Leaf::Bytes(_) | Leaf::Other(_) => return None,
     })
 }

@@ -103,6 +103,13 @@ fn value_text(value: &Value) -> String {
         Value::Bytes(b) => format!("<{} bytes>", b.len()),
         Value::Size(s) => format!("torch.Size({s:?})"),
         Value::Device(d) => format!("device({d:?})"),
+        Value::Tuple(items) => {
+            let inner: Vec<String> = items.iter().map(value_text).collect();
+            match inner.as_slice() {
+                [one] => format!("({one},)"),
+                _ => format!("({})", inner.join(", ")),
+            }
+        }
         Value::Other(o) => o.clone(),
     }
 }

@@ -106,9 +106,16 @@ pub enum Leaf {
     Size(Vec<i64>),
     /// `torch.device(...)`, e.g. `cuda:0`.
     Device(String),
+    /// A small tuple (at most [`MAX_TUPLE_VALUE`] items) of `None`, bools, ints, floats and
+    /// strings, kept as one value (Adam's `betas`, a kernel size) rather than one value per
+    /// item.
+    Tuple(Vec<Leaf>),
     /// Anything else, described (e.g. `global torch.float16`, `call argparse.Namespace`).
     Other(String),
 }
+
+/// The most items a tuple of plain values may have to be one [`Leaf::Tuple`] value.
+pub const MAX_TUPLE_VALUE: usize = 16;
 
 /// Tensors and values of a parsed checkpoint, in walk order.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -7,7 +7,7 @@ use crate::limits::LimitKind;
 use crate::machine::Parsed;
 use crate::torch::error::ExtractError;
 use crate::torch::tensor::{join, Rebuilds};
-use crate::torch::{Leaf, ObjectTable};
+use crate::torch::{Leaf, ObjectTable, MAX_TUPLE_VALUE};
 
 enum Work {
     Visit {
@@ -176,7 +176,15 @@ fn classify(
         Node::Str(_) | Node::StrOwned(_) => graph.as_str(id).map(|s| Leaf::Str(s.to_owned())),
         Node::Bytes(_) | Node::BytesOwned(_) => graph.as_bytes(id).map(|b| Leaf::Bytes(b.to_vec())),
         Node::ByteArray(_) => graph.as_bytearray(id).map(|b| Leaf::Bytes(b.to_vec())),
-        Node::Tuple(seq) | Node::FrozenSet(seq) => {
+        Node::Tuple(seq) => {
+            let items = graph.seq(*seq);
+            if let Some(values) = plain_tuple(graph, items) {
+                return Some(Leaf::Tuple(values));
+            }
+            indexed(children, items);
+            None
+        }
+        Node::FrozenSet(seq) => {
             indexed(children, graph.seq(*seq));
             None
         }
@@ -209,6 +217,25 @@ fn classify(
             classify_call(graph, object, children, indexed, keyed)
         }
     }
+}
+
+/// The items of a small tuple of plain values (see [`Leaf::Tuple`]), or `None` when it is
+/// empty, long, or holds anything else.
+fn plain_tuple(graph: &Graph<'_>, items: &[NodeId]) -> Option<Vec<Leaf>> {
+    if items.is_empty() || items.len() > MAX_TUPLE_VALUE {
+        return None;
+    }
+    items
+        .iter()
+        .map(|&item| match graph.node(item)? {
+            Node::None => Some(Leaf::None),
+            Node::Bool(b) => Some(Leaf::Bool(*b)),
+            Node::Int(i) => Some(Leaf::Int(*i)),
+            Node::Float(f) => Some(Leaf::Float(*f)),
+            Node::Str(_) | Node::StrOwned(_) => graph.as_str(item).map(|s| Leaf::Str(s.to_owned())),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The children of an object a user-allowed container global built (see

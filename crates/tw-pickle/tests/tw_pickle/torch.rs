@@ -537,3 +537,23 @@ fn allowed_container_globals_are_walked_by_their_state() {
         ]
     );
 }
+
+/// `pickle.dumps({'betas': (0.9, 0.999), 'mixed': (1, [2])}, protocol=2)`.
+const TUPLES: &[u8] = b"\x80\x02}q\x00(X\x05\x00\x00\x00betasq\x01G?\xec\xcc\xcc\xcc\xcc\xcc\xcdG?\xef\xf7\xce\xd9\x16\x87+\x86q\x02X\x05\x00\x00\x00mixedq\x03K\x01]q\x04K\x02a\x86q\x05u.";
+
+#[test]
+fn small_tuples_of_plain_values_are_one_value() {
+    let table = extract(&weights_only(TUPLES)).unwrap();
+    assert_eq!(
+        table.values,
+        [
+            (
+                "betas".to_owned(),
+                Leaf::Tuple(vec![Leaf::Float(0.9), Leaf::Float(0.999)])
+            ),
+            // A tuple holding a container is walked item by item.
+            ("mixed.0".to_owned(), Leaf::Int(1)),
+            ("mixed.1.0".to_owned(), Leaf::Int(2)),
+        ]
+    );
+}
