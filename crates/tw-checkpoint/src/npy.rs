@@ -99,6 +99,38 @@ impl Descr {
         }
     }
 
+    /// numpy's name for the element type (`float32`, `int64`, `bool`, `object`...; byte order
+    /// is not part of it), for listings such as `torchward inspect`.
+    pub fn dtype_name(&self) -> &'static str {
+        let Descr::Simple { text } = self else {
+            return "structured";
+        };
+        match simple_kind(text) {
+            (Some('?' | 'b'), Some(1)) => "bool",
+            (Some('i'), Some(1)) => "int8",
+            (Some('i'), Some(2)) => "int16",
+            (Some('i'), Some(4)) => "int32",
+            (Some('i'), Some(8)) => "int64",
+            (Some('u'), Some(1)) => "uint8",
+            (Some('u'), Some(2)) => "uint16",
+            (Some('u'), Some(4)) => "uint32",
+            (Some('u'), Some(8)) => "uint64",
+            (Some('f'), Some(2)) => "float16",
+            (Some('f'), Some(4)) => "float32",
+            (Some('f'), Some(8)) => "float64",
+            (Some('f'), Some(16)) => "longdouble",
+            (Some('c'), Some(8)) => "complex64",
+            (Some('c'), Some(16)) => "complex128",
+            (Some('O'), _) => "object",
+            (Some('U'), _) => "str",
+            (Some('S'), _) => "bytes",
+            (Some('V'), _) => "void",
+            (Some('M'), _) => "datetime64",
+            (Some('m'), _) => "timedelta64",
+            _ => "unknown",
+        }
+    }
+
     /// Bytes per element, when the descr is of a fixed-size kind this parser knows.
     pub fn item_size(&self) -> Option<u64> {
         match self {
@@ -337,6 +369,29 @@ fn read_descr(v: &Literal) -> Option<Descr> {
 mod tests {
     use super::{Descr, NpyError, NpyHeader};
     use crate::limits::Limits;
+
+    #[test]
+    fn dtype_names_are_numpys() {
+        let name = |text: &str| {
+            Descr::Simple {
+                text: text.to_owned(),
+            }
+            .dtype_name()
+        };
+        assert_eq!(name("<f4"), "float32");
+        assert_eq!(name(">f8"), "float64");
+        assert_eq!(name("|b1"), "bool");
+        assert_eq!(name("<c8"), "complex64");
+        assert_eq!(name("<u2"), "uint16");
+        assert_eq!(name("|O"), "object");
+        assert_eq!(name("<U10"), "str");
+        assert_eq!(name("<M8[ns]"), "datetime64");
+        assert_eq!(name("<x9"), "unknown");
+        assert_eq!(
+            Descr::Structured { fields: vec![] }.dtype_name(),
+            "structured"
+        );
+    }
 
     fn npy(major: u8, header: &str) -> Vec<u8> {
         let mut out = b"\x93NUMPY".to_vec();

@@ -115,7 +115,7 @@ pub fn inspect_bytes(
             for (name, header) in &container.facts.npy {
                 inspection.tensors.push(TensorInfo {
                     name: name.clone(),
-                    dtype: "numpy",
+                    dtype: header.descr.dtype_name(),
                     shape: header.shape.clone(),
                     stride: if header.fortran_order {
                         fortran_strides(&header.shape)
