@@ -67,6 +67,12 @@ fn records_by_key<'c>(
     map
 }
 
+/// Whether two tensors share a dotted path.
+fn has_duplicate_paths(tensors: &[tw_pickle::torch::TensorRef]) -> bool {
+    let mut seen = std::collections::HashSet::with_capacity(tensors.len());
+    tensors.iter().any(|t| !seen.insert(t.path.as_str()))
+}
+
 /// Reads the tensors and values of a torch zip checkpoint or legacy stream.
 pub(crate) fn inputs(
     data: &[u8],
@@ -89,6 +95,27 @@ pub(crate) fn inputs(
         .map_err(|e| ConvertError::Malformed {
             message: format!("{}: {e}", source.name),
         })?;
+    // Two tensors whose paths flatten to one name (`{"a.b": x, "a": {"b": y}}`) are an error
+    // that names both paths; the dotted names cannot tell them apart, so walk again spelling
+    // each path as its segments (same order, so tensor i is tensor i).
+    let segments = has_duplicate_paths(&objects.tensors)
+        .then(|| {
+            tw_pickle::torch::extract_paths(
+                &parsed,
+                options.allowed_globals(),
+                tw_pickle::torch::PathStyle::Segments,
+            )
+            .ok()
+        })
+        .flatten()
+        .map(|table| {
+            table
+                .tensors
+                .into_iter()
+                .map(|t| t.path)
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
     // The graph is not needed past this point; free it before the tables grow.
     drop(parsed);
     let issues = TensorTable::issues_of(container, scope, &objects, data);
@@ -105,7 +132,7 @@ pub(crate) fn inputs(
     let records = records_by_key(container, scope);
     let mut out = Inputs::default();
     out.values = objects.values;
-    for mut t in objects.tensors {
+    for (index, mut t) in objects.tensors.into_iter().enumerate() {
         let name = if t.path.is_empty() {
             options.bare_name.clone()
         } else {
@@ -183,10 +210,16 @@ pub(crate) fn inputs(
                 element_size,
             },
             region,
-            origin: format!(
-                "{} offset {}, storage {}",
-                source.name, t.offset, storage.key
-            ),
+            origin: match segments.get(index) {
+                Some(path) => format!(
+                    "path {path} ({} offset {}, storage {})",
+                    source.name, t.offset, storage.key
+                ),
+                None => format!(
+                    "{} offset {}, storage {}",
+                    source.name, t.offset, storage.key
+                ),
+            },
         });
     }
     Ok(out)

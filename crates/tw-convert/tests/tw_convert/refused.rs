@@ -74,3 +74,27 @@ fn unsupported_fixtures_fail_as_the_oracle_says() {
         assert!(listing(dir.path()).is_empty(), "{rel} left a file");
     }
 }
+
+#[test]
+fn a_name_collision_names_both_paths() {
+    // {"a.b": x, "a": {"b": y}}: both flatten to `a.b`.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.safetensors");
+    let err = convert_file(
+        &fixtures().join("convert/unsupported/collision.pt"),
+        &out,
+        &ConvertOptions::default(),
+        &|_| {},
+    )
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(err, tw_convert::ConvertError::NameCollision { ref name, .. } if name == "a.b"),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"path ["a.b"]"#) && text.contains(r#"path ["a", "b"]"#),
+        "{text}"
+    );
+    assert!(!out.exists());
+}

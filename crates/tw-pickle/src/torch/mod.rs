@@ -10,7 +10,7 @@ mod walk;
 
 pub use dtype::{DType, DTypeInfo, DTYPES};
 pub use error::ExtractError;
-pub use walk::{extract, extract_with_containers};
+pub use walk::{extract, extract_paths, extract_with_containers, PathStyle};
 
 /// A storage named by a `('storage', storage_type, key, location, numel[, view_metadata])`
 /// persistent id (zip 5-tuple, legacy 6-tuple).

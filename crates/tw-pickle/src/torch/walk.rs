@@ -2,6 +2,8 @@
 //! a depth limit, cycle detection (a value on its own path becomes `Other("<cycle>")`) and a
 //! step budget, so shared subtrees (memo, DUP) cannot make the walk exponential.
 
+use std::fmt::Write as _;
+
 use crate::graph::{BigInt, Graph, Node, NodeId, Object};
 use crate::limits::LimitKind;
 use crate::machine::Parsed;
@@ -34,6 +36,35 @@ pub fn extract(parsed: &Parsed<'_>) -> Result<ObjectTable, ExtractError> {
 pub fn extract_with_containers(
     parsed: &Parsed<'_>,
     containers: &[String],
+) -> Result<ObjectTable, ExtractError> {
+    walk(parsed, containers, PathStyle::Dotted)
+}
+
+/// How a walk spells paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathStyle {
+    /// Segments joined with `.` (`a.b`): what tools and safetensors names use; two different
+    /// paths can flatten to the same text (`{"a.b": x}` and `{"a": {"b": y}}`).
+    Dotted,
+    /// A JSON array of the segments (`["a.b"]`, `["a", "b"]`): never ambiguous, for telling
+    /// such a collision apart in a message.
+    Segments,
+}
+
+/// [`extract_with_containers`] with paths spelt in `style`. Tensors and values come in the
+/// same order whatever the style, so the two tables can be matched item by item.
+pub fn extract_paths(
+    parsed: &Parsed<'_>,
+    containers: &[String],
+    style: PathStyle,
+) -> Result<ObjectTable, ExtractError> {
+    walk(parsed, containers, style)
+}
+
+fn walk(
+    parsed: &Parsed<'_>,
+    containers: &[String],
+    style: PathStyle,
 ) -> Result<ObjectTable, ExtractError> {
     let root = parsed.root.ok_or(ExtractError::NoRoot)?;
     let graph = &parsed.graph;
@@ -133,10 +164,10 @@ pub fn extract_with_containers(
         }
         work.push(Work::Leave(id));
         for (segment, child) in children.drain(..).rev() {
-            let path = if path.is_empty() {
-                segment
-            } else {
-                join(&path, &segment)
+            let path = match style {
+                PathStyle::Dotted if path.is_empty() => segment,
+                PathStyle::Dotted => join(&path, &segment),
+                PathStyle::Segments => push_segment(&path, &segment),
             };
             work.push(Work::Visit {
                 id: child,
@@ -216,6 +247,27 @@ fn classify(
             }
             classify_call(graph, object, children, indexed, keyed)
         }
+    }
+}
+
+/// `path` (a JSON array of segments, or empty for the root) with `segment` appended.
+fn push_segment(path: &str, segment: &str) -> String {
+    let mut quoted = String::with_capacity(segment.len() + 2);
+    quoted.push('"');
+    for c in segment.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(quoted, "\\u{:04x}", u32::from(c));
+            }
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    match path.strip_suffix(']') {
+        Some(open) => format!("{open}, {quoted}]"),
+        None => format!("[{quoted}]"),
     }
 }
 

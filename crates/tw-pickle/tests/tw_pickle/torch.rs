@@ -557,3 +557,25 @@ fn small_tuples_of_plain_values_are_one_value() {
         ]
     );
 }
+
+/// `pickle.dumps({'a.b': 1, 'a': {'b': 2, 'q"': 3}}, protocol=2)`.
+const AMBIGUOUS: &[u8] = b"\x80\x02}q\x00(X\x03\x00\x00\x00a.bq\x01K\x01X\x01\x00\x00\x00aq\x02}q\x03(X\x01\x00\x00\x00bq\x04K\x02X\x02\x00\x00\x00q\"q\x05K\x03uu.";
+
+#[test]
+fn segment_paths_tell_apart_what_dotted_paths_merge() {
+    use tw_pickle::torch::{extract_paths, PathStyle};
+    let parsed = weights_only(AMBIGUOUS);
+    let paths = |style| -> Vec<String> {
+        extract_paths(&parsed, &[], style)
+            .unwrap()
+            .values
+            .into_iter()
+            .map(|(path, _)| path)
+            .collect()
+    };
+    assert_eq!(paths(PathStyle::Dotted), ["a.b", "a.b", "a.q\""]);
+    assert_eq!(
+        paths(PathStyle::Segments),
+        [r#"["a.b"]"#, r#"["a", "b"]"#, r#"["a", "q\""]"#]
+    );
+}
