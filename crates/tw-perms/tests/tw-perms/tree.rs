@@ -10,10 +10,26 @@ pub struct Tree {
 
 impl Tree {
     pub fn new() -> Tree {
-        let base = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        let mut base = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .parent()
             .unwrap()
             .join("tw-perms-trees");
+        // A checkout (or target directory) under /tmp would put every tree in a temporary area;
+        // then use the home directory's cache instead.
+        let temporary = |p: &Path| {
+            p.components().any(|c| {
+                let name = c.as_os_str().to_string_lossy().to_ascii_lowercase();
+                ["tmp", "temp", ".tmp", "scratch"].contains(&name.as_str())
+            })
+        };
+        if temporary(&base) {
+            let home = std::env::var_os("HOME").map(PathBuf::from).unwrap();
+            base = home.join(".cache/torchward-tw-perms-trees");
+            assert!(
+                !temporary(&base),
+                "no tree location outside a tmp component"
+            );
+        }
         fs::create_dir_all(&base).unwrap();
         let dir = tempfile::Builder::new()
             .prefix("tree")
