@@ -5,6 +5,7 @@ use crate::commands::Command;
 use crate::filter::Selector;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, ValueEnum};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use tw_diagnostics::Severity;
 
@@ -144,6 +145,23 @@ pub struct ReportArgs {
     /// When to colour text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
+}
+
+impl ReportArgs {
+    /// These options, with `format` used instead of text when `--format` was not given and the
+    /// report goes to a terminal (`urls` and `api` show their table there, like a person
+    /// expects; pipes and `--output` keep the documented default).
+    pub fn with_terminal_format(&self, format: Format) -> ReportArgs {
+        let mut args = self.clone();
+        let format_given = std::env::args_os().any(|a| {
+            a.to_str()
+                .is_some_and(|a| a == "--format" || a.starts_with("--format="))
+        });
+        if !format_given && args.output.is_none() && std::io::stdout().is_terminal() {
+            args.format = format;
+        }
+        args
+    }
 }
 
 #[cfg(test)]

@@ -106,7 +106,7 @@ impl Sink for FileSink<'_> {
                     // Not supported between these files: copy the rest through a buffer.
                     let done = len - left;
                     self.pos += done;
-                    return self.buffered(src, offset + done, left, scratch);
+                    return splice_buffered(self, src, offset + done, left, scratch);
                 }
                 Err(e) => return Err(io(tw_fs::Op::Write, self.path, e.into())),
             }
@@ -116,25 +116,25 @@ impl Sink for FileSink<'_> {
     }
 }
 
-impl FileSink<'_> {
-    fn buffered(
-        &mut self,
-        src: &Src<'_>,
-        offset: u64,
-        len: u64,
-        scratch: &mut Vec<u8>,
-    ) -> Result<(), ConvertError> {
-        let mut done = 0u64;
-        while done < len {
-            let n = chunk_len(len - done, BUFFER);
-            scratch.resize(n.max(scratch.len()), 0);
-            let buf = scratch.get_mut(..n).unwrap_or_default();
-            src.read_at(offset + done, buf)?;
-            self.put(buf)?;
-            done += n as u64;
-        }
-        Ok(())
+/// Appends `len` bytes of `src` from `offset` to `sink` through `scratch`, a bounded buffer
+/// at a time: the splice of sinks that have no kernel copy, and the fallback of those that do.
+fn splice_buffered(
+    sink: &mut impl Sink,
+    src: &Src<'_>,
+    offset: u64,
+    len: u64,
+    scratch: &mut Vec<u8>,
+) -> Result<(), ConvertError> {
+    let mut done = 0u64;
+    while done < len {
+        let n = chunk_len(len - done, BUFFER);
+        scratch.resize(n.max(scratch.len()), 0);
+        let buf = scratch.get_mut(..n).unwrap_or_default();
+        src.read_at(offset + done, buf)?;
+        sink.put(buf)?;
+        done += n as u64;
     }
+    Ok(())
 }
 
 /// Compares what would be written with what the output holds (`--verify`).
@@ -178,16 +178,7 @@ impl Sink for CompareSink<'_> {
         len: u64,
         scratch: &mut Vec<u8>,
     ) -> Result<(), ConvertError> {
-        let mut done = 0u64;
-        while done < len {
-            let n = chunk_len(len - done, BUFFER);
-            scratch.resize(n.max(scratch.len()), 0);
-            let buf = scratch.get_mut(..n).unwrap_or_default();
-            src.read_at(offset + done, buf)?;
-            self.put(buf)?;
-            done += n as u64;
-        }
-        Ok(())
+        splice_buffered(self, src, offset, len, scratch)
     }
 }
 

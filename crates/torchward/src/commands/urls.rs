@@ -5,7 +5,6 @@
 use crate::args::{Format, ReportArgs};
 use crate::context::Context;
 use crate::pipeline::ReportCommand;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use tw_diagnostics::{AnalysisError, Report, Stats};
@@ -85,17 +84,8 @@ impl ReportCommand for Args {
     }
 
     fn report_args(&self) -> &ReportArgs {
-        self.effective.get_or_init(|| {
-            let mut args = self.report.clone();
-            let format_given = std::env::args_os().any(|a| {
-                a.to_str()
-                    .is_some_and(|a| a == "--format" || a.starts_with("--format="))
-            });
-            if !format_given && args.output.is_none() && std::io::stdout().is_terminal() {
-                args.format = Format::Markdown;
-            }
-            args
-        })
+        self.effective
+            .get_or_init(|| self.report.with_terminal_format(Format::Markdown))
     }
 
     fn roots(&self) -> &[PathBuf] {
