@@ -17,8 +17,9 @@ use crate::plan::{self, Plan};
 use crate::source::{Inputs, Sources};
 use crate::{checkpoint, numpy, verify};
 
-/// Bytes written between two background write-back requests.
-const FLUSH_EVERY: u64 = 256 << 20;
+/// Bytes written between two write-behind requests: small enough that the disk starts early
+/// and the final fsync waits for little, large enough that the requests cost nothing.
+const FLUSH_EVERY: u64 = 16 << 20;
 
 /// What a conversion wrote.
 #[derive(Debug, Clone)]
@@ -176,28 +177,40 @@ pub fn convert_file(
         pos: 0,
     };
     crate::copy::Sink::put(&mut sink, &plan.header)?;
-    // Write-back runs beside the copy: every FLUSH_EVERY bytes a helper thread is asked to
-    // `fdatasync` what is written so far (skipped while it is still busy), so the disk works
-    // while the copy goes on and the final fsync of `commit` has little left to do. Its
-    // errors are not lost: `commit` syncs again and reports them.
-    let syncer = file
+    // Write-behind: every FLUSH_EVERY bytes a helper thread is handed the range just written
+    // and asks the kernel to start writing it to disk and drop it from the page cache once
+    // clean (`posix_fadvise(DONTNEED)` starts write-back without waiting for it). The disk
+    // works while the copy goes on, the final fsync of `commit` has only the tail left, and a
+    // big conversion does not push the user's page cache out with output pages. Advice only:
+    // errors are ignored here, and `commit`'s fsync reports any write error.
+    let behind = file
         .as_file()
         .try_clone()
         .map_err(|e| crate::error::io(tw_fs::Op::Sync, output, e))?;
+    let header_len = plan.header.len() as u64;
     let copied = std::thread::scope(|scope| {
-        let (ask, asked) = std::sync::mpsc::sync_channel::<()>(1);
+        let (hand, ranges) = std::sync::mpsc::sync_channel::<(u64, u64)>(16);
         scope.spawn(move || {
-            while asked.recv().is_ok() {
-                let _ = syncer.sync_data();
+            for (start, end) in ranges {
+                let _ = rustix::fs::fadvise(
+                    &behind,
+                    start,
+                    std::num::NonZeroU64::new(end - start),
+                    rustix::fs::Advice::DontNeed,
+                );
             }
         });
-        let pending = std::cell::Cell::new(0u64);
+        let written = std::cell::Cell::new(header_len);
+        let handed = std::cell::Cell::new(0u64);
         let step = |n: u64| {
             progress(n);
-            pending.set(pending.get() + n);
-            if pending.get() >= FLUSH_EVERY {
-                pending.set(0);
-                let _ = ask.try_send(());
+            written.set(written.get() + n);
+            // A full queue (the disk is behind) is not waited for: the next range handed
+            // over starts where the last accepted one ended.
+            if written.get() - handed.get() >= FLUSH_EVERY
+                && hand.try_send((handed.get(), written.get())).is_ok()
+            {
+                handed.set(written.get());
             }
         };
         for (index, name, _) in &plan.order {

@@ -15,6 +15,9 @@ use crate::view::{c_strides, View};
 
 /// Chunk of a contiguous copy that needs a buffer (byte swap, fallback, comparison).
 const BUFFER: usize = 4 << 20;
+/// Bytes per `copy_file_range` call: progress and write-behind hear of a big tensor at this
+/// granularity, not only once it is all copied.
+const SPLICE: usize = 16 << 20;
 /// Output bytes gathered at once for a strided view.
 const SLAB: u64 = 4 << 20;
 /// Block of the source cache.
@@ -31,13 +34,15 @@ const DIRECT: u64 = 512;
 pub(crate) trait Sink {
     /// Appends `bytes`.
     fn put(&mut self, bytes: &[u8]) -> Result<(), ConvertError>;
-    /// Appends `len` bytes of `src` from region offset `offset` (no swap needed).
+    /// Appends `len` bytes of `src` from region offset `offset` (no swap needed), telling
+    /// `progress` each chunk's byte count as it lands.
     fn splice(
         &mut self,
         src: &Src<'_>,
         offset: u64,
         len: u64,
         scratch: &mut Vec<u8>,
+        progress: &dyn Fn(u64),
     ) -> Result<(), ConvertError>;
 }
 
@@ -66,6 +71,7 @@ impl Sink for FileSink<'_> {
         offset: u64,
         len: u64,
         scratch: &mut Vec<u8>,
+        progress: &dyn Fn(u64),
     ) -> Result<(), ConvertError> {
         if offset.checked_add(len).is_none_or(|end| end > src.len) {
             return Err(ConvertError::Malformed {
@@ -76,10 +82,10 @@ impl Sink for FileSink<'_> {
             });
         }
         let mut off_in = src.absolute(offset);
-        let mut off_out = self.pos;
         let mut left = len;
         while left > 0 {
-            let chunk = usize::try_from(left.min(1 << 30)).unwrap_or(1 << 30);
+            let mut off_out = self.pos;
+            let chunk = chunk_len(left, SPLICE);
             match rustix::fs::copy_file_range(
                 src.file,
                 Some(&mut off_in),
@@ -95,7 +101,11 @@ impl Sink for FileSink<'_> {
                         ),
                     })
                 }
-                Ok(n) => left -= n as u64,
+                Ok(n) => {
+                    left -= n as u64;
+                    self.pos += n as u64;
+                    progress(n as u64);
+                }
                 Err(rustix::io::Errno::INTR) => {}
                 Err(
                     rustix::io::Errno::XDEV
@@ -105,13 +115,11 @@ impl Sink for FileSink<'_> {
                 ) => {
                     // Not supported between these files: copy the rest through a buffer.
                     let done = len - left;
-                    self.pos += done;
-                    return splice_buffered(self, src, offset + done, left, scratch);
+                    return splice_buffered(self, src, offset + done, left, scratch, progress);
                 }
                 Err(e) => return Err(io(tw_fs::Op::Write, self.path, e.into())),
             }
         }
-        self.pos += len;
         Ok(())
     }
 }
@@ -124,6 +132,7 @@ fn splice_buffered(
     offset: u64,
     len: u64,
     scratch: &mut Vec<u8>,
+    progress: &dyn Fn(u64),
 ) -> Result<(), ConvertError> {
     let mut done = 0u64;
     while done < len {
@@ -133,6 +142,7 @@ fn splice_buffered(
         src.read_at(offset + done, buf)?;
         sink.put(buf)?;
         done += n as u64;
+        progress(n as u64);
     }
     Ok(())
 }
@@ -177,8 +187,9 @@ impl Sink for CompareSink<'_> {
         offset: u64,
         len: u64,
         scratch: &mut Vec<u8>,
+        progress: &dyn Fn(u64),
     ) -> Result<(), ConvertError> {
-        splice_buffered(self, src, offset, len, scratch)
+        splice_buffered(self, src, offset, len, scratch, progress)
     }
 }
 
@@ -304,9 +315,7 @@ impl Copier {
         }
         if view.is_contiguous() {
             if swap <= 1 {
-                sink.splice(src, view.start, nbytes, &mut self.scratch)?;
-                progress(nbytes);
-                return Ok(());
+                return sink.splice(src, view.start, nbytes, &mut self.scratch, progress);
             }
             // Whole units per chunk, so no unit is split between two swaps.
             let unit = usize::try_from(swap).unwrap_or(1).max(1);
@@ -541,10 +550,12 @@ mod tests {
             offset: u64,
             len: u64,
             _: &mut Vec<u8>,
+            progress: &dyn Fn(u64),
         ) -> Result<(), ConvertError> {
             let mut buf = vec![0u8; usize::try_from(len).unwrap()];
             src.read_at(offset, &mut buf)?;
             self.0.extend(buf);
+            progress(len);
             Ok(())
         }
     }
