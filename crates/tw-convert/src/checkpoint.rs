@@ -1,13 +1,14 @@
 //! torch checkpoints (zip and legacy stream) as conversion inputs: the data pickle parsed with
 //! the weights-only profile (stops at the first violation), its tensors resolved to storage
 //! records exactly as `tw-checkpoint`'s tensor table resolves them, and the byte order taken
-//! from the `byteorder` record (zip) or `sys_info` (legacy stream), as
-//! `torch/serialization.py` does.
+//! from the `byteorder` record (zip) as `torch/serialization.py` does. Legacy streams are
+//! always little-endian (torch's C++ storage writer converts on big-endian hosts, and the
+//! loader ignores the `sys_info` pickle's `little_endian`).
 
 use std::collections::HashMap;
 
 use tw_checkpoint::{Container, Format, StorageRecord, StorageScope, TensorTable};
-use tw_pickle::torch::{Leaf, TensorKind};
+use tw_pickle::torch::TensorKind;
 use tw_pickle::Profile;
 
 use crate::error::ConvertError;
@@ -28,23 +29,6 @@ fn kind_name(kind: TensorKind) -> &'static str {
         TensorKind::Subclass => "tensor-subclass",
         TensorKind::DeviceFromNumpy => "numpy-backed",
     }
-}
-
-/// Whether the legacy stream's `sys_info` pickle says the writer was big-endian.
-fn legacy_big_endian(container: &Container<'_>, options: &ConvertOptions) -> bool {
-    let Some(sys_info) = container.pickles.get(2) else {
-        return false;
-    };
-    let parsed = tw_pickle::parse(
-        &sys_info.bytes,
-        &options.parse_options(Profile::WeightsOnly),
-    );
-    tw_pickle::torch::extract(&parsed).is_ok_and(|table| {
-        table
-            .values
-            .iter()
-            .any(|(path, leaf)| path == "little_endian" && *leaf == Leaf::Bool(false))
-    })
 }
 
 /// The record torch reads for each storage key: legacy records (walked by `open` with the
@@ -125,10 +109,10 @@ pub(crate) fn inputs(
             findings: Vec::new(),
         });
     }
-    let big_endian = match container.format {
-        Format::LegacyStream => legacy_big_endian(container, options),
-        _ => container.facts.byteorder.as_deref() == Some("big"),
-    };
+    // A legacy stream is little-endian whatever its writer: torch's storage writer swaps to
+    // little-endian on big-endian hosts and `_legacy_load` ignores `sys_info`.
+    let big_endian = container.format != Format::LegacyStream
+        && container.facts.byteorder.as_deref() == Some("big");
     let records = records_by_key(container, scope);
     let mut out = Inputs::default();
     out.values = objects.values;
