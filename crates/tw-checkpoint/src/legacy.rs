@@ -309,6 +309,7 @@ impl LegacyStream {
         let mut pos = self.records_start;
         let file_len = to_u64(data.len());
         for key in &self.keys {
+            crate::pages::touched();
             let size =
                 element_size(key).ok_or_else(|| LegacyError::UnknownKey { key: key.clone() })?;
             let raw = to_usize(pos)

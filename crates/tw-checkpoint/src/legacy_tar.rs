@@ -164,6 +164,7 @@ impl Walk<'_> {
             return Err(self.error("more storages than the limit"));
         }
         for _ in 0..count {
+            crate::pages::touched();
             let args = self.pickle("a storage pickle does not frame")?;
             let size = storage_element_size(args)
                 .ok_or_else(|| self.error("a storage pickle names no known storage type"))?;

@@ -19,6 +19,7 @@ mod literal;
 pub mod npy;
 mod open;
 mod options;
+pub mod pages;
 mod pickle_frame;
 pub mod safetensors;
 pub mod tar;

@@ -290,6 +290,7 @@ pub(crate) fn open_zip<'a>(
     );
     let mut rel_lower = String::new();
     for entry in &entries {
+        crate::pages::touched();
         if entry.is_dir() {
             continue;
         }

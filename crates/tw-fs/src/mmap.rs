@@ -10,6 +10,9 @@ use std::fs::File;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
+/// Mappings larger than this give back their pages in [`Mapping::release_pages`].
+pub const RELEASE_ABOVE: u64 = 64 << 20;
+
 /// A read-only mapping of a whole regular file.
 #[derive(Debug)]
 pub struct Mapping {
@@ -48,6 +51,29 @@ impl Mapping {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// Unmaps the pages this process has touched so far (`madvise(MADV_DONTNEED)`) while
+    /// keeping the mapping: the resident set stops counting them, and a later read faults them
+    /// back in from the page cache. For walks that read one small header per record of a big
+    /// file, where each fault maps a whole large folio (`tw_checkpoint::pages`). Maps of at
+    /// most [`RELEASE_ABOVE`] bytes are left alone: they cannot hold much resident however
+    /// they are touched, and releasing them often would only cost faults. Best effort: an
+    /// error leaves the pages mapped, which costs memory, not correctness.
+    pub fn release_pages(&self) {
+        if self.map.len() as u64 <= RELEASE_ABOVE {
+            return;
+        }
+        // SAFETY: a shared (memmap2 maps read-only files MAP_SHARED), read-only file mapping:
+        // after MADV_DONTNEED every page reads back the same bytes from the file, so slices
+        // borrowed from the mapping stay valid and unchanged. Nothing is written or freed.
+        // The one way the bytes could differ, another process changing the file, is the
+        // module caveat that already applies to every read of the mapping.
+        #[allow(unsafe_code)]
+        let _ = unsafe {
+            self.map
+                .unchecked_advise(memmap2::UncheckedAdvice::DontNeed)
+        };
+    }
 }
 
 impl Deref for Mapping {
@@ -74,6 +100,34 @@ mod tests {
             Mapping::open(dir.path()),
             Err(Error::NotRegularFile { .. })
         ));
+        Ok(())
+    }
+
+    #[test]
+    fn released_pages_read_back_the_same() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io(Op::Open, "tmp", e))?;
+        let file = dir.path().join("f");
+        let bytes: Vec<u8> = (0..3 * 4096 + 7u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&file, &bytes).map_err(|e| Error::io(Op::Write, &file, e))?;
+        let map = Mapping::open(&file)?;
+        let held: &[u8] = &map;
+        assert_eq!(held, bytes.as_slice());
+        map.release_pages();
+        assert_eq!(held, bytes.as_slice());
+        // A map big enough to be released for real (a sparse file: no disk used).
+        let big = dir.path().join("big");
+        let handle = std::fs::File::create(&big).map_err(|e| Error::io(Op::Open, &big, e))?;
+        handle
+            .set_len(RELEASE_ABOVE + 4096)
+            .map_err(|e| Error::io(Op::Write, &big, e))?;
+        std::os::unix::fs::FileExt::write_all_at(&handle, b"tail", RELEASE_ABOVE)
+            .map_err(|e| Error::io(Op::Write, &big, e))?;
+        let map = Mapping::open(&big)?;
+        let at = usize::try_from(RELEASE_ABOVE).unwrap_or(usize::MAX);
+        let tail = map.get(at..at.saturating_add(4));
+        assert_eq!(tail, Some(&b"tail"[..]));
+        map.release_pages();
+        assert_eq!(tail, Some(&b"tail"[..]));
         Ok(())
     }
 }

@@ -76,7 +76,8 @@ const READ_LIMIT: u64 = 256 * 1024;
 /// A file's bytes, read or mapped.
 enum FileBytes {
     Read(Vec<u8>),
-    Mapped(tw_fs::Mapping),
+    /// Shared with the page-release action installed while the file is walked.
+    Mapped(std::rc::Rc<tw_fs::Mapping>),
 }
 
 impl std::ops::Deref for FileBytes {
@@ -96,7 +97,7 @@ fn load(path: &Path) -> Result<FileBytes, tw_fs::Error> {
     if let Some(bytes) = read_small(path) {
         return Ok(FileBytes::Read(bytes));
     }
-    tw_fs::Mapping::open(path).map(FileBytes::Mapped)
+    tw_fs::Mapping::open(path).map(|m| FileBytes::Mapped(std::rc::Rc::new(m)))
 }
 
 fn read_small(path: &Path) -> Option<Vec<u8>> {
@@ -132,7 +133,18 @@ fn scan_file(path: &Path, options: &ScanOptions) -> FileResult {
     };
     let data: &[u8] = &mapping;
     let bytes = data.len() as u64;
-    let outcome = analyse_bytes(&display, data, options);
+    let outcome = match &mapping {
+        // A big mapped file gives back the pages its walk touched every few records
+        // (tw_checkpoint::pages), so the resident set does not grow with its record count.
+        FileBytes::Mapped(map) => {
+            let release = std::rc::Rc::clone(map);
+            tw_checkpoint::pages::with_release(
+                move || release.release_pages(),
+                || analyse_bytes(&display, data, options),
+            )
+        }
+        FileBytes::Read(_) => analyse_bytes(&display, data, options),
+    };
     if outcome.format == Some(Format::Unknown) && outcome.errors.is_empty() {
         return FileResult {
             findings: Vec::new(),

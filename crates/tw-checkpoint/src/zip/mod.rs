@@ -292,6 +292,7 @@ impl<'a> ZipArchive<'a> {
             file_len: to_u64(data.len()),
         })?;
         for index in 0..to_usize(count).unwrap_or(usize::MAX) {
+            crate::pages::touched();
             let central_pos = pos;
             let ch = CentralHeader::parse(data, pos)?;
             pos += ch.len;

@@ -792,3 +792,23 @@ fn opening_with_the_detection_walk_equals_opening_afresh() {
     }
     assert!(zips > 10, "only {zips} zip inputs");
 }
+
+#[test]
+fn walks_give_back_pages_every_few_records_and_read_the_same() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use tw_checkpoint::pages::{with_release, RELEASE_EVERY};
+
+    let data = fixture("torchscript.pt");
+    let plain = format!("{:?}", open(&data, &Options::default()).unwrap());
+    let runs = Rc::new(Cell::new(0u32));
+    let seen = Rc::clone(&runs);
+    let hooked = with_release(
+        move || seen.set(seen.get() + 1),
+        || format!("{:?}", open(&data, &Options::default()).unwrap()),
+    );
+    assert_eq!(hooked, plain);
+    // 9 entries: walked by detection, by the directory walk and by the container reader.
+    const { assert!(RELEASE_EVERY <= 9, "the fixture must span a release") };
+    assert!(runs.get() >= 2, "released {} times", runs.get());
+}
