@@ -5,9 +5,10 @@
 #
 # Makes a >= 2 GB torch.save checkpoint once (kept; delete it with `rm -rf WORK`), warms the
 # page cache with one untimed read, then times each tool RUNS times (medians) under
-# /usr/bin/time -v for peak RSS (file pages mapped by the process count). `cp` does not fsync;
-# torchward fsyncs its output before renaming it into place, so `cp + sync FILE` is reported
-# too. Outputs are removed after each run. On a shared machine wall times swing with other
+# /usr/bin/time -v for peak RSS (file pages mapped by the process count); cp, cp+sync and
+# torchward take turns round by round and their ratio is also given per round. `cp` does not
+# fsync; torchward fsyncs its output before renaming it into place, so `cp + sync FILE` is
+# reported too. Outputs are removed after each run. On a shared machine wall times swing with other
 # load, so CPU seconds (user + system, from time -v) are reported beside them.
 #
 # Usage: bench/convert/run.sh [WORK_DIR]
@@ -57,34 +58,43 @@ bytes=$(stat -c %s "$ckpt")
 echo "== checkpoint: $ckpt, $bytes bytes ($((bytes >> 20)) MiB)"
 cat "$ckpt" > /dev/null   # warm the page cache
 
-# run NAME OUTPUT CMD...: prints "NAME seconds peak_rss_kib" for each run, removes OUTPUT.
+# once NAME OUTPUT CMD...: one timed run, appended as "NAME seconds peak_rss_kib cpu_seconds";
+# OUTPUT is removed before (after a `sync`, so earlier write-back does not land in this run)
+# and after.
 results="$(mktemp)"
 trap 'rm -f "$results"' EXIT
-run() {
+once() {
     local name="$1" out="$2"
     shift 2
+    rm -f "$out"
+    sync
+    local log start end rss cpu
+    log="$(mktemp)"
+    start=$(date +%s.%N)
+    /usr/bin/time -v "$@" 2> "$log" > /dev/null
+    end=$(date +%s.%N)
+    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
+    # CPU seconds (user + system): much less sensitive than wall time to other load.
+    cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$log")
+    echo "$name $(echo "$end - $start" | bc) $rss $cpu" | tee -a "$results"
+    rm -f "$log" "$out"
+}
+
+# run NAME OUTPUT CMD...: RUNS timed runs in a row.
+run() {
     for _ in $(seq "$runs"); do
-        rm -f "$out"
-        sync
-        local log
-        log="$(mktemp)"
-        local start end
-        start=$(date +%s.%N)
-        /usr/bin/time -v "$@" 2> "$log" > /dev/null
-        end=$(date +%s.%N)
-        local rss cpu
-        rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
-        # CPU seconds (user + system): much less sensitive than wall time to other load.
-        cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$log")
-        echo "$name $(echo "$end - $start" | bc) $rss $cpu" | tee -a "$results"
-        rm -f "$log" "$out"
+        once "$@"
     done
 }
 
 echo "== load before: $(cat /proc/loadavg)"
-run cp "$work/copy.pt" cp "$ckpt" "$work/copy.pt"
-run cp+sync "$work/copy.pt" sh -c 'cp "$1" "$2" && sync "$2"' sh "$ckpt" "$work/copy.pt"
-run torchward "$work/out.safetensors" "$tw" convert "$ckpt" -o "$work/out.safetensors"
+# cp, cp+sync and torchward take turns, so each round compares them under the same load (on
+# a shared VM the copy speed drifts by 2x within minutes); the ratio is reported per round.
+for _ in $(seq "$runs"); do
+    once cp "$work/copy.pt" cp "$ckpt" "$work/copy.pt"
+    once cp+sync "$work/copy.pt" sh -c 'cp "$1" "$2" && sync "$2"' sh "$ckpt" "$work/copy.pt"
+    once torchward "$work/out.safetensors" "$tw" convert "$ckpt" -o "$work/out.safetensors"
+done
 run torchward-verify "$work/out.safetensors" "$tw" convert "$ckpt" -o "$work/out.safetensors" --verify
 if [ "${SKIP_PYTHON:-0}" != 1 ]; then
     run python "$work/py.safetensors" "$python" -c '
@@ -108,6 +118,21 @@ fi
 echo "== many small tensors: $many, $(stat -c %s "$many") bytes, 55,000 tensors"
 run torchward-many "$work/many.safetensors" "$tw" convert "$many" -o "$work/many.safetensors"
 run torchward-scan-many "$work/none" "$tw" scan "$many"
+
+# Many big records: memory must not follow the record count either (each header read through
+# the map can map a whole page-cache folio; torchward gives those pages back as it walks).
+wide="$work/wide.pt"
+if [ ! -f "$wide" ]; then
+    "$python" - "$wide" <<'EOF'
+import sys, torch
+g = torch.Generator().manual_seed(1)
+torch.save({f"model.layers.{i}.w": torch.randn(1024, 1024, generator=g) for i in range(576)},
+           sys.argv[1])
+EOF
+fi
+cat "$wide" > /dev/null
+echo "== many big records: $wide, $(stat -c %s "$wide") bytes, 576 tensors of 4 MiB"
+run torchward-wide "$work/wide.safetensors" "$tw" convert "$wide" -o "$work/wide.safetensors"
 echo "== load after: $(cat /proc/loadavg)"
 
 echo
@@ -122,7 +147,9 @@ size = int(sys.argv[2])
 med = {n: (statistics.median(s for s, _, _ in v), max(r for _, r, _ in v),
            statistics.median(c for _, _, c in v)) for n, v in rows.items()}
 for name, (secs, rss, cpu) in med.items():
-    rate = f"{size / secs / 1e6:9.1f} MB/s" if "many" not in name else " " * 14
+    # Rates only for the runs on the big checkpoint.
+    big = name in ("cp", "cp+sync", "torchward", "torchward-verify", "python")
+    rate = f"{size / secs / 1e6:9.1f} MB/s" if big else " " * 14
     print(f"{name:20} {secs:8.2f} s {rate}  peak RSS {rss / 1024:8.1f} MiB  CPU {cpu:6.2f} s")
 cp = med["cp"][0]
 for name in med:
@@ -130,4 +157,11 @@ for name in med:
         print(f"{name} wall throughput / cp: {cp / med[name][0]:.2f}x, / cp+sync: "
               f"{med['cp+sync'][0] / med[name][0]:.2f}x; CPU time cp / {name}: "
               f"{med['cp'][2] / med[name][2]:.2f}x")
+# Round by round (cp, cp+sync and torchward ran back to back): the ratios under equal load.
+pairs = list(zip(rows["cp"], rows["cp+sync"], rows["torchward"]))
+vs_cp = sorted(c[0] / t[0] for c, _, t in pairs)
+vs_sync = sorted(s[0] / t[0] for _, s, t in pairs)
+print(f"per round, torchward throughput / cp: median {statistics.median(vs_cp):.2f}x "
+      f"(min {vs_cp[0]:.2f}, max {vs_cp[-1]:.2f}); / cp+sync: median "
+      f"{statistics.median(vs_sync):.2f}x (min {vs_sync[0]:.2f}, max {vs_sync[-1]:.2f})")
 EOF
