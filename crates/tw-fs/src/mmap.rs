@@ -11,7 +11,7 @@ use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
 /// Mappings larger than this give back their pages in [`Mapping::release_pages`].
-pub const RELEASE_ABOVE: u64 = 64 << 20;
+const RELEASE_ABOVE: u64 = 64 << 20;
 
 /// A read-only mapping of a whole regular file.
 #[derive(Debug)]
@@ -56,7 +56,7 @@ impl Mapping {
     /// keeping the mapping: the resident set stops counting them, and a later read faults them
     /// back in from the page cache. For walks that read one small header per record of a big
     /// file, where each fault maps a whole large folio (`tw_checkpoint::pages`). Maps of at
-    /// most [`RELEASE_ABOVE`] bytes are left alone: they cannot hold much resident however
+    /// most `RELEASE_ABOVE` (64 MiB) bytes are left alone: they cannot hold much resident however
     /// they are touched, and releasing them often would only cost faults. Best effort: an
     /// error leaves the pages mapped, which costs memory, not correctness.
     pub fn release_pages(&self) {
