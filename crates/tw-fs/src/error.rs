@@ -20,6 +20,8 @@ pub enum Op {
     Sync,
     /// Renaming the temporary file into place.
     Rename,
+    /// Giving a finished unnamed (`O_TMPFILE`) file the destination's name with `linkat`.
+    Link,
     /// Reading metadata (`stat`/`fstat`).
     Stat,
     /// Creating a directory.
@@ -39,6 +41,7 @@ impl fmt::Display for Op {
             Op::Write => "write",
             Op::Sync => "sync",
             Op::Rename => "rename into place",
+            Op::Link => "link into place",
             Op::Stat => "stat",
             Op::CreateDir => "create directory",
             Op::Map => "map",
