@@ -3,8 +3,9 @@
 //!
 //! The data goes into an unnamed file (`open(2)` with `O_TMPFILE` on the destination's
 //! directory). It has no directory entry, so when the process dies mid-write (SIGKILL, the OOM
-//! killer, a power cut) the kernel frees it and nothing is left on disk; a half-written 2 GB
-//! conversion costs no cleanup. It is created with mode 0640 (set exactly with `fchmod`,
+//! killer) the kernel frees it with the last descriptor, and after a power cut the file system
+//! frees it as an orphan inode at the next mount: nothing is left on disk, and a half-written
+//! 2 GB conversion needs no cleanup. It is created with mode 0640 (set exactly with `fchmod`,
 //! whatever the umask). `commit` flushes it (`fsync`) and only then gives it a name: without
 //! `force`, `linkat(2)` of its `/proc/self/fd/N` link with `AT_SYMLINK_FOLLOW` (no privilege
 //! needed, unlike `AT_EMPTY_PATH`), which fails with `EEXIST` when the destination appeared
@@ -132,7 +133,8 @@ impl AtomicFile {
         if options.create_parents {
             create_dir_all(&dir)?;
         }
-        let temp = match unnamed.then(|| open_unnamed(&dir)).transpose()?.flatten() {
+        let unnamed_file = if unnamed { open_unnamed(&dir)? } else { None };
+        let temp = match unnamed_file {
             Some(file) => Temp::Unnamed(file),
             None => Temp::Named(
                 tempfile::Builder::new()
