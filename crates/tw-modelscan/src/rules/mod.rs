@@ -45,13 +45,6 @@ mod tests {
 
     #[test]
     fn ids_sorted_unique_and_in_block() {
-        for pair in RULES.windows(2) {
-            if let [a, b] = pair {
-                assert!(a.id < b.id, "{} !< {}", a.id, b.id);
-            }
-        }
-        assert!(RULES
-            .iter()
-            .all(|r| r.id.starts_with("TW1") && r.id.len() == 5));
+        assert_eq!(tw_diagnostics::check_rule_list(RULES, "TW1", None), Ok(()));
     }
 }
