@@ -26,11 +26,24 @@ struct Parts {
     self_reference: bool,
 }
 
-/// Context for reading an expression: import bindings so far and positions.
-struct Reader<'a> {
+/// Context for reading an expression: import bindings so far and positions. The caller builds
+/// one per statement and hands it to whichever [`AllBuilder`] method the statement's form needs.
+pub struct Reader<'a> {
     imports: &'a [(String, String)],
     index: &'a LineIndex,
     source: &'a str,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader resolving names through `imports` (local name, absolute name; last binding
+    /// wins) and placing entries by `index` in `source`.
+    pub fn new(imports: &'a [(String, String)], index: &'a LineIndex, source: &'a str) -> Self {
+        Reader {
+            imports,
+            index,
+            source,
+        }
+    }
 }
 
 impl Reader<'_> {
@@ -122,7 +135,18 @@ impl AllBuilder {
         })
     }
 
-    fn apply(&mut self, parts: Parts, position: Position, replace: bool) {
+    /// The one body of `assign`, `add_expr` and `add_element`: what `read` (a whole sequence or
+    /// one element) finds in `value`, added to the list, or replacing it when `replace`.
+    fn read<'r>(
+        &mut self,
+        reader: &Reader<'r>,
+        read: fn(&Reader<'r>, &Expr, &mut Parts),
+        value: &Expr,
+        position: Position,
+        replace: bool,
+    ) {
+        let mut parts = Parts::default();
+        read(reader, value, &mut parts);
         let all = self.get(position);
         if replace && !parts.self_reference {
             all.entries.clear();
@@ -141,18 +165,9 @@ impl AllBuilder {
         value: &Expr,
         position: Position,
         conditional: bool,
-        imports: &[(String, String)],
-        index: &LineIndex,
-        source: &str,
+        reader: &Reader<'_>,
     ) {
-        let reader = Reader {
-            imports,
-            index,
-            source,
-        };
-        let mut parts = Parts::default();
-        reader.sequence(value, &mut parts);
-        self.apply(parts, position, !conditional);
+        self.read(reader, Reader::sequence, value, position, !conditional);
     }
 
     /// `__all__: list[str]` without a value (stubs).
@@ -161,41 +176,13 @@ impl AllBuilder {
     }
 
     /// `__all__ += value` or `__all__.extend(value)`.
-    pub fn add_expr(
-        &mut self,
-        value: &Expr,
-        position: Position,
-        imports: &[(String, String)],
-        index: &LineIndex,
-        source: &str,
-    ) {
-        let reader = Reader {
-            imports,
-            index,
-            source,
-        };
-        let mut parts = Parts::default();
-        reader.sequence(value, &mut parts);
-        self.apply(parts, position, false);
+    pub fn add_expr(&mut self, value: &Expr, position: Position, reader: &Reader<'_>) {
+        self.read(reader, Reader::sequence, value, position, false);
     }
 
     /// `__all__.append(value)` or `.insert(i, value)`.
-    pub fn add_element(
-        &mut self,
-        value: &Expr,
-        position: Position,
-        imports: &[(String, String)],
-        index: &LineIndex,
-        source: &str,
-    ) {
-        let reader = Reader {
-            imports,
-            index,
-            source,
-        };
-        let mut parts = Parts::default();
-        reader.element(value, &mut parts);
-        self.apply(parts, position, false);
+    pub fn add_element(&mut self, value: &Expr, position: Position, reader: &Reader<'_>) {
+        self.read(reader, Reader::element, value, position, false);
     }
 
     /// `__all__.remove("x")`.

@@ -13,7 +13,7 @@
 //! (`try: from ._C import f` / `except ImportError: def f(...)` keeps the import). Invariant:
 //! nothing is evaluated; recursion is bounded by the parser's own nesting.
 use crate::docstring::docstring;
-use crate::dunder_all::AllBuilder;
+use crate::dunder_all::{AllBuilder, Reader};
 use crate::facts::{
     Binding, ClassFacts, FunctionFacts, Member, MemberKind, ModuleFacts, Position, StarImport,
     Value,
@@ -285,8 +285,8 @@ impl Walker<'_> {
             Stmt::AugAssign(assign) if is_all_name(&assign.target) => {
                 let position = self.position(&*assign.target);
                 let imports = self.import_targets();
-                self.all
-                    .add_expr(&assign.value, position, &imports, self.index, self.source);
+                let reader = Reader::new(&imports, self.index, self.source);
+                self.all.add_expr(&assign.value, position, &reader);
             }
             Stmt::Expr(expression) => self.expression_statement(&expression.value),
             Stmt::TypeAlias(alias) => {
@@ -374,15 +374,9 @@ impl Walker<'_> {
             Expr::Name(name) if name.id.as_str() == "__all__" => {
                 let position = self.position(name);
                 let imports = self.import_targets();
+                let reader = Reader::new(&imports, self.index, self.source);
                 match value {
-                    Some(value) => self.all.assign(
-                        value,
-                        position,
-                        conditional,
-                        &imports,
-                        self.index,
-                        self.source,
-                    ),
+                    Some(value) => self.all.assign(value, position, conditional, &reader),
                     None => self.all.declare(position),
                 }
             }
@@ -427,15 +421,12 @@ impl Walker<'_> {
         }
         let position = self.position(&*method.value);
         let imports = self.import_targets();
+        let reader = Reader::new(&imports, self.index, self.source);
         let args = &call.arguments.args;
         match (method.attr.as_str(), args.first(), args.get(1)) {
-            ("extend", Some(arg), None) => {
-                self.all
-                    .add_expr(arg, position, &imports, self.index, self.source);
-            }
+            ("extend", Some(arg), None) => self.all.add_expr(arg, position, &reader),
             ("append", Some(arg), None) | ("insert", Some(_), Some(arg)) => {
-                self.all
-                    .add_element(arg, position, &imports, self.index, self.source);
+                self.all.add_element(arg, position, &reader);
             }
             ("remove", Some(arg), None) => self.all.remove(arg),
             // Reading or reordering the list changes no entry.
