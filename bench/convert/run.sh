@@ -90,10 +90,19 @@ run() {
 echo "== load before: $(cat /proc/loadavg)"
 # cp, cp+sync and torchward take turns, so each round compares them under the same load (on
 # a shared VM the copy speed drifts by 2x within minutes); the ratio is reported per round.
-for _ in $(seq "$runs"); do
-    once cp "$work/copy.pt" cp "$ckpt" "$work/copy.pt"
-    once cp+sync "$work/copy.pt" sh -c 'cp "$1" "$2" && sync "$2"' sh "$ckpt" "$work/copy.pt"
-    once torchward "$work/out.safetensors" "$tw" convert "$ckpt" -o "$work/out.safetensors"
+# Who goes first rotates, so no tool always follows the same one.
+contender() {
+    case "$1" in
+        0) once cp "$work/copy.pt" cp "$ckpt" "$work/copy.pt" ;;
+        1) once cp+sync "$work/copy.pt" sh -c 'cp "$1" "$2" && sync "$2"' sh "$ckpt" \
+            "$work/copy.pt" ;;
+        2) once torchward "$work/out.safetensors" "$tw" convert "$ckpt" -o "$work/out.safetensors" ;;
+    esac
+}
+for round in $(seq "$runs"); do
+    for k in 0 1 2; do
+        contender $(((round + k) % 3))
+    done
 done
 run torchward-verify "$work/out.safetensors" "$tw" convert "$ckpt" -o "$work/out.safetensors" --verify
 if [ "${SKIP_PYTHON:-0}" != 1 ]; then
