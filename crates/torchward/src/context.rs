@@ -8,7 +8,6 @@ use std::fmt::Display;
 use tw_diagnostics::{Registry, Report};
 
 /// The crate version, recorded in every report.
-#[allow(dead_code)] // Read through `new_report` by the commands that plug in.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Shared, read-only state of one torchward invocation.
@@ -33,7 +32,6 @@ impl Context {
     }
 
     /// An empty report for `command` (`scan`, `audit host`) made by this version.
-    #[allow(dead_code)] // Used by every reporting command as it plugs in.
     #[allow(clippy::unused_self)] // A method so commands reach everything through `ctx`.
     pub fn new_report(&self, command: &str) -> Report {
         Report::new(command, VERSION)
@@ -41,7 +39,6 @@ impl Context {
 
     /// A progress bar on stderr for `total` items (a spinner for `None`), drawn only when
     /// stderr is a terminal and the format is for people.
-    #[allow(dead_code)] // Used by multi-file commands as they plug in.
     pub fn progress(
         &self,
         args: &ReportArgs,

@@ -190,7 +190,7 @@ fn status_of(err: &ConvertError) -> ExitStatus {
 
 fn run_one(input: &Path, out: &Path, options: &ConvertOptions, ctx: &Context) -> ExitStatus {
     let total = std::fs::metadata(input).map_or(0, |m| m.len());
-    let progress = Progress::new(Some(total), "converting", ctx.stderr_is_terminal());
+    let progress = Progress::bytes(total, "converting", ctx.stderr_is_terminal());
     let result = convert_file(input, out, options, &|n| progress.inc(n));
     progress.finish();
     match result {
