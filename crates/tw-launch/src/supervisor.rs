@@ -17,13 +17,23 @@
 //! UID:GID] -- CMD...` ([`Request::to_args`]); the supervisor writes `pid N` (or `error
 //! MESSAGE`) on the report pipe once the command started, so torchward knows the command's PID
 //! and only forwards signals once they can be handled.
+//!
+//! The hidden command can also be started by hand, so [`supervise`] checks its request before
+//! anything else and refuses ([`SuperviseError`], nothing started) a report descriptor that is
+//! not the write end of a pipe or FIFO: not open, a regular file, a device such as
+//! `/dev/null`, a socket, a directory, or a pipe's read end. Running without a report channel
+//! would leave whoever started it waiting for a PID that never comes, or (a non-pipe left
+//! without close-on-exec) hand the descriptor to the command. It also refuses to run when its
+//! parent is not `--parent`. Invariant: the command starts only with a working report pipe
+//! that the command does not inherit, under a parent-death signal from the right parent.
 use crate::child::{self, RunAs};
 use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGTERM, SIGUSR2};
 use std::ffi::OsString;
 use std::io::{BufRead, Read, Write};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::fs::FileTypeExt;
 use std::os::unix::process::CommandExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
@@ -48,6 +58,68 @@ pub struct Request {
     pub run_as: Option<RunAs>,
     /// Program and arguments of the training command.
     pub command: Vec<OsString>,
+}
+
+/// Why the supervisor refused to run: nothing was started, nothing was written on the report
+/// descriptor (torchward's `__supervise` prints it and exits 2).
+#[derive(Debug, thiserror::Error)]
+pub enum SuperviseError {
+    /// `--report-fd` names no open descriptor.
+    #[error(
+        "--report-fd {fd} is not an open descriptor; the supervisor reports to `torchward run` \
+         over the write end of a pipe, which `run` passes"
+    )]
+    ReportNotOpen {
+        /// The descriptor number given.
+        fd: i32,
+    },
+    /// `--report-fd` is open but is not a pipe or FIFO (a regular file, a device such as
+    /// `/dev/null`, a socket, a directory).
+    #[error(
+        "--report-fd {fd} is {kind} ({target}), not a pipe; the supervisor reports to \
+         `torchward run` over the write end of a pipe, which `run` passes"
+    )]
+    ReportNotPipe {
+        /// The descriptor number given.
+        fd: i32,
+        /// What it is instead, with its article ("a regular file").
+        kind: &'static str,
+        /// What `/proc/self/fd/FD` points to (a path, `socket:[INODE]`).
+        target: String,
+    },
+    /// `--report-fd` is a pipe opened for reading only (its read end).
+    #[error(
+        "--report-fd {fd} is the read end of a pipe ({target}); the supervisor writes its \
+         report on the write end"
+    )]
+    ReportNotWritable {
+        /// The descriptor number given.
+        fd: i32,
+        /// What `/proc/self/fd/FD` points to (`pipe:[INODE]`).
+        target: String,
+    },
+    /// The descriptor could not be inspected (`/proc` not mounted, or its status unreadable).
+    #[error("cannot inspect --report-fd {fd} through {}: {source}", .path.display())]
+    ReportUninspectable {
+        /// The descriptor number given.
+        fd: i32,
+        /// The `/proc/self/fd/FD` link of the descriptor.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The supervisor's parent is not the process named by `--parent` (torchward exited
+    /// already, or the command was started by hand with another PID).
+    #[error(
+        "the supervisor's parent is PID {actual}, not --parent {expected}: the process to \
+         watch is not the one that started it"
+    )]
+    NotParent {
+        /// The PID given with `--parent`.
+        expected: u32,
+        /// The actual parent's PID (0 when it is outside this PID namespace).
+        actual: u32,
+    },
 }
 
 /// The supervisor's command line could not be understood.
@@ -200,50 +272,110 @@ fn keep_open_in_child(cmd: &mut Command, fd: i32) {
     }
 }
 
-/// Takes ownership of the inherited report descriptor after checking it is a pipe.
+/// Takes ownership of the inherited report descriptor once it is known to be the write end of
+/// a pipe or FIFO, and marks it close-on-exec so the command does not inherit it. Must run
+/// before this process opens any descriptor of its own (signal handlers open a pipe), so a
+/// number that was not open cannot be mistaken for one of ours.
 #[allow(unsafe_code)]
-fn report_pipe(fd: i32) -> Option<std::fs::File> {
-    let target = std::fs::read_link(format!("/proc/self/fd/{fd}")).ok()?;
-    if !target.to_string_lossy().starts_with("pipe:") {
-        return None;
+fn report_pipe(fd: i32) -> Result<std::fs::File, SuperviseError> {
+    let link = PathBuf::from(format!("/proc/self/fd/{fd}"));
+    let target = match std::fs::read_link(&link) {
+        Ok(target) => target.to_string_lossy().into_owned(),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(SuperviseError::ReportNotOpen { fd });
+        }
+        Err(source) => {
+            return Err(SuperviseError::ReportUninspectable {
+                fd,
+                path: link,
+                source,
+            })
+        }
+    };
+    // SAFETY: the descriptor is open (its /proc link exists, checked just above) and was
+    // inherited for the supervisor alone: this process has opened nothing of its own yet
+    // (see above), so nothing else in it owns the descriptor.
+    let file = std::fs::File::from(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) });
+    let uninspectable = |source| SuperviseError::ReportUninspectable {
+        fd,
+        path: link.clone(),
+        source,
+    };
+    let kind = file.metadata().map_err(uninspectable)?.file_type();
+    if !kind.is_fifo() {
+        return Err(SuperviseError::ReportNotPipe {
+            fd,
+            kind: file_kind(kind),
+            target,
+        });
     }
-    // SAFETY: torchward opened this descriptor for the supervisor alone and named it on the
-    // command line; it is open (checked just above) and nothing else in this process owns it.
-    let owned = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
-    // The command must not inherit it.
-    rustix::io::fcntl_setfd(owned.as_fd(), rustix::io::FdFlags::CLOEXEC).ok()?;
-    Some(std::fs::File::from(owned))
+    // fcntl(2) F_GETFL: the access mode is O_RDONLY (no bit), O_WRONLY or O_RDWR.
+    let flags = rustix::fs::fcntl_getfl(&file).map_err(|e| uninspectable(e.into()))?;
+    if !flags.intersects(rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::RDWR) {
+        return Err(SuperviseError::ReportNotWritable { fd, target });
+    }
+    rustix::io::fcntl_setfd(&file, rustix::io::FdFlags::CLOEXEC)
+        .map_err(|e| uninspectable(e.into()))?;
+    Ok(file)
 }
 
-/// Runs the supervisor (see the module documentation); returns the exit code to exit with.
-pub fn supervise(request: &Request) -> i32 {
-    let pipe = report_pipe(request.report_fd);
-    let report = move |line: &str| {
-        if let Some(mut pipe) = pipe.as_ref() {
-            let _ = writeln!(pipe, "{line}");
-        }
+/// Names a non-pipe file type for [`SuperviseError::ReportNotPipe`].
+fn file_kind(kind: std::fs::FileType) -> &'static str {
+    if kind.is_file() {
+        "a regular file"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_dir() {
+        "a directory"
+    } else {
+        "not a pipe"
+    }
+}
+
+/// Runs the supervisor (see the module documentation); returns the exit code to exit with:
+/// the command's, or [`EXIT_NOT_STARTED`] after reporting `error MESSAGE` on the pipe.
+///
+/// # Errors
+///
+/// [`SuperviseError`] when the request cannot be served (the report descriptor is not the
+/// write end of a pipe, or the parent is not `--parent`); nothing was started then.
+pub fn supervise(request: &Request) -> Result<i32, SuperviseError> {
+    let mut pipe = report_pipe(request.report_fd)?;
+    // A failed write (torchward closed its end: it is gone) is handled by the parent-death
+    // signal, not here.
+    let mut report = move |line: &str| {
+        let _ = writeln!(pipe, "{line}");
     };
     let mut signals =
         match signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGUSR2]) {
             Ok(signals) => signals,
             Err(err) => {
                 report(&format!("error cannot install signal handlers: {err}"));
-                return EXIT_NOT_STARTED;
+                return Ok(EXIT_NOT_STARTED);
             }
         };
+    // After the handlers: a parent that dies from here on is noticed as PARENT_DEATH_SIGNAL.
     if !parent_alive(request.parent) {
-        return EXIT_NOT_STARTED;
+        return Err(SuperviseError::NotParent {
+            expected: request.parent,
+            actual: rustix::process::getppid()
+                .map_or(0, |p| p.as_raw_nonzero().get().unsigned_abs()),
+        });
     }
     let me = rustix::process::getpid();
     if let Err(err) = rustix::process::set_child_subreaper(Some(me)) {
         report(&format!("error cannot become a child subreaper: {err}"));
-        return EXIT_NOT_STARTED;
+        return Ok(EXIT_NOT_STARTED);
     }
     let command = match child::spawn(&request.command, request.run_as) {
         Ok(command) => command,
         Err(err) => {
             report(&format!("error {err}"));
-            return EXIT_NOT_STARTED;
+            return Ok(EXIT_NOT_STARTED);
         }
     };
     let pid = command.id();
@@ -267,7 +399,7 @@ pub fn supervise(request: &Request) -> i32 {
                     // torchward is gone and so are (or will be) its rules: end the job now.
                     kill_descendants(proc_root, me_raw, rustix::process::Signal::KILL);
                     drain(Duration::from_secs(2));
-                    return 128 + rustix::process::Signal::KILL.as_raw();
+                    return Ok(128 + rustix::process::Signal::KILL.as_raw());
                 }
             }
             forwarded => {
@@ -285,7 +417,7 @@ pub fn supervise(request: &Request) -> i32 {
         kill_descendants(proc_root, me_raw, rustix::process::Signal::KILL);
         drain(Duration::from_secs(2));
     }
-    status.unwrap_or(1)
+    Ok(status.unwrap_or(1))
 }
 
 /// Whether `parent` is still this process's parent.
@@ -356,6 +488,82 @@ mod tests {
             command: vec!["torchrun".into(), "--nproc-per-node".into(), "--".into()],
         };
         assert_eq!(Request::from_args(&request.to_args()), Ok(request));
+    }
+
+    /// `report_pipe` on a descriptor this test owns (ownership passes to it).
+    fn adopt(fd: impl Into<OwnedFd>) -> Result<std::fs::File, SuperviseError> {
+        report_pipe(std::os::fd::IntoRawFd::into_raw_fd(fd.into()))
+    }
+
+    #[test]
+    fn a_pipes_write_end_is_adopted_and_not_inherited() {
+        let (mut reader, writer) = std::io::pipe().unwrap();
+        // As torchward hands it over: inheritable.
+        rustix::io::fcntl_setfd(&writer, rustix::io::FdFlags::empty()).unwrap();
+        let mut adopted = adopt(writer).unwrap();
+        let flags = rustix::io::fcntl_getfd(&adopted).unwrap();
+        assert!(flags.contains(rustix::io::FdFlags::CLOEXEC));
+        writeln!(adopted, "pid 1").unwrap();
+        drop(adopted);
+        let mut text = String::new();
+        reader.read_to_string(&mut text).unwrap();
+        assert_eq!(text, "pid 1\n");
+    }
+
+    #[test]
+    fn report_descriptors_that_are_not_a_pipes_write_end_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = std::fs::File::create(dir.path().join("report")).unwrap();
+        match adopt(file) {
+            Err(SuperviseError::ReportNotPipe { kind, target, .. }) => {
+                assert_eq!(kind, "a regular file");
+                assert!(target.ends_with("/report"), "{target}");
+            }
+            other => panic!("regular file: {other:?}"),
+        }
+        let null = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/null")
+            .unwrap();
+        match adopt(null) {
+            Err(SuperviseError::ReportNotPipe { kind, target, .. }) => {
+                assert_eq!((kind, target.as_str()), ("a character device", "/dev/null"));
+            }
+            other => panic!("/dev/null: {other:?}"),
+        }
+        let (socket, _peer) = std::os::unix::net::UnixStream::pair().unwrap();
+        match adopt(socket) {
+            Err(SuperviseError::ReportNotPipe { kind, target, .. }) => {
+                assert_eq!(kind, "a socket");
+                assert!(target.starts_with("socket:"), "{target}");
+            }
+            other => panic!("socket: {other:?}"),
+        }
+        match adopt(std::fs::File::open(dir.path()).unwrap()) {
+            Err(SuperviseError::ReportNotPipe { kind, .. }) => assert_eq!(kind, "a directory"),
+            other => panic!("directory: {other:?}"),
+        }
+        let (reader, _writer) = std::io::pipe().unwrap();
+        match adopt(reader) {
+            Err(err @ SuperviseError::ReportNotWritable { fd, .. }) => {
+                assert!(err
+                    .to_string()
+                    .contains(&format!("--report-fd {fd} is the read end")));
+            }
+            other => panic!("read end: {other:?}"),
+        }
+        // Far above any descriptor limit, so never open.
+        match report_pipe(i32::MAX) {
+            Err(err @ SuperviseError::ReportNotOpen { fd: i32::MAX }) => assert_eq!(
+                err.to_string(),
+                format!(
+                    "--report-fd {} is not an open descriptor; the supervisor reports to \
+                     `torchward run` over the write end of a pipe, which `run` passes",
+                    i32::MAX
+                )
+            ),
+            other => panic!("not open: {other:?}"),
+        }
     }
 
     #[test]

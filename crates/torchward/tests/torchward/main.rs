@@ -14,5 +14,6 @@ mod lint;
 mod network;
 mod output;
 mod pipeline;
+mod supervise;
 mod terminal;
 mod urls;

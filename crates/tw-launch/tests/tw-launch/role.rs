@@ -118,7 +118,10 @@ fn supervise_role() {
         return;
     };
     let request = tw_launch::supervisor::Request::from_args(&args[split + 1..]).unwrap();
-    let code = tw_launch::supervisor::supervise(&request);
+    let code = tw_launch::supervisor::supervise(&request).unwrap_or_else(|err| {
+        println!("refused {err}");
+        2
+    });
     let _ = std::io::stdout().flush();
     std::process::exit(code);
 }
