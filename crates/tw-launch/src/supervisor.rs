@@ -511,6 +511,27 @@ mod tests {
     }
 
     #[test]
+    fn a_named_fifo_open_for_writing_is_adopted() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("report");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        // Read and write: open(2) on a FIFO then does not wait for the other end (fifo(7)).
+        let both = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&fifo)
+            .unwrap();
+        assert!(adopt(both).is_ok());
+    }
+
+    #[test]
     fn report_descriptors_that_are_not_a_pipes_write_end_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let file = std::fs::File::create(dir.path().join("report")).unwrap();
