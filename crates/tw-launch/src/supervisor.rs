@@ -21,11 +21,12 @@
 //! The hidden command can also be started by hand, so [`supervise`] checks its request before
 //! anything else and refuses ([`SuperviseError`], nothing started) a report descriptor that is
 //! not the write end of a pipe or FIFO: not open, a regular file, a device such as
-//! `/dev/null`, a socket, a directory, or a pipe's read end. Running without a report channel
-//! would leave whoever started it waiting for a PID that never comes, or (a non-pipe left
-//! without close-on-exec) hand the descriptor to the command. It also refuses to run when its
-//! parent is not `--parent`. Invariant: the command starts only with a working report pipe
-//! that the command does not inherit, under a parent-death signal from the right parent.
+//! `/dev/null`, a socket, a directory, or a pipe's read end; also one it cannot inspect
+//! (`/proc` missing). Running on without reporting would hand the unchecked descriptor to the
+//! command (still inheritable), and a reader of that pipe would then wait until the command
+//! ended instead of getting its PID. It also refuses to run when its parent is not
+//! `--parent`. Invariant: the command starts only with a working report pipe that it does not
+//! inherit, under a parent-death signal from the right parent.
 use crate::child::{self, RunAs};
 use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGTERM, SIGUSR2};
 use std::ffi::OsString;
