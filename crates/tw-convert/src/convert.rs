@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use tw_checkpoint::Format;
-use tw_diagnostics::{Finding, Severity};
-use tw_modelscan::ScanOptions;
+use tw_diagnostics::Finding;
+use tw_modelscan::{ScanOptions, ScreenError, Screened};
 use tw_pickle::Profile;
 
 use crate::copy::{Copier, FileSink};
@@ -61,41 +61,24 @@ pub fn is_convertible(format: Format) -> bool {
     )
 }
 
-/// Scans the input as `torchward scan` would (with the user's extra globals): findings at
-/// `low` or above refuse it, analysis errors make it malformed. Returns the format and notes.
-fn screen(
-    display: &str,
-    data: &[u8],
-    options: &ConvertOptions,
-) -> Result<(Format, Vec<Finding>), ConvertError> {
+/// Screens the input as `torchward scan` would (with the user's extra globals): findings at
+/// `low` or above refuse it (before any analysis error), analysis errors make it malformed.
+fn screen(display: &str, data: &[u8], options: &ConvertOptions) -> Result<Screened, ConvertError> {
     let scan = ScanOptions {
         checkpoint: options.checkpoint.clone(),
         pickle: options.parse_options(Profile::Scan),
         ..ScanOptions::default()
     };
-    let outcome = tw_modelscan::analyse_bytes(display, data, &scan);
-    let (refusing, notes): (Vec<Finding>, Vec<Finding>) = outcome
-        .findings
-        .into_iter()
-        .partition(|f| f.severity >= Severity::Low);
-    if let Some(first) = refusing.first() {
-        return Err(ConvertError::Refused {
-            reason: format!("{} {}: {}", first.rule, first.name, first.message),
-            findings: refusing,
-        });
-    }
-    if let Some(err) = outcome.errors.first() {
-        let at = match (&err.entry, err.offset) {
-            (Some(entry), Some(off)) => format!("{entry} at offset {off}: "),
-            (Some(entry), None) => format!("{entry}: "),
-            (None, Some(off)) => format!("offset {off}: "),
-            (None, None) => String::new(),
-        };
-        return Err(ConvertError::Malformed {
-            message: format!("{at}{}", err.message),
-        });
-    }
-    Ok((outcome.format.unwrap_or(Format::Unknown), notes))
+    tw_modelscan::screen(display, data, &scan).map_err(|err| match err {
+        ScreenError::Refused { findings, .. } => ConvertError::Refused {
+            reason: findings
+                .first()
+                .map(|first| format!("{} {}: {}", first.rule, first.name, first.message))
+                .unwrap_or_default(),
+            findings,
+        },
+        ScreenError::Unreadable { message } => ConvertError::Malformed { message },
+    })
 }
 
 /// Reads `input` into tensors and values and plans the output.
@@ -123,7 +106,7 @@ fn read_and_plan_mapped(
     options: &ConvertOptions,
 ) -> Result<(Format, Vec<Finding>, Inputs, Plan), ConvertError> {
     let display = input.display().to_string();
-    let (format, notes) = screen(&display, data, options)?;
+    let Screened { format, notes } = screen(&display, data, options)?;
     if !is_convertible(format) {
         return Err(ConvertError::UnsupportedFormat {
             format: format.name(),

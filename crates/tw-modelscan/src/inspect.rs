@@ -3,10 +3,10 @@
 //! A file that would need anything more is refused with the reasons, never half-listed.
 use serde::Serialize;
 use tw_checkpoint::{Format, PickleRole, TensorInfo, TensorTable, Value};
-use tw_diagnostics::{Finding, Severity};
+use tw_diagnostics::Finding;
 use tw_pickle::{ParseOptions, Profile};
 
-use crate::{analyse_bytes, ScanOptions};
+use crate::{screen, ScanOptions, ScreenError};
 
 /// What `inspect` shows for one file.
 #[derive(Debug, Clone, Serialize)]
@@ -48,30 +48,31 @@ pub enum InspectError {
     },
 }
 
+impl From<ScreenError> for InspectError {
+    /// A file that is damaged is unreadable even when findings refuse it as well: `inspect`
+    /// reports the damage first, as it always has.
+    fn from(err: ScreenError) -> Self {
+        match err {
+            ScreenError::Refused {
+                unreadable: Some(message),
+                ..
+            }
+            | ScreenError::Unreadable { message } => InspectError::Unreadable { message },
+            ScreenError::Refused {
+                findings,
+                unreadable: None,
+            } => InspectError::Refused { findings },
+        }
+    }
+}
+
 /// Inspects the bytes of one file named `path`.
 pub fn inspect_bytes(
     path: &str,
     data: &[u8],
     options: &ScanOptions,
 ) -> Result<Inspection, InspectError> {
-    let outcome = analyse_bytes(path, data, options);
-    if let Some(err) = outcome.errors.first() {
-        return Err(InspectError::Unreadable {
-            message: match (&err.entry, err.offset) {
-                (Some(entry), Some(off)) => format!("{entry} at offset {off}: {}", err.message),
-                (Some(entry), None) => format!("{entry}: {}", err.message),
-                (None, Some(off)) => format!("offset {off}: {}", err.message),
-                (None, None) => err.message.clone(),
-            },
-        });
-    }
-    let (refused, notes): (Vec<Finding>, Vec<Finding>) = outcome
-        .findings
-        .into_iter()
-        .partition(|f| f.severity >= Severity::Low);
-    if !refused.is_empty() {
-        return Err(InspectError::Refused { findings: refused });
-    }
+    let screened = screen(path, data, options)?;
     let container =
         tw_checkpoint::open(data, &options.checkpoint).map_err(|e| InspectError::Unreadable {
             message: e.to_string(),
@@ -83,7 +84,7 @@ pub fn inspect_bytes(
         facts: facts(&container),
         tensors: Vec::new(),
         values: Vec::new(),
-        notes,
+        notes: screened.notes,
     };
     match format {
         Format::Safetensors => {

@@ -4,6 +4,7 @@
 //!
 //! - [`analyse_bytes`]: one file's bytes to findings and analysis errors.
 //! - [`scan::files`] and [`scan::scan_files`]: many paths, walked and analysed in parallel.
+//! - [`screen()`]: the refuse-or-pass gate `inspect` and `convert` put before reading a file.
 //! - [`inspect::inspect_bytes`]: what a weights-only file holds.
 #![forbid(unsafe_code)]
 // Rule IDs and format names (TW101, TorchScript) appear in docs as prose, not code.
@@ -15,8 +16,10 @@ pub mod inspect;
 mod options;
 pub mod rules;
 pub mod scan;
+mod screen;
 mod walk;
 
 pub use analyse::{analyse_bytes, FileOutcome};
 pub use options::ScanOptions;
 pub use rules::RULES;
+pub use screen::{screen, ScreenError, Screened};
