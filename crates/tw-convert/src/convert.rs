@@ -63,7 +63,11 @@ pub fn is_convertible(format: Format) -> bool {
 
 /// Screens the input as `torchward scan` would (with the user's extra globals): findings at
 /// `low` or above refuse it (before any analysis error), analysis errors make it malformed.
-fn screen(display: &str, data: &[u8], options: &ConvertOptions) -> Result<Screened, ConvertError> {
+fn screen<'a>(
+    display: &str,
+    data: &'a [u8],
+    options: &ConvertOptions,
+) -> Result<Screened<'a>, ConvertError> {
     let scan = ScanOptions {
         checkpoint: options.checkpoint.clone(),
         pickle: options.parse_options(Profile::Scan),
@@ -106,17 +110,21 @@ fn read_and_plan_mapped(
     options: &ConvertOptions,
 ) -> Result<(Format, Vec<Finding>, Inputs, Plan), ConvertError> {
     let display = input.display().to_string();
-    let Screened { format, notes } = screen(&display, data, options)?;
-    if !is_convertible(format) {
-        return Err(ConvertError::UnsupportedFormat {
-            format: format.name(),
-        });
-    }
-    let container = tw_checkpoint::open_as(data, format, &options.checkpoint).map_err(|e| {
-        ConvertError::Malformed {
-            message: e.to_string(),
+    let Screened {
+        format,
+        notes,
+        container,
+    } = screen(&display, data, options)?;
+    // The container the screening opened: every convertible format is one detected by
+    // content, so it is there for them.
+    let container = match container {
+        Some(container) if is_convertible(format) => container,
+        _ => {
+            return Err(ConvertError::UnsupportedFormat {
+                format: format.name(),
+            })
         }
-    })?;
+    };
     if let Some(err) = container.errors.first() {
         return Err(ConvertError::Malformed {
             message: err.to_string(),

@@ -50,23 +50,37 @@ impl FileOutcome {
 
 /// Analyses the bytes of one file; `path` is how the file is named in findings.
 pub fn analyse_bytes(path: &str, data: &[u8], options: &ScanOptions) -> FileOutcome {
-    let mut out = FileOutcome::default();
-    analyse_into(path, None, data, options, 0, &mut out);
-    out
+    analyse_keeping_container(path, data, options).0
 }
 
-/// Opens `data` and analyses it into `out`. `nested` names the pickle this data was found in
-/// (for pickles inside pickles); `depth` bounds that recursion.
-fn analyse_into(
+/// [`analyse_bytes`], also handing back the container it opened for the format detected by
+/// content, so that a caller reading the file next does not walk it again. `None` when the
+/// content is no format torchward knows (a damaged pickle analysed as one included) or could
+/// not be opened.
+pub(crate) fn analyse_keeping_container<'a>(
+    path: &str,
+    data: &'a [u8],
+    options: &ScanOptions,
+) -> (FileOutcome, Option<Container<'a>>) {
+    let mut out = FileOutcome::default();
+    let container = analyse_into(path, None, data, options, 0, &mut out);
+    (out, container)
+}
+
+/// Opens `data` and analyses it into `out`; returns the container, unless `data` was only
+/// analysed as a pickle for want of a known format. `nested` names the pickle this data was
+/// found in (for pickles inside pickles); `depth` bounds that recursion.
+fn analyse_into<'a>(
     path: &str,
     nested: Option<&str>,
-    data: &[u8],
+    data: &'a [u8],
     options: &ScanOptions,
     depth: u32,
     out: &mut FileOutcome,
-) {
+) -> Option<Container<'a>> {
     let mut detected = tw_checkpoint::detect_keeping_zip(data, &options.checkpoint.limits);
-    if detected.format == Format::Unknown && matches!(data, [0x80, 2..=5, ..]) {
+    let damaged_pickle = detected.format == Format::Unknown && matches!(data, [0x80, 2..=5, ..]);
+    if damaged_pickle {
         // A PROTO opcode naming protocol 2-5 starts a pickle even when the rest is damaged:
         // analyse it as one so the globals before the damage are still reported.
         detected = detected.with_format(Format::RawPickle);
@@ -84,7 +98,7 @@ fn analyse_into(
                 out.error(path, None, None, message.to_owned());
             }
         }
-        return;
+        return None;
     }
     let container = match tw_checkpoint::open_detected(data, detected, &options.checkpoint) {
         Ok(container) => container,
@@ -93,11 +107,11 @@ fn analyse_into(
                 Location::path(path),
                 format!("the header cannot be read: {err}"),
             ));
-            return;
+            return None;
         }
         Err(err) => {
             out.error(path, nested, None, format!("cannot read the file: {err}"));
-            return;
+            return None;
         }
     };
     if nested.is_none() {
@@ -142,6 +156,7 @@ fn analyse_into(
         }
         out.error(path, nested, None, err.to_string());
     }
+    (!damaged_pickle).then_some(container)
 }
 
 /// Findings that follow from the format alone.

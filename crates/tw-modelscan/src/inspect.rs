@@ -73,10 +73,13 @@ pub fn inspect_bytes(
     options: &ScanOptions,
 ) -> Result<Inspection, InspectError> {
     let screened = screen(path, data, options)?;
-    let container =
-        tw_checkpoint::open(data, &options.checkpoint).map_err(|e| InspectError::Unreadable {
-            message: e.to_string(),
-        })?;
+    // The container the screening opened and analysed; without one, the content is no format
+    // torchward reads.
+    let Some(container) = screened.container else {
+        return Err(InspectError::NotAModel {
+            format: Format::Unknown.name(),
+        });
+    };
     let format = container.format;
     let mut inspection = Inspection {
         path: path.to_owned(),

@@ -1,21 +1,26 @@
 //! Screening: the gate `inspect` and `convert` put in front of reading a file as weights. The
 //! file is analysed exactly as `torchward scan` analyses it; findings at `low` or above refuse
 //! it, an analysis error makes it unreadable, and findings below `low` travel on as notes.
-//! A file passes only when nothing refuses it and every part of it was analysed.
-use tw_checkpoint::Format;
+//! A file passes only when nothing refuses it and every part of it was analysed; it then comes
+//! with the container the analysis opened, so the reader that follows does not walk it again.
+use tw_checkpoint::{Container, Format};
 use tw_diagnostics::{AnalysisError, Finding, Severity};
 
-use crate::{analyse_bytes, ScanOptions};
+use crate::analyse::analyse_keeping_container;
+use crate::ScanOptions;
 
 /// A file that passed screening.
-#[derive(Debug, Clone)]
-pub struct Screened {
+#[derive(Debug)]
+pub struct Screened<'a> {
     /// The format detected by content ([`Format::Unknown`] when it is no format torchward
     /// knows).
     pub format: Format,
     /// Findings below `low` (for example TW114 notes): they do not refuse the file, but a
     /// reader should see them.
     pub notes: Vec<Finding>,
+    /// The container opened for `format`, borrowing the screened bytes: reading it needs no
+    /// second walk of the file. `None` when the content is no format torchward knows.
+    pub container: Option<Container<'a>>,
 }
 
 /// Why a file did not pass screening.
@@ -41,8 +46,12 @@ pub enum ScreenError {
 
 /// Screens the bytes of one file named `path` (as findings name it): analyses them with
 /// `options` and splits the outcome at [`Severity::Low`].
-pub fn screen(path: &str, data: &[u8], options: &ScanOptions) -> Result<Screened, ScreenError> {
-    let outcome = analyse_bytes(path, data, options);
+pub fn screen<'a>(
+    path: &str,
+    data: &'a [u8],
+    options: &ScanOptions,
+) -> Result<Screened<'a>, ScreenError> {
+    let (outcome, container) = analyse_keeping_container(path, data, options);
     let unreadable = outcome.errors.first().map(located_message);
     let (refusing, notes): (Vec<Finding>, Vec<Finding>) = outcome
         .findings
@@ -60,6 +69,7 @@ pub fn screen(path: &str, data: &[u8], options: &ScanOptions) -> Result<Screened
     Ok(Screened {
         format: outcome.format.unwrap_or(Format::Unknown),
         notes,
+        container,
     })
 }
 
@@ -124,6 +134,7 @@ mod tests {
             Ok(screened) => {
                 assert_eq!(screened.format, Format::Unknown);
                 assert!(screened.notes.is_empty());
+                assert!(screened.container.is_none());
             }
             Err(err) => panic!("{err:?}"),
         }
