@@ -36,4 +36,4 @@ pub use limits::Limits;
 pub use open::{open, open_as, open_detected};
 pub use options::Options;
 pub use pickle_frame::FrameError;
-pub use tensor_table::{view_extent, TensorInfo, TensorIssue, TensorTable, Value};
+pub use tensor_table::{view_extent, TensorInfo, TensorIssue, TensorTable};

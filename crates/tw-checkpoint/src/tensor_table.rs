@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::Serialize;
-use tw_pickle::torch::{Leaf, ObjectTable, StorageRef, TensorKind, TensorRef};
+use tw_pickle::torch::{ObjectTable, StorageRef, TensorKind, TensorRef};
 
 use crate::container::{Container, StorageRecord, StorageScope};
 use crate::legacy::LegacyError;
@@ -116,59 +116,12 @@ pub struct TensorInfo {
     pub requires_grad: bool,
 }
 
-/// A non-tensor value as `inspect` lists it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", content = "value", rename_all = "snake_case")]
-pub enum Value {
-    /// `None`.
-    None,
-    /// A bool.
-    Bool(bool),
-    /// An int.
-    Int(i64),
-    /// A float.
-    Float(f64),
-    /// A complex number (real, imaginary).
-    Complex(f64, f64),
-    /// A string.
-    Str(String),
-    /// Bytes.
-    Bytes(Vec<u8>),
-    /// A `torch.Size`.
-    Size(Vec<i64>),
-    /// A `torch.device`.
-    Device(String),
-    /// A small tuple of plain values.
-    Tuple(Vec<Value>),
-    /// Anything else, described.
-    Other(String),
-}
-
-impl From<&Leaf> for Value {
-    fn from(leaf: &Leaf) -> Self {
-        match leaf {
-            Leaf::None => Value::None,
-            Leaf::Bool(b) => Value::Bool(*b),
-            Leaf::Int(i) => Value::Int(*i),
-            Leaf::Float(f) => Value::Float(*f),
-            Leaf::Complex(r, i) => Value::Complex(*r, *i),
-            Leaf::Str(s) => Value::Str(s.clone()),
-            Leaf::Bytes(b) => Value::Bytes(b.clone()),
-            Leaf::Size(s) => Value::Size(s.clone()),
-            Leaf::Device(d) => Value::Device(d.clone()),
-            Leaf::Tuple(items) => Value::Tuple(items.iter().map(Value::from).collect()),
-            Leaf::Other(o) => Value::Other(o.clone()),
-        }
-    }
-}
-
-/// What a checkpoint holds, validated against its storage records.
+/// The tensors of a checkpoint, validated against its storage records (its other values need
+/// no validation: they are the [`ObjectTable`]'s `values`, as extracted).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TensorTable {
     /// Tensors in walk order.
     pub tensors: Vec<TensorInfo>,
-    /// Non-tensor values with their paths.
-    pub values: Vec<(String, Value)>,
     /// The storage records the tensors resolved to (for a legacy stream, walked here).
     pub storages: Vec<StorageRecord>,
     /// Everything that does not fit.
@@ -218,18 +171,13 @@ impl TensorTable {
         let checked = Check::run(container, scope, objects, data, Some(&mut tensors));
         TensorTable {
             tensors,
-            values: objects
-                .values
-                .iter()
-                .map(|(p, l)| (p.clone(), l.into()))
-                .collect(),
             storages: checked.records.into_iter().map(Cow::into_owned).collect(),
             issues: checked.issues,
         }
     }
 
-    /// The issues [`TensorTable::build`] finds, in the same order, without listing tensors,
-    /// values and records (what a scan needs: no copy of any path, shape or key that fits).
+    /// The issues [`TensorTable::build`] finds, in the same order, without listing tensors and
+    /// records (what a scan needs: no copy of any path, shape or key that fits).
     pub fn issues_of(
         container: &Container<'_>,
         scope: StorageScope,

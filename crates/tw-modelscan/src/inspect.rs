@@ -2,11 +2,15 @@
 //! other values; format facts), read only from files that pass the weights-only profile.
 //! A file that would need anything more is refused with the reasons, never half-listed.
 use serde::Serialize;
-use tw_checkpoint::{Format, PickleRole, TensorInfo, TensorTable, Value};
+use tw_checkpoint::{Format, PickleRole, TensorInfo, TensorTable};
 use tw_diagnostics::Finding;
 use tw_pickle::{ParseOptions, Profile};
 
 use crate::{screen, ScanOptions, ScreenError};
+
+/// The type of an [`Inspection`]'s non-tensor values (tw-pickle's), named here so a caller
+/// needs no dependency on tw-pickle to read them.
+pub use tw_pickle::torch::Leaf;
 
 /// What `inspect` shows for one file.
 #[derive(Debug, Clone, Serialize)]
@@ -20,7 +24,7 @@ pub struct Inspection {
     /// Tensors in the order the file lists them.
     pub tensors: Vec<TensorInfo>,
     /// Non-tensor values with their dotted paths.
-    pub values: Vec<(String, Value)>,
+    pub values: Vec<(String, Leaf)>,
     /// Findings below the refusal level (for example TW114 notes), kept for the reader.
     pub notes: Vec<Finding>,
 }
@@ -111,7 +115,7 @@ pub fn inspect_bytes(
                 inspection.values = header
                     .metadata
                     .iter()
-                    .map(|(k, v)| (format!("__metadata__.{k}"), Value::Str(v.clone())))
+                    .map(|(k, v)| (format!("__metadata__.{k}"), Leaf::Str(v.clone())))
                     .collect();
             }
         }
@@ -159,7 +163,7 @@ pub fn inspect_bytes(
                     })?;
                 let table = TensorTable::build(&container, scope, &objects, data);
                 inspection.tensors.extend(table.tensors);
-                inspection.values.extend(table.values);
+                inspection.values.extend(objects.values);
             }
             if container.pickles.is_empty() {
                 return Err(InspectError::NotAModel {

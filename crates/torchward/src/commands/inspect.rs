@@ -6,8 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::ValueEnum;
-use tw_checkpoint::Value;
-use tw_modelscan::inspect::{inspect_bytes, InspectError, Inspection};
+use tw_modelscan::inspect::{inspect_bytes, InspectError, Inspection, Leaf};
 use tw_modelscan::ScanOptions;
 
 use crate::context::Context;
@@ -99,25 +98,25 @@ pub fn run(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
     }
 }
 
-fn value_text(value: &Value) -> String {
+fn value_text(value: &Leaf) -> String {
     match value {
-        Value::None => "None".to_owned(),
-        Value::Bool(b) => if *b { "True" } else { "False" }.to_owned(),
-        Value::Int(i) => i.to_string(),
-        Value::Float(f) => format!("{f:?}"),
-        Value::Complex(r, i) => format!("({r}{i:+}j)"),
-        Value::Str(s) => format!("{s:?}"),
-        Value::Bytes(b) => format!("<{} bytes>", b.len()),
-        Value::Size(s) => format!("torch.Size({s:?})"),
-        Value::Device(d) => format!("device({d:?})"),
-        Value::Tuple(items) => {
+        Leaf::None => "None".to_owned(),
+        Leaf::Bool(b) => if *b { "True" } else { "False" }.to_owned(),
+        Leaf::Int(i) => i.to_string(),
+        Leaf::Float(f) => format!("{f:?}"),
+        Leaf::Complex(r, i) => format!("({r}{i:+}j)"),
+        Leaf::Str(s) => format!("{s:?}"),
+        Leaf::Bytes(b) => format!("<{} bytes>", b.len()),
+        Leaf::Size(s) => format!("torch.Size({s:?})"),
+        Leaf::Device(d) => format!("device({d:?})"),
+        Leaf::Tuple(items) => {
             let inner: Vec<String> = items.iter().map(value_text).collect();
             match inner.as_slice() {
                 [one] => format!("({one},)"),
                 _ => format!("({})", inner.join(", ")),
             }
         }
-        Value::Other(o) => o.clone(),
+        Leaf::Other(o) => o.clone(),
     }
 }
 

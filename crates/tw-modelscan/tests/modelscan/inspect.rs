@@ -55,3 +55,33 @@ fn lists_safetensors_and_npy_headers() {
     assert_eq!(npy.format, "npy");
     assert_eq!(npy.tensors.len(), 1);
 }
+
+#[test]
+fn values_serialize_with_their_type_and_value() {
+    let inspected = |rel: &str| {
+        let inspection = inspect_bytes(rel, &read(rel), &ScanOptions::default()).unwrap();
+        serde_json::to_value(&inspection.values).unwrap()
+    };
+    let nested = inspected("fixtures/models/benign/nested_values.pt");
+    for expected in [
+        serde_json::json!(["list.1.inner.4", {"type": "none"}]),
+        serde_json::json!(["size", {"type": "size", "value": [2, 3]}]),
+        serde_json::json!(["bytes", {"type": "bytes", "value": [0, 1, 255]}]),
+        serde_json::json!(["device", {"type": "device", "value": "cpu"}]),
+        serde_json::json!(["dtype", {"type": "other", "value": "global torch.float16"}]),
+    ] {
+        assert!(
+            nested.as_array().unwrap().contains(&expected),
+            "{expected} not in {nested}"
+        );
+    }
+    let optimizer = inspected("fixtures/convert/convertible/optimizer.pt");
+    let betas = serde_json::json!(["optimizer.param_groups.0.betas", {"type": "tuple", "value": [
+        {"type": "float", "value": 0.9},
+        {"type": "float", "value": 0.999},
+    ]}]);
+    assert!(
+        optimizer.as_array().unwrap().contains(&betas),
+        "{optimizer}"
+    );
+}

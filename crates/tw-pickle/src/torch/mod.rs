@@ -85,8 +85,10 @@ impl TensorRef {
     }
 }
 
-/// A non-tensor value.
-#[derive(Debug, Clone, PartialEq)]
+/// A non-tensor value. It serializes as `inspect --format json` lists it: the variant name in
+/// snake case under `type`, its content under `value` (`{"type": "int", "value": 3}`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum Leaf {
     /// `None`.
     None,
