@@ -351,8 +351,9 @@ mod tests {
     use super::*;
     use std::fs;
 
-    fn mode(path: &Path) -> u32 {
-        fs::metadata(path).map_or(0, |m| m.permissions().mode() & 0o7777)
+    /// Permission bits of `path` itself (a symlink is not followed); 0 when it is missing.
+    pub(super) fn mode(path: &Path) -> u32 {
+        fs::symlink_metadata(path).map_or(0, |m| m.permissions().mode() & 0o7777)
     }
 
     #[test]
@@ -439,6 +440,7 @@ mod tests {
 /// Both kinds of temporary file, on real files in temporary directories.
 #[cfg(test)]
 mod temp_tests {
+    use super::tests::mode;
     use super::*;
     use std::fs;
     use std::os::unix::fs::FileExt;
@@ -460,10 +462,6 @@ mod temp_tests {
             .collect();
         names.sort();
         names
-    }
-
-    fn mode(path: &Path) -> u32 {
-        fs::symlink_metadata(path).map_or(0, |m| m.permissions().mode() & 0o7777)
     }
 
     fn write(path: &Path, text: &str) {
