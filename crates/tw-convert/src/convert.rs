@@ -91,16 +91,10 @@ fn read_and_plan(
     options: &ConvertOptions,
 ) -> Result<(Format, Vec<Finding>, Inputs, Plan), ConvertError> {
     // The map is only touched for headers and pickles (tensor bytes are copied with
-    // copy_file_range/pread), and it is unmapped before any tensor byte moves. While the
-    // records are walked, the pages touched are given back every few records: each fault can
-    // map a whole large folio (see tw_checkpoint::pages), which would otherwise make the
-    // resident set grow with the number of records of a big file.
-    let mapping = std::rc::Rc::new(tw_fs::Mapping::open(input)?);
-    let release = std::rc::Rc::clone(&mapping);
-    tw_checkpoint::pages::with_release(
-        move || release.release_pages(),
-        || read_and_plan_mapped(input, &mapping, options),
-    )
+    // copy_file_range/pread), and it is unmapped before any tensor byte moves; the pages the
+    // walk touches are given back as it goes (tw_modelscan::with_mapped).
+    let mapping = tw_fs::Mapping::open(input)?;
+    tw_modelscan::with_mapped(mapping, |data| read_and_plan_mapped(input, data, options))
 }
 
 /// [`read_and_plan`] on the mapped input.

@@ -13,6 +13,7 @@
 mod analyse;
 mod classify;
 pub mod inspect;
+mod mapped;
 mod options;
 pub mod rules;
 pub mod scan;
@@ -20,6 +21,7 @@ mod screen;
 mod walk;
 
 pub use analyse::{analyse_bytes, FileOutcome};
+pub use mapped::with_mapped;
 pub use options::ScanOptions;
 pub use rules::RULES;
 pub use screen::{screen, ScreenError, Screened};

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use tw_checkpoint::Format;
 use tw_diagnostics::{AnalysisError, Finding, Stats};
 
-use crate::{analyse_bytes, walk, ScanOptions};
+use crate::{analyse_bytes, walk, with_mapped, ScanOptions};
 
 /// Everything a scan of many paths found.
 #[derive(Debug, Default)]
@@ -76,19 +76,7 @@ const READ_LIMIT: u64 = 256 * 1024;
 /// A file's bytes, read or mapped.
 enum FileBytes {
     Read(Vec<u8>),
-    /// Shared with the page-release action installed while the file is walked.
-    Mapped(std::rc::Rc<tw_fs::Mapping>),
-}
-
-impl std::ops::Deref for FileBytes {
-    type Target = [u8];
-
-    fn deref(&self) -> &[u8] {
-        match self {
-            FileBytes::Read(bytes) => bytes,
-            FileBytes::Mapped(mapping) => mapping,
-        }
-    }
+    Mapped(tw_fs::Mapping),
 }
 
 /// Reads a small regular file whole; anything else (a large file, or any failure, so the error
@@ -97,7 +85,7 @@ fn load(path: &Path) -> Result<FileBytes, tw_fs::Error> {
     if let Some(bytes) = read_small(path) {
         return Ok(FileBytes::Read(bytes));
     }
-    tw_fs::Mapping::open(path).map(|m| FileBytes::Mapped(std::rc::Rc::new(m)))
+    tw_fs::Mapping::open(path).map(FileBytes::Mapped)
 }
 
 fn read_small(path: &Path) -> Option<Vec<u8>> {
@@ -131,19 +119,11 @@ fn scan_file(path: &Path, options: &ScanOptions) -> FileResult {
             }
         }
     };
-    let data: &[u8] = &mapping;
-    let bytes = data.len() as u64;
-    let outcome = match &mapping {
-        // A big mapped file gives back the pages its walk touched every few records
-        // (tw_checkpoint::pages), so the resident set does not grow with its record count.
-        FileBytes::Mapped(map) => {
-            let release = std::rc::Rc::clone(map);
-            tw_checkpoint::pages::with_release(
-                move || release.release_pages(),
-                || analyse_bytes(&display, data, options),
-            )
-        }
-        FileBytes::Read(_) => analyse_bytes(&display, data, options),
+    let (bytes, outcome) = match mapping {
+        FileBytes::Mapped(map) => with_mapped(map, |data| {
+            (data.len() as u64, analyse_bytes(&display, data, options))
+        }),
+        FileBytes::Read(data) => (data.len() as u64, analyse_bytes(&display, &data, options)),
     };
     if outcome.format == Some(Format::Unknown) && outcome.errors.is_empty() {
         return FileResult {

@@ -53,14 +53,10 @@ pub struct Args {
 /// Runs `inspect`.
 pub fn run(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
     let display = args.file.display().to_string();
-    let mapping = std::rc::Rc::new(tw_fs::Mapping::open(&args.file)?);
-    let release = std::rc::Rc::clone(&mapping);
-    // Pages touched while the records are walked are given back every few records, as in
-    // `scan` (tw_checkpoint::pages).
-    let inspected = tw_checkpoint::pages::with_release(
-        move || release.release_pages(),
-        || inspect_bytes(&display, &mapping, &ScanOptions::default()),
-    );
+    let mapping = tw_fs::Mapping::open(&args.file)?;
+    let inspected = tw_modelscan::with_mapped(mapping, |data| {
+        inspect_bytes(&display, data, &ScanOptions::default())
+    });
     match inspected {
         Ok(inspection) => {
             let rendered = match args.format {
