@@ -8,8 +8,8 @@
 # /usr/bin/time -v for peak RSS (file pages mapped by the process count); cp, cp+sync and
 # torchward take turns round by round and their ratio is also given per round. `cp` does not
 # fsync; torchward fsyncs its output before renaming it into place, so `cp + sync FILE` is
-# reported too. Outputs are removed after each run. On a shared machine wall times swing with other
-# load, so CPU seconds (user + system, from time -v) are reported beside them.
+# reported too. Outputs are removed after each run. On a shared machine wall times swing with
+# other load, so CPU seconds (user + system, from time -v) are reported beside them.
 #
 # Usage: bench/convert/run.sh [WORK_DIR]
 #   default WORK_DIR: $CARGO_TARGET_DIR/bench-convert (or target/bench-convert)
