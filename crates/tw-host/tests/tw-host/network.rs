@@ -139,6 +139,44 @@ fn training_tree_listeners_outside_declared_ports() {
 }
 
 #[test]
+fn a_run_jobs_cgroup_and_a_custom_state_file_cover_its_random_listeners() {
+    // A torchrun worker under `torchward run --state-file /srv/job/fw.json`: its gloo listener
+    // on a random wildcard port is in the job's cgroup, which the state file names.
+    let mut fake = Fake::hardened();
+    fake.process(&Proc {
+        pid: 600,
+        cmdline: &["/usr/local/bin/torchrun", "train.py"],
+        ..Proc::default()
+    });
+    fake.process(&Proc {
+        pid: 601,
+        ppid: 600,
+        cmdline: &["/opt/worker"],
+        ..Proc::default()
+    });
+    fake.file("/proc/601/cgroup", "0::/torchward/run-599\n");
+    fake.file("/proc/599/stat", "599 (torchward) S 1");
+    fake.listen(true, V6_ANY, 41831, 1000, 20);
+    fake.listen(true, V6_ANY, 29500, 1000, 21);
+    fake.socket_fd(601, 5, 20);
+    fake.socket_fd(600, 6, 21);
+    fake.file(
+        "/srv/job/fw.json",
+        r#"{"version":1,"backend":"nft","owner":true,"pid":599,"ports":[{"start":29500,"end":29500}],"plan":{"ports":[{"start":29500,"end":29500}],"cgroup":{"path":"torchward/run-599","level":2}}}"#,
+    );
+    let without = audit(&fake.root(), &options(Profile::Baseline));
+    assert_eq!(results(&without, "TW210")[0].0, Status::Warn);
+    assert_eq!(results(&without, "TW209")[0].0, Status::Fail);
+    let mut with = options(Profile::Baseline);
+    with.state_files = vec!["/srv/job/fw.json".to_owned()];
+    let audit = audit(&fake.root(), &with);
+    let tw210 = results(&audit, "TW210");
+    assert_eq!(tw210.len(), 1, "{tw210:?}");
+    assert_eq!(tw210[0].0, Status::Pass, "{tw210:?}");
+    assert_eq!(results(&audit, "TW209")[0].0, Status::Pass);
+}
+
+#[test]
 fn hccl_ports_inside_ephemeral_range_must_be_reserved() {
     let fake = Fake::hardened();
     fake.sysctl("net.ipv4.ip_local_reserved_ports", "8080");

@@ -11,6 +11,7 @@ fn real_host_audit_completes() {
         all_processes: true,
         skips: Vec::new(),
         today: tw_host::today(),
+        state_files: Vec::new(),
     };
     let started = std::time::Instant::now();
     let result = audit(&SystemRoot::default(), &options);

@@ -60,6 +60,11 @@ pub struct Args {
     #[arg(long = "port", value_name = "PORT")]
     pub ports: Vec<u16>,
 
+    /// A torchward firewall state file outside /run/torchward (`run --state-file`), read
+    /// besides every state file there (under --root); repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub state_file: Vec<PathBuf>,
+
     /// Apply the safe fixes after printing them (needs root on a real host).
     #[arg(long, conflicts_with = "dry_run")]
     pub fix: bool,
@@ -108,6 +113,11 @@ impl Args {
             all_processes: self.all_processes,
             skips: overlay.skip,
             today: tw_host::today(),
+            state_files: self
+                .state_file
+                .iter()
+                .map(|path| std::path::absolute(path).map(|p| p.to_string_lossy().into_owned()))
+                .collect::<std::io::Result<_>>()?,
         })
     }
 }
