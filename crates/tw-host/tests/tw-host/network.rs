@@ -104,9 +104,8 @@ fn firewall_state_covers_ports() {
         .any(|e| e.name == "firewall state" && e.value == "/run/torchward/firewall.json"));
 }
 
-#[test]
-fn training_tree_listeners_outside_declared_ports() {
-    let mut fake = Fake::hardened();
+/// A torchrun agent (PID 600) and its worker (601).
+fn training_tree(fake: &Fake) {
     fake.process(&Proc {
         pid: 600,
         cmdline: &["/usr/local/bin/torchrun", "train.py"],
@@ -118,6 +117,12 @@ fn training_tree_listeners_outside_declared_ports() {
         cmdline: &["/opt/worker"],
         ..Proc::default()
     });
+}
+
+#[test]
+fn training_tree_listeners_outside_declared_ports() {
+    let mut fake = Fake::hardened();
+    training_tree(&fake);
     fake.process(&Proc {
         pid: 700,
         cmdline: &["/usr/sbin/nginx"],
@@ -143,17 +148,7 @@ fn a_run_jobs_cgroup_and_a_custom_state_file_cover_its_random_listeners() {
     // A torchrun worker under `torchward run --state-file /srv/job/fw.json`: its gloo listener
     // on a random wildcard port is in the job's cgroup, which the state file names.
     let mut fake = Fake::hardened();
-    fake.process(&Proc {
-        pid: 600,
-        cmdline: &["/usr/local/bin/torchrun", "train.py"],
-        ..Proc::default()
-    });
-    fake.process(&Proc {
-        pid: 601,
-        ppid: 600,
-        cmdline: &["/opt/worker"],
-        ..Proc::default()
-    });
+    training_tree(&fake);
     fake.file("/proc/601/cgroup", "0::/torchward/run-599\n");
     fake.file("/proc/599/stat", "599 (torchward) S 1");
     fake.listen(true, V6_ANY, 41831, 1000, 20);

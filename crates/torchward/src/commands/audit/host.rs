@@ -60,7 +60,7 @@ pub struct Args {
     #[arg(long = "port", value_name = "PORT")]
     pub ports: Vec<u16>,
 
-    /// A torchward firewall state file outside /run/torchward (`run --state-file`), read
+    /// A torchward firewall state file outside /run/torchward (run --state-file), read
     /// besides every state file there (under --root); repeatable.
     #[arg(long, value_name = "PATH")]
     pub state_file: Vec<PathBuf>,
