@@ -13,7 +13,9 @@
 mod analyse;
 mod classify;
 pub mod inspect;
+mod keras;
 mod mapped;
+mod nest;
 mod options;
 pub mod rules;
 pub mod scan;

@@ -10,5 +10,6 @@
     clippy::format_collect
 )]
 
+mod archives;
 mod fixtures;
 mod inspect;
