@@ -86,3 +86,47 @@ fn scanning_the_text_tree_gives_no_finding_and_no_error() {
     assert!(result.findings.is_empty(), "{:?}", result.findings);
     assert!(result.errors.is_empty(), "{:?}", result.errors);
 }
+
+#[test]
+fn the_archive_fuzz_corpus_is_analysed_without_panics() {
+    let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/archive");
+    let mut replayed = 0;
+    for entry in std::fs::read_dir(corpus).unwrap() {
+        let path = entry.unwrap().path();
+        let data = std::fs::read(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let outcome = analyse_bytes(&name, &data, &ScanOptions::default());
+        // The seeds copied from fixtures/scan are malicious.
+        let fixture = [".tgz", ".tar", ".h5"].iter().any(|e| name.ends_with(e));
+        if name.starts_with("seed_") && fixture {
+            assert!(!outcome.findings.is_empty(), "{name}");
+        }
+        replayed += 1;
+    }
+    assert!(replayed >= 20, "only {replayed} inputs");
+}
+
+#[test]
+fn member_count_and_depth_limits_are_findings() {
+    let mut options = ScanOptions::default();
+    options.checkpoint.limits.max_archive_members = 1;
+    let data = std::fs::read(dir().join("nested/bundle.tar")).unwrap();
+    let outcome = analyse_bytes("bundle.tar", &data, &options);
+    assert!(
+        outcome
+            .findings
+            .iter()
+            .any(|f| f.rule == "TW111" && f.message.contains("members")),
+        "{:?}",
+        outcome.findings
+    );
+    let mut options = ScanOptions::default();
+    options.checkpoint.limits.max_archive_depth = 1;
+    let data = std::fs::read(dir().join("nested/zip_in_tar_in_gzip.tgz")).unwrap();
+    let outcome = analyse_bytes("x.tgz", &data, &options);
+    assert!(outcome
+        .findings
+        .iter()
+        .any(|f| f.rule == "TW111" && f.message.contains("nested")));
+    assert!(!outcome.findings.iter().any(|f| f.rule == "TW101"));
+}
