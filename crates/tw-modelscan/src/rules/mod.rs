@@ -10,6 +10,7 @@ pub mod invalid_mutation_target;
 pub mod legacy_tar_checkpoint;
 pub mod numpy_object_array;
 pub mod persistent_id_not_storage;
+pub mod safe_globals_needed;
 pub mod safetensors_header_invalid;
 pub mod storage_dtype_conflict;
 pub mod storage_size_mismatch;
@@ -37,6 +38,7 @@ pub static RULES: &[RuleMeta] = &[
     weights_only_incompatible::RULE,
     safetensors_header_invalid::RULE,
     unsupported_model_format::RULE,
+    safe_globals_needed::RULE,
 ];
 
 #[cfg(test)]

@@ -11,4 +11,5 @@
 )]
 
 mod fixtures;
+mod frameworks;
 mod inspect;
