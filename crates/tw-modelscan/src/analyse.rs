@@ -9,11 +9,13 @@ use tw_pickle::torch::ExtractError;
 use tw_pickle::{GlobalTarget, Opcode, Parsed, ViolationKind};
 
 use crate::classify;
+use crate::lfs;
 use crate::rules::{
     code_bearing_archive, dangerous_callable, global_not_allowlisted, invalid_mutation_target,
     legacy_tar_checkpoint, persistent_id_not_storage, safetensors_header_invalid,
     tensor_view_out_of_bounds, trailing_data, unsupported_model_format, weights_only_incompatible,
 };
+use crate::safe_globals;
 use crate::ScanOptions;
 
 /// What analysing one file found.
@@ -72,6 +74,9 @@ pub(crate) fn analyse_keeping_container<'a>(
 ) -> (FileOutcome, Option<Container<'a>>) {
     let mut out = FileOutcome::default();
     let (_, container) = analyse_into(path, None, data, options, 0, false, &mut out);
+    if let Some(hint) = safe_globals::hint(path, &out.findings) {
+        out.findings.push(hint);
+    }
     (out, container)
 }
 
@@ -104,6 +109,8 @@ pub(crate) fn analyse_into<'a>(
             if named_like_model(path, data) {
                 let message = if data.is_empty() {
                     "empty file with a model-file extension"
+                } else if lfs::is_pointer(data) {
+                    lfs::MESSAGE
                 } else {
                     "content is not a model format torchward knows, despite the model-file extension"
                 };
@@ -277,9 +284,8 @@ fn analyse_pickle(
             | ViolationKind::BlockedModule { module, name }
             | ViolationKind::NewObjNotAllowed { module, name } => {
                 not_allowlisted = true;
-                out.push(global_not_allowlisted::finding(
-                    loc,
-                    &format!("{module}.{name}"),
+                out.push(global_not_allowlisted::finding_for_global(
+                    loc, module, name,
                 ));
             }
             ViolationKind::UnresolvedGlobal { module, name } => {

@@ -13,6 +13,7 @@ pub mod keras_lambda_layer;
 pub mod legacy_tar_checkpoint;
 pub mod numpy_object_array;
 pub mod persistent_id_not_storage;
+pub mod safe_globals_needed;
 pub mod safetensors_header_invalid;
 pub mod storage_dtype_conflict;
 pub mod storage_size_mismatch;
@@ -43,6 +44,7 @@ pub static RULES: &[RuleMeta] = &[
     keras_lambda_layer::RULE,
     keras_foreign_object::RULE,
     archive_without_model::RULE,
+    safe_globals_needed::RULE,
 ];
 
 #[cfg(test)]

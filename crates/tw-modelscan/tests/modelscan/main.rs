@@ -12,4 +12,5 @@
 
 mod archives;
 mod fixtures;
+mod frameworks;
 mod inspect;
