@@ -10,6 +10,7 @@ mod explain_rules;
 mod filters;
 mod help;
 mod ignore_file;
+mod job_netns;
 mod lint;
 mod network;
 mod output;
