@@ -150,7 +150,7 @@ fn from_processes(root: &Root, out: &mut EnvAudit, envs: &mut Vec<Environment>) 
             (root.clone(), String::new())
         };
         let origin = format!("process {} ({})", process.pid, process.command);
-        for executable in process.executables() {
+        for executable in process.executables(&proc_root) {
             match discover::from_executable(&proc_root, &executable, &origin) {
                 Ok(found) if !found.is_empty() => {
                     let venv = found.iter().any(|env| env.kind == Kind::Venv);

@@ -39,18 +39,30 @@ impl Process {
             .is_some_and(|name| name.starts_with("python") || name.starts_with("pypy"))
     }
 
-    /// The interpreter as it was invoked (`argv[0]` made absolute when it names a path), then
-    /// the resolved executable: a venv's `bin/python` is a link to the base interpreter, so
-    /// only the invoked path finds the venv's `pyvenv.cfg`.
-    pub fn executables(&self) -> Vec<PathBuf> {
+    /// The interpreter as it was invoked, then the resolved executable: a venv's `bin/python`
+    /// is a link to the base interpreter, so only the invoked path finds the venv's
+    /// `pyvenv.cfg`. `argv[0]` is made absolute as `CPython` does it: against the working
+    /// directory when it names a path, else by searching the process's own `PATH` (an
+    /// activated venv runs as plain `python`).
+    pub fn executables(&self, root: &Root) -> Vec<PathBuf> {
         let mut out = Vec::new();
-        if let Some(argv0) = self.argv0.as_deref().filter(|a| a.contains('/')) {
-            let path = Path::new(argv0);
-            if path.is_absolute() {
-                out.push(path.to_path_buf());
-            } else if let Some(cwd) = &self.cwd {
-                out.push(cwd.join(path));
+        match self.argv0.as_deref() {
+            Some(argv0) if argv0.starts_with('/') => out.push(PathBuf::from(argv0)),
+            Some(argv0) if argv0.contains('/') => {
+                out.extend(self.cwd.as_ref().map(|cwd| cwd.join(argv0)));
             }
+            Some(argv0) if !argv0.is_empty() => {
+                let path_var =
+                    crate::flag::environ_value(&self.environ, "PATH").unwrap_or_default();
+                out.extend(
+                    path_var
+                        .split(':')
+                        .filter(|dir| dir.starts_with('/'))
+                        .map(|dir| Path::new(dir).join(argv0))
+                        .find(|candidate| root.is_file(candidate)),
+                );
+            }
+            _ => {}
         }
         out.extend(self.exe.clone());
         out
@@ -187,10 +199,26 @@ mod tests {
         let p = &all.list[0];
         assert!(p.is_python() && !all.list[1].is_python());
         assert_eq!(p.command, "venv/bin/python train.py");
+        let root = Root::new(base);
         assert_eq!(
-            p.executables(),
+            p.executables(&root),
             [
                 PathBuf::from("/srv/venv/bin/python"),
+                PathBuf::from("/usr/bin/python3.11")
+            ]
+        );
+        // A bare `python` is looked up on the process's PATH, as CPython does.
+        std::fs::create_dir_all(base.join("opt/venv/bin")).unwrap();
+        std::fs::write(base.join("opt/venv/bin/python"), "").unwrap();
+        let bare = Process {
+            argv0: Some("python".into()),
+            environ: b"PATH=relative:/nope:/opt/venv/bin:/usr/bin\0".to_vec(),
+            ..p.clone()
+        };
+        assert_eq!(
+            bare.executables(&root),
+            [
+                PathBuf::from("/opt/venv/bin/python"),
                 PathBuf::from("/usr/bin/python3.11")
             ]
         );

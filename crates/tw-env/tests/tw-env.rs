@@ -460,8 +460,15 @@ fn real_process_with_the_variable_is_reported_with_its_pid() {
         "Metadata-Version: 2.1\nName: torch\nVersion: 2.5.1\n",
     )
     .unwrap();
-    let mut child = std::process::Command::new(venv.join("bin/python"))
+    // Started as an activated venv starts it: a bare `python` found on PATH.
+    let path = format!(
+        "{}:{}",
+        venv.join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut child = std::process::Command::new("python")
         .args(["-c", "import sys; sys.stdin.read()"])
+        .env("PATH", path)
         .env("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "1")
         .stdin(std::process::Stdio::piped())
         .spawn()
