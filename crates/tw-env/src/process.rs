@@ -106,7 +106,9 @@ fn read_one(root: &Root, pid: u32) -> Result<Option<Process>, Miss> {
     let at = |file: &str| PathBuf::from(format!("/proc/{pid}/{file}"));
     let environ = match root.read(&at("environ"), ENVIRON_LIMIT) {
         Ok(bytes) => bytes,
-        Err(err) => return Err(classify(root, pid, &err).unwrap_or(Miss::Vanished)),
+        // A kernel thread has no memory to read an environment from (ESRCH while its /proc
+        // directory stays): nothing to audit.
+        Err(err) => return classify(root, pid, &err).map_or(Ok(None), Err),
     };
     let exe = match root.read_link(&at("exe")) {
         Ok(target) => {
@@ -192,8 +194,10 @@ mod tests {
         std::fs::write(base.join("proc/42/cmdline"), "venv/bin/python\0train.py\0").unwrap();
         symlink("/usr/bin/python3.11 (deleted)", base.join("proc/42/exe")).unwrap();
         symlink("/srv", base.join("proc/42/cwd")).unwrap();
-        // 43: a kernel thread (no exe link, empty environ).
+        // 43: a process without an exe link; 44: a kernel thread (environ unreadable while
+        // its directory stays).
         std::fs::write(base.join("proc/43/environ"), "").unwrap();
+        std::fs::create_dir_all(base.join("proc/44")).unwrap();
         let all = read_all(&Root::new(base)).unwrap();
         assert_eq!(all.list.len(), 2);
         let p = &all.list[0];

@@ -73,7 +73,7 @@ pub fn fill(ctx: &Context, root: &Root, options: &Options, report: &mut Report) 
     let mut audit = tw_env::audit(root, options);
     if audit.hidden > 0 {
         ctx.warn(format!(
-            "audit env: {} processes or files belong to other users and could not be read; run as root to see them",
+            "audit env: {} processes or files could not be read (permission denied): what they hold is not in the report",
             audit.hidden
         ));
     }
