@@ -4,6 +4,7 @@
 //! is counted as hidden; neither is an error.
 use crate::error::EnvError;
 use crate::root::Root;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// Largest environment block read (Linux caps argv + envp at a quarter of the stack limit;
@@ -25,7 +26,8 @@ pub struct Process {
     pub cwd: Option<PathBuf>,
     /// The environment block (NUL-separated `KEY=VALUE`).
     pub environ: Vec<u8>,
-    /// `/proc/PID/root` when it is not `/` (a container): its paths live under it.
+    /// Whether `/proc/PID/root` is another directory than the audit's root (a container):
+    /// the process's paths are then read under it.
     pub foreign_root: bool,
 }
 
@@ -139,9 +141,13 @@ fn read_one(root: &Root, pid: u32) -> Result<Option<Process>, Miss> {
         command = command.chars().take(200).collect::<String>() + "...";
     }
     let cwd = root.read_link(&at("cwd")).ok();
-    let foreign_root = root
-        .read_link(&at("root"))
-        .is_ok_and(|target| target != Path::new("/"));
+    // The kernel follows the magic link itself: a containerised process's root is another
+    // directory (device and inode) than ours, whatever its link text says.
+    let same = |a: &Path, b: &Path| match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
+        _ => true,
+    };
+    let foreign_root = !same(&root.host_path(&at("root")), root.base());
     Ok(Some(Process {
         pid,
         command,
