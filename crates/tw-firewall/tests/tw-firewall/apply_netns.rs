@@ -1,7 +1,8 @@
 //! Real application in network namespaces: a peer reaches the training port and a non-peer
 //! does not, over IPv4 and IPv6, before and after `remove`; re-applying is idempotent; a
 //! broken ruleset changes nothing; the iptables jump beats an existing ACCEPT; a failed IPv6
-//! apply rolls back IPv4. Each test builds its own lab (unique namespace names).
+//! apply rolls back IPv4; an outsider's connection opened before its port was restricted
+//! carries nothing afterwards. Each test builds its own lab (unique namespace names).
 use super::netns::{skip, Lab, NetnsExec, OTHER4, OTHER6, PEER4, PEER6};
 use tw_firewall::{
     resolve_peer, Action, ApplyError, Backend, Cmd, Coverage, Exec, ExecError, Firewall, Output,
