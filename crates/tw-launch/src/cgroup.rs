@@ -30,7 +30,7 @@ pub struct JobCgroupDir {
 #[derive(Debug, thiserror::Error)]
 pub enum CgroupUnavailable {
     /// No cgroup2 file system is mounted.
-    #[error("no cgroup v2 file system is mounted (in {mountinfo})")]
+    #[error("no cgroup v2 file system is mounted (in {mountinfo}; under `ip netns exec`, /sys is remounted without cgroups: use `nsenter --net=/run/netns/NAME`)")]
     NotMounted {
         /// The mount table read.
         mountinfo: String,

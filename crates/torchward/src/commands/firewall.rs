@@ -231,6 +231,13 @@ fn status(args: &StatusArgs) -> anyhow::Result<ExitStatus> {
                     state.pid.map(|p| format!(", pid {p}")).unwrap_or_default(),
                     tw_firewall::port::join(&state.ports)
                 );
+                if let Some(cgroup) = state.plan.cgroup() {
+                    let _ = writeln!(
+                        out,
+                        "job sockets: every socket of cgroup {} (torchward run)",
+                        cgroup.path()
+                    );
+                }
                 let peers: Vec<String> =
                     state.plan.nets().iter().map(ToString::to_string).collect();
                 let _ = writeln!(
