@@ -537,3 +537,40 @@ fn fuzz_corpus_replays_without_panic() {
     }
     assert!(count >= 10, "the corpus holds {count} inputs");
 }
+
+#[test]
+fn python_path_directories_of_a_process_are_read() {
+    let tree = Tree::new();
+    tree.write("/usr/bin/python3.11", "");
+    tree.dist_info("/opt/libs", "torch", "2.5.1");
+    std::fs::create_dir_all(tree.path("/opt/empty")).unwrap();
+    tree.write(
+        "/proc/9/environ",
+        "PYTHONPATH=/opt/empty:relative:/opt/libs:/missing\0",
+    );
+    tree.write("/proc/9/cmdline", "python3\0-m\0serve\0");
+    tree.link("/proc/9/exe", "/usr/bin/python3.11");
+    let result = run(
+        &tree,
+        &Options {
+            processes: true,
+            ..Options::default()
+        },
+    );
+    assert!(result.errors.is_empty(), "{:?}", result.errors);
+    assert_eq!(
+        failing(&result.findings),
+        [
+            ("TW220", "/opt/libs/torch-2.5.1.dist-info/METADATA"),
+            ("TW221", "/opt/libs/torch-2.5.1.dist-info/METADATA"),
+        ]
+    );
+    assert_eq!(
+        evidence(&result.findings[0], "found via"),
+        Some("process 9 (python3 -m serve), PYTHONPATH")
+    );
+    assert_eq!(
+        evidence(&result.findings[0], "environment"),
+        Some("site-packages /opt/libs")
+    );
+}
