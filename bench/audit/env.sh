@@ -3,7 +3,8 @@
 # environments of a few hundred packages each). Builds torchward in release mode (or takes
 # TORCHWARD=/path/to/binary), generates the scratch root with bench/audit/make_envs.py (10
 # environments x 300 packages, 300 processes, host files), warms the caches with one untimed
-# run, then prints medians: on the scratch root (--root) and on this machine's real root.
+# run, then prints wall-clock and CPU-time medians: on the scratch root (--root) and on this
+# machine's real root.
 #
 # Usage: bench/audit/env.sh [SCRATCH_ROOT] [ENVS] [PACKAGES]
 #   defaults: $CARGO_TARGET_DIR/bench-audit-env (or target/...), 10, 300
@@ -38,3 +39,7 @@ python3 "$here/timeit.py" "$runs" "torchward audit env --root SCRATCH --format j
     "$tw" audit env --root "$scratch" --format json --exit-zero
 python3 "$here/timeit.py" "$runs" "torchward audit env (this machine)" -- "$tw" audit env --exit-zero
 python3 "$here/timeit.py" "$runs" "torchward audit host (with env, this machine)" -- "$tw" audit host --exit-zero
+# CPU time (user + system): what the budget costs the machine, whatever else runs on it.
+python3 "$here/cputime.py" "$runs" "torchward audit env --root SCRATCH" -- "$tw" audit env --root "$scratch" --exit-zero
+python3 "$here/cputime.py" "$runs" "torchward audit env (this machine)" -- "$tw" audit env --exit-zero
+python3 "$here/cputime.py" "$runs" "torchward audit host (with env, this machine)" -- "$tw" audit host --exit-zero

@@ -204,6 +204,23 @@ pub fn from_argument(root: &Root, path: &Path) -> Result<Environment, EnvError> 
     })
 }
 
+/// A `PYTHONPATH` directory of a process as a site directory, when it holds package records
+/// (`*.dist-info`, `*.egg-info`); unreadable or record-less directories add nothing.
+pub fn python_path_dir(root: &Root, dir: &Path, origin: &str) -> Option<Environment> {
+    let names = root.list(dir).ok().flatten()?;
+    names
+        .iter()
+        .any(|n| n.ends_with(".dist-info") || n.ends_with(".egg-info"))
+        .then(|| Environment {
+            root: root.clone(),
+            label: String::new(),
+            prefix: dir.to_path_buf(),
+            kind: Kind::SiteDir,
+            sites: vec![dir.to_path_buf()],
+            origins: vec![format!("{origin}, PYTHONPATH")],
+        })
+}
+
 /// Home directories to look in: `/root` and every home in `/etc/passwd` under the root.
 pub fn homes(root: &Root) -> Vec<PathBuf> {
     let mut homes = vec![PathBuf::from("/root")];

@@ -173,6 +173,20 @@ fn from_processes(root: &Root, out: &mut EnvAudit, envs: &mut Vec<Environment>) 
                             }
                         }
                     }
+                    // `PYTHONPATH` directories come first on `sys.path` (`pip install
+                    // --target` deployments); those holding package records are read.
+                    let python_path =
+                        flag::environ_value(&process.environ, "PYTHONPATH").unwrap_or_default();
+                    for dir in python_path.split(':').filter(|d| d.starts_with('/')) {
+                        if let Some(env) =
+                            discover::python_path_dir(&proc_root, Path::new(dir), &origin)
+                        {
+                            envs.push(Environment {
+                                label: label.clone(),
+                                ..env
+                            });
+                        }
+                    }
                     break;
                 }
                 Ok(_) => {}

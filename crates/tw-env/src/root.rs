@@ -100,10 +100,18 @@ impl Root {
         Ok(resolved)
     }
 
+    /// The on-disk path to open for `abs`, links followed inside the root. On the real `/`
+    /// the kernel's own resolution is the same and costs no extra `lstat` per component.
+    fn located(&self, abs: &Path) -> Result<PathBuf, EnvError> {
+        if self.is_real() {
+            return Ok(abs.to_path_buf());
+        }
+        Ok(self.host_path(&self.resolve(abs)?))
+    }
+
     /// `stat` (following links inside the root) of `abs`, or `None` when it does not exist.
     pub fn stat(&self, abs: &Path) -> Result<Option<std::fs::Metadata>, EnvError> {
-        let resolved = self.resolve(abs)?;
-        match std::fs::symlink_metadata(self.host_path(&resolved)) {
+        match std::fs::metadata(self.located(abs)?) {
             Ok(meta) => Ok(Some(meta)),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(source) => Err(EnvError::Io {
@@ -130,8 +138,7 @@ impl Root {
 
     /// The names in directory `abs`, sorted; `None` when it does not exist.
     pub fn list(&self, abs: &Path) -> Result<Option<Vec<String>>, EnvError> {
-        let resolved = self.resolve(abs)?;
-        let entries = match std::fs::read_dir(self.host_path(&resolved)) {
+        let entries = match std::fs::read_dir(self.located(abs)?) {
             Ok(entries) => entries,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => {
@@ -159,8 +166,7 @@ impl Root {
     /// read, so nothing in an environment can make the audit hang. `/proc` files report size 0
     /// and are regular, so they pass.
     pub fn read_prefix(&self, abs: &Path, limit: u64) -> Result<Vec<u8>, EnvError> {
-        let resolved = self.resolve(abs)?;
-        let host = self.host_path(&resolved);
+        let host = self.located(abs)?;
         let io = |source| EnvError::Io {
             path: abs.to_path_buf(),
             source,

@@ -537,3 +537,105 @@ fn fuzz_corpus_replays_without_panic() {
     }
     assert!(count >= 10, "the corpus holds {count} inputs");
 }
+
+#[test]
+fn python_path_directories_of_a_process_are_read() {
+    let tree = Tree::new();
+    tree.write("/usr/bin/python3.11", "");
+    tree.dist_info("/opt/libs", "torch", "2.5.1");
+    std::fs::create_dir_all(tree.path("/opt/empty")).unwrap();
+    tree.write(
+        "/proc/9/environ",
+        "PYTHONPATH=/opt/empty:relative:/opt/libs:/missing\0",
+    );
+    tree.write("/proc/9/cmdline", "python3\0-m\0serve\0");
+    tree.link("/proc/9/exe", "/usr/bin/python3.11");
+    let result = run(
+        &tree,
+        &Options {
+            processes: true,
+            ..Options::default()
+        },
+    );
+    assert!(result.errors.is_empty(), "{:?}", result.errors);
+    assert_eq!(
+        failing(&result.findings),
+        [
+            ("TW220", "/opt/libs/torch-2.5.1.dist-info/METADATA"),
+            ("TW221", "/opt/libs/torch-2.5.1.dist-info/METADATA"),
+        ]
+    );
+    assert_eq!(
+        evidence(&result.findings[0], "found via"),
+        Some("process 9 (python3 -m serve), PYTHONPATH")
+    );
+    assert_eq!(
+        evidence(&result.findings[0], "environment"),
+        Some("site-packages /opt/libs")
+    );
+}
+
+/// A process in another root (a chroot in a private mount namespace, as a container runtime
+/// makes one): its environment is read under `/proc/PID/root`, paths shown with that prefix.
+#[test]
+fn containerised_process_is_read_under_its_root() {
+    let tools = ["unshare", "chroot", "mount", "python3"];
+    if !rustix::process::geteuid().is_root() || tools.iter().any(|t| which(t).is_err()) {
+        eprintln!("SKIP containerised_process_is_read_under_its_root: needs root and {tools:?}");
+        return;
+    }
+    let image = tempfile::tempdir().unwrap();
+    let base = image.path();
+    std::fs::create_dir_all(base.join("usr")).unwrap();
+    for dir in ["lib", "lib64", "bin"] {
+        symlink(format!("usr/{dir}"), base.join(dir)).unwrap();
+    }
+    let dist = base.join("opt/libs/torch-2.5.1.dist-info");
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(dist.join("METADATA"), "Name: torch\nVersion: 2.5.1\n").unwrap();
+    let script = format!(
+        "mount --make-rprivate / && mount --bind /usr '{0}/usr' && exec chroot '{0}' /usr/bin/env PYTHONPATH=/opt/libs python3 -c 'import sys; sys.stdin.read()'",
+        base.display()
+    );
+    let mut child = std::process::Command::new("unshare")
+        .args(["-m", "sh", "-c", &script])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut started = false;
+    for _ in 0..300 {
+        let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+        if exe.to_string_lossy().contains("python") {
+            started = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let result = audit(
+        &Root::default(),
+        &Options {
+            processes: true,
+            ..Options::default()
+        },
+    );
+    drop(child.stdin.take());
+    let _ = child.wait();
+    if !started {
+        eprintln!("SKIP containerised_process_is_read_under_its_root: the chroot did not start python3 (unshare -m refused?)");
+        return;
+    }
+    let record = format!("/proc/{pid}/root/opt/libs/torch-2.5.1.dist-info/METADATA");
+    let torch: Vec<&str> = result
+        .findings
+        .iter()
+        .filter(|f| f.location.path == record)
+        .map(|f| f.rule.as_str())
+        .collect();
+    assert_eq!(
+        torch,
+        ["TW220", "TW221"],
+        "{:#?}",
+        summary(&result.findings)
+    );
+}
