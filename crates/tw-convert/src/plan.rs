@@ -60,7 +60,9 @@ fn value_json(leaf: &Leaf) -> Option<String> {
             let inner: Option<Vec<String>> = items.iter().map(value_json).collect();
             format!("[{}]", inner?.join(", "))
         }
-        Leaf::Complex(..) | Leaf::Bytes(_) | Leaf::Other(_) => return None,
+        // A shared value is written once, where it was first listed; a second copy under
+        // another key would let a pickle of references expand the header without bound.
+        Leaf::Complex(..) | Leaf::Bytes(_) | Leaf::Other(_) | Leaf::Shared(_) => return None,
     })
 }
 
@@ -70,6 +72,7 @@ fn describe(leaf: &Leaf) -> String {
         Leaf::Complex(..) => "a complex number".to_owned(),
         Leaf::Bytes(b) => format!("{} bytes", b.len()),
         Leaf::Other(what) => what.clone(),
+        Leaf::Shared(path) => format!("the value at {path} again (a shared reference)"),
         _ => "a value".to_owned(),
     }
 }

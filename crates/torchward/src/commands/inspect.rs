@@ -113,6 +113,7 @@ fn value_text(value: &Leaf) -> String {
             }
         }
         Leaf::Other(o) => o.clone(),
+        Leaf::Shared(path) => format!("<the value at {path}, shared>"),
     }
 }
 

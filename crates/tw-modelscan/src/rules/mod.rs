@@ -10,7 +10,9 @@ pub mod invalid_mutation_target;
 pub mod legacy_tar_checkpoint;
 pub mod numpy_object_array;
 pub mod persistent_id_not_storage;
+pub mod pickle_stack_residue;
 pub mod safetensors_header_invalid;
+pub mod shared_reference_expansion;
 pub mod storage_dtype_conflict;
 pub mod storage_size_mismatch;
 pub mod tensor_view_out_of_bounds;
@@ -37,6 +39,8 @@ pub static RULES: &[RuleMeta] = &[
     weights_only_incompatible::RULE,
     safetensors_header_invalid::RULE,
     unsupported_model_format::RULE,
+    pickle_stack_residue::RULE,
+    shared_reference_expansion::RULE,
 ];
 
 #[cfg(test)]

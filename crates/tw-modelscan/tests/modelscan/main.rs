@@ -10,5 +10,6 @@
     clippy::format_collect
 )]
 
+mod bounds;
 mod fixtures;
 mod inspect;

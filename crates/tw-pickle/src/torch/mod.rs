@@ -114,6 +114,10 @@ pub enum Leaf {
     Tuple(Vec<Leaf>),
     /// Anything else, described (e.g. `global torch.float16`, `call argparse.Namespace`).
     Other(String),
+    /// The same large value (a string, bytes or tuple the pickle shares by memo reference) as
+    /// the one listed at this path: listed once, so that a value repeated by reference
+    /// thousands of times is neither copied nor printed per reference.
+    Shared(String),
 }
 
 /// The most items a tuple of plain values may have to be one [`Leaf::Tuple`] value.
@@ -126,4 +130,7 @@ pub struct ObjectTable {
     pub tensors: Vec<TensorRef>,
     /// Every non-tensor leaf value, with its path.
     pub values: Vec<(String, Leaf)>,
+    /// Bytes the walk materialised (paths, values and tensor records with their in-memory
+    /// size), which [`crate::Limits::materialise_allowance`] bounds.
+    pub materialised: u64,
 }
