@@ -4,6 +4,7 @@
 
 mod api;
 mod audit;
+mod bounds;
 mod cli;
 mod convert;
 mod explain_rules;
