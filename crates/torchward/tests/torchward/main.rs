@@ -4,6 +4,7 @@
 
 mod api;
 mod audit;
+mod audit_env;
 mod bounds;
 mod cli;
 mod convert;
@@ -11,6 +12,7 @@ mod explain_rules;
 mod filters;
 mod help;
 mod ignore_file;
+mod job_netns;
 mod lint;
 mod network;
 mod output;
