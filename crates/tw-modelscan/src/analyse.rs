@@ -6,24 +6,26 @@ use std::collections::BTreeSet;
 use tw_checkpoint::{Container, Format, PickleRole, PickleSource, TensorTable};
 use tw_diagnostics::{AnalysisError, Finding, Location};
 use tw_pickle::torch::ExtractError;
-use tw_pickle::{GlobalTarget, Opcode, Parsed, ViolationKind};
+use tw_pickle::{GlobalTarget, LimitKind, Opcode, Parsed, ViolationKind};
 
-use crate::classify;
 use crate::lfs;
 use crate::rules::{
     code_bearing_archive, dangerous_callable, global_not_allowlisted, invalid_mutation_target,
-    legacy_tar_checkpoint, persistent_id_not_storage, safetensors_header_invalid,
-    tensor_view_out_of_bounds, trailing_data, unsupported_model_format, weights_only_incompatible,
+    legacy_tar_checkpoint, persistent_id_not_storage, pickle_stack_residue,
+    safetensors_header_invalid, shared_reference_expansion, tensor_view_out_of_bounds,
+    trailing_data, unsupported_model_format, weights_only_incompatible,
 };
 use crate::safe_globals;
 use crate::ScanOptions;
+use crate::{aggregate, classify};
 
 /// What analysing one file found.
 #[derive(Debug, Default, Clone)]
 pub struct FileOutcome {
     /// The format detected by content (`None` when the file could not be opened at all).
     pub format: Option<Format>,
-    /// Findings, deduplicated per rule, place and message.
+    /// Findings; the same finding seen again in the file is counted on the first
+    /// ([`Finding::occurrences`]).
     pub findings: Vec<Finding>,
     /// Parts of the file that could not be analysed (exit code 2).
     pub errors: Vec<AnalysisError>,
@@ -33,13 +35,7 @@ pub struct FileOutcome {
 
 impl FileOutcome {
     pub(crate) fn push(&mut self, finding: Finding) {
-        if !self.findings.iter().any(|f| {
-            f.rule == finding.rule
-                && f.message == finding.message
-                && f.location.entry == finding.location.entry
-        }) {
-            self.findings.push(finding);
-        }
+        aggregate::add(&mut self.findings, finding);
     }
 
     pub(crate) fn error(
@@ -344,6 +340,24 @@ fn analyse_pickle(
         out.push(weights_only_incompatible::finding(at(0), &list));
     }
 
+    if !parsed.residue.is_clean() {
+        out.push(pickle_stack_residue::finding(
+            at(parsed.end.map_or(0, |end| end.saturating_sub(1) as u64)),
+            parsed.residue.open_marks,
+            parsed.residue.extra_values,
+        ));
+    }
+    let expansion = parsed.expansion();
+    if let Some(expansion) = expansion {
+        out.push(shared_reference_expansion::finding(
+            at(0),
+            format!(
+                "shared references expand the pickle's value to more than {} bytes (the limit for {} bytes of pickle): anything that copies it per reference exhausts memory",
+                expansion.limit,
+                parsed.end.unwrap_or(0).saturating_sub(parsed.start),
+            ),
+        ));
+    }
     let failed = if let Some(err) = &parsed.error {
         let mut loc = at(err.offset());
         out.error(
@@ -379,7 +393,7 @@ fn analyse_pickle(
         }
     }
     if let Some(scope) = source.role.storage_scope() {
-        if parsed.is_complete() && !not_allowlisted {
+        if parsed.is_complete() && !not_allowlisted && expansion.is_none() {
             validate_tensors(path, container, scope, &parsed, source, data, location, out);
         }
     }
@@ -426,6 +440,15 @@ fn validate_tensors(
         ) => out.push(tensor_view_out_of_bounds::finding(
             location.clone().with_offset(source.base_offset),
             err.to_string(),
+        )),
+        Err(
+            err @ ExtractError::LimitExceeded {
+                what: LimitKind::WalkSteps | LimitKind::MaterialisedBytes,
+                ..
+            },
+        ) => out.push(shared_reference_expansion::finding(
+            location.clone().with_offset(source.base_offset),
+            format!("listing what the pickle holds stops: {err}"),
         )),
         Err(err) => out.error(
             path,

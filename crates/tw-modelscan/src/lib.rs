@@ -10,6 +10,7 @@
 // Rule IDs and format names (TW101, TorchScript) appear in docs as prose, not code.
 #![allow(clippy::doc_markdown)]
 
+mod aggregate;
 mod analyse;
 mod classify;
 pub mod inspect;

@@ -134,6 +134,7 @@ fn value_text(value: &Leaf) -> String {
         }
         Leaf::Array(array) => format!("array(dtype={}, shape={:?})", array.dtype, array.shape),
         Leaf::Other(o) => o.clone(),
+        Leaf::Shared(path) => format!("<the value at {path}, shared>"),
     }
 }
 

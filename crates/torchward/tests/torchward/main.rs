@@ -5,6 +5,7 @@
 mod api;
 mod audit;
 mod audit_env;
+mod bounds;
 mod cli;
 mod convert;
 mod explain_rules;

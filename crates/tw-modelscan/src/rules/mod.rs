@@ -13,8 +13,10 @@ pub mod keras_lambda_layer;
 pub mod legacy_tar_checkpoint;
 pub mod numpy_object_array;
 pub mod persistent_id_not_storage;
+pub mod pickle_stack_residue;
 pub mod safe_globals_needed;
 pub mod safetensors_header_invalid;
+pub mod shared_reference_expansion;
 pub mod storage_dtype_conflict;
 pub mod storage_size_mismatch;
 pub mod tensor_view_out_of_bounds;
@@ -44,6 +46,8 @@ pub static RULES: &[RuleMeta] = &[
     keras_lambda_layer::RULE,
     keras_foreign_object::RULE,
     archive_without_model::RULE,
+    pickle_stack_residue::RULE,
+    shared_reference_expansion::RULE,
     safe_globals_needed::RULE,
 ];
 
