@@ -140,7 +140,6 @@ pub fn decompress(kind: Compression, data: &[u8], limit: u64) -> Result<Vec<u8>,
             &mut sink,
         ),
         Compression::Lzma => lzma_rust2::LzmaReader::new_mem_limit(data, DICT_LIMIT_KIB, None)
-            .map_err(io::Error::from)
             .and_then(|r| copy(r, &mut sink)),
         Compression::Zlib => copy(flate2::read::ZlibDecoder::new(data), &mut sink),
         Compression::Lz4 => copy(lz4_flex::frame::FrameDecoder::new(data), &mut sink),
