@@ -35,6 +35,7 @@ impl FileOutcome {
             f.rule == finding.rule
                 && f.message == finding.message
                 && f.location.entry == finding.location.entry
+                && f.location.path == finding.location.path
         }) {
             self.findings.push(finding);
         }
