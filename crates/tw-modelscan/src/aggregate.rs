@@ -8,7 +8,12 @@ use tw_diagnostics::Finding;
 /// Adds `finding` to the findings of one file, or counts it on the same finding already there.
 pub(crate) fn add(findings: &mut Vec<Finding>, finding: Finding) {
     let same = findings.iter_mut().find(|f| {
-        f.rule == finding.rule && f.severity == finding.severity && f.message == finding.message
+        // The path is compared too: two members of one archive (`bundle.zip!a.pt`,
+        // `bundle.zip!b.pt`) are two files to the user, each with its own findings.
+        f.rule == finding.rule
+            && f.severity == finding.severity
+            && f.message == finding.message
+            && f.location.path == finding.location.path
     });
     match same {
         Some(first) => first.occurrences = Some(first.occurrences.unwrap_or(1).saturating_add(1)),

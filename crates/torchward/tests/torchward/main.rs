@@ -17,6 +17,7 @@ mod lint;
 mod network;
 mod output;
 mod pipeline;
+mod scan_archives;
 mod supervise;
 mod terminal;
 mod urls;

@@ -1,6 +1,7 @@
 //! Issue #14's fixtures (`fixtures/scan/manifest.json`, made by `fixtures/scan/make_fixtures.py`):
 //! archives inside archives, compressed pickles, Keras files, legacy tar links, zip integrity,
 //! and a tree of ordinary text files. The manifest is the oracle, as for `fixtures/models`.
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use tw_diagnostics::Severity;
@@ -39,6 +40,24 @@ fn findings_in_nested_archives_name_the_path_through_them() {
         .findings
         .iter()
         .any(|f| f.location.path == "nested/zip_in_tar_in_gzip.tgz!bundle/inner.zip"));
+}
+
+#[test]
+fn equal_findings_in_two_members_are_both_kept() {
+    let outcome = analyse("nested/two_models.tar");
+    let paths: BTreeSet<&str> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.rule == "TW101")
+        .map(|f| f.location.path.as_str())
+        .collect();
+    assert_eq!(
+        paths,
+        BTreeSet::from([
+            "nested/two_models.tar!a/pytorch_model.bin",
+            "nested/two_models.tar!b/pytorch_model.bin"
+        ])
+    );
 }
 
 #[test]
