@@ -65,9 +65,11 @@ else
   bad "ci/check_packaging.py"
 fi
 
-step "pre-commit hooks through try-repo"
-# try-repo builds the hook environment (pip install of the repository: the wheel again) once
-# and reuses it for every call, because the repository is clean at HEAD.
+step "pre-commit hooks"
+# Each `pre-commit try-repo` builds the hook environment (pip install of the repository: the
+# wheel again) in a store of its own, so it runs once, on the failing lint case; the other
+# cases run through a scratch repository whose .pre-commit-config.yaml points at this
+# checkout's HEAD, so their environment is built once and reused.
 scratch="$work/scratch"
 mkdir -p "$scratch"
 git -C "$scratch" init --quiet
@@ -75,27 +77,40 @@ printf 'import torch\n\nmodel = torch.load(path)\n' >"$scratch/bad_load.py"
 printf 'import torch\n\nmodel = torch.load(path, weights_only=True)\n' >"$scratch/good_load.py"
 cp "$root/examples/evil-system.pt" "$scratch/evil.pt"
 cp "$root/examples/resnet-tiny.pt" "$scratch/weights.pt"
+cat >"$scratch/.pre-commit-config.yaml" <<YAML
+repos:
+  - repo: $root
+    rev: $(git -C "$root" rev-parse HEAD)
+    hooks:
+      - id: torchward-lint
+      - id: torchward-scan
+      - id: torchward-scan-binary
+YAML
 git -C "$scratch" add -A
 export PRE_COMMIT_HOME="$work/pre-commit-home"
-hook() { # hook ID EXPECTED_RC FILE...
-  local id="$1" expected="$2"
+expect() { # expect EXPECTED_RC LABEL COMMAND...
+  local expected="$1" label="$2"
   shift 2
   local rc=0
-  (cd "$scratch" && "$work/tools/bin/pre-commit" try-repo "$root" "$id" --files "$@") >"$work/hook.log" 2>&1 || rc=$?
+  (cd "$scratch" && "$@") >"$work/hook.log" 2>&1 || rc=$?
   if [[ $rc == "$expected" ]]; then
-    ok "pre-commit $id on $* exits $rc"
+    ok "$label exits $rc"
   else
-    bad "pre-commit $id on $* exits $rc, expected $expected"
+    bad "$label exits $rc, expected $expected"
     cat "$work/hook.log" >&2
   fi
 }
+pc="$work/tools/bin/pre-commit"
 start=$SECONDS
-hook torchward-lint 1 bad_load.py
-echo "first try-repo (builds the hook environment): $((SECONDS - start)) s"
-hook torchward-lint 0 good_load.py
-hook torchward-scan 1 evil.pt
-hook torchward-scan 0 weights.pt good_load.py
-hook torchward-scan-binary 1 evil.pt weights.pt
+expect 1 "pre-commit try-repo torchward-lint on bad_load.py" "$pc" try-repo "$root" torchward-lint --files bad_load.py
+echo "try-repo (builds its hook environment): $((SECONDS - start)) s"
+start=$SECONDS
+expect 0 "pre-commit torchward-lint on good_load.py" "$pc" run torchward-lint --files good_load.py
+echo "first configured run (builds the hook environment): $((SECONDS - start)) s"
+expect 1 "pre-commit torchward-lint on bad_load.py" "$pc" run torchward-lint --files bad_load.py
+expect 1 "pre-commit torchward-scan on evil.pt" "$pc" run torchward-scan --files evil.pt
+expect 0 "pre-commit torchward-scan on weights.pt good_load.py" "$pc" run torchward-scan --files weights.pt good_load.py
+expect 1 "pre-commit torchward-scan-binary on evil.pt weights.pt" "$pc" run torchward-scan-binary --files evil.pt weights.pt
 
 step "the action's script on a scratch tree"
 sarif="$work/action.sarif"
