@@ -27,7 +27,10 @@ python3 -m venv "$work/tools"
 
 step "pip wheel ."
 start=$SECONDS
-"$work/tools/bin/pip" wheel --quiet --no-deps --wheel-dir "$work/wheels" "$root"
+# pip's PEP 517 build asks maturin for a plain `linux` tag (fine for a local install); a wheel to
+# hand on gets the manylinux tag the binary qualifies for.
+MATURIN_PEP517_ARGS="--compatibility manylinux_2_34" \
+  "$work/tools/bin/pip" wheel --quiet --no-deps --wheel-dir "$work/wheels" "$root"
 wheel="$(ls "$work"/wheels/torchward-*.whl)"
 echo "built $(basename "$wheel"): $(stat -c %s "$wheel") bytes in $((SECONDS - start)) s"
 contents="$("$work/tools/bin/python" -m zipfile -l "$wheel" | awk 'NR > 1 {print $1}')"

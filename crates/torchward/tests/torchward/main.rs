@@ -14,6 +14,7 @@ mod lint;
 mod network;
 mod output;
 mod pipeline;
+mod report_merge;
 mod supervise;
 mod terminal;
 mod urls;
