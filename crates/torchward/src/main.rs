@@ -12,6 +12,7 @@ mod context;
 mod date;
 mod exit;
 mod filter;
+mod hostname;
 mod ignore_file;
 mod output;
 mod pipeline;

@@ -70,6 +70,10 @@ pub fn execute(command: &dyn ReportCommand, ctx: &Context) -> anyhow::Result<Exi
     warn_about_unknown_ids(ctx, args, &ignore_files);
 
     let mut report = command.run(ctx)?;
+    // A re-rendered report (`torchward report FILE`) keeps the host it was made on.
+    if report.host.is_none() {
+        report.host = crate::hostname::current();
+    }
     filter(&mut report, args, &ignore_files, Date::today(), &mut |w| {
         ctx.warn(w);
     });
@@ -243,7 +247,7 @@ mod tests {
         let mut argv = vec!["torchward", "report", "r.json"];
         argv.extend_from_slice(extra);
         match Cli::try_parse_from(argv).map(|cli| cli.command) {
-            Ok(crate::commands::Command::Report(report)) => report.report,
+            Ok(crate::commands::Command::Report(report)) => report.rerender.report,
             other => panic!("unexpected parse: {other:?}"),
         }
     }

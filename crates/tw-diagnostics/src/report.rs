@@ -52,6 +52,11 @@ pub struct Report {
     pub tool: ToolInfo,
     /// The subcommand that produced it (`scan`, `audit host`, ...).
     pub command: String,
+    /// The host name of the machine it ran on, so reports gathered from a fleet
+    /// (`torchward report merge`) say which host each came from. Absent in reports written
+    /// before it existed.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub host: Option<String>,
     /// The findings, suppressed ones included (they carry `suppressed`).
     pub findings: Vec<Finding>,
     /// Inputs that could not be analysed.
@@ -70,6 +75,7 @@ impl Report {
                 version: version.into(),
             },
             command: command.into(),
+            host: None,
             findings: Vec::new(),
             errors: Vec::new(),
             stats: Stats::default(),

@@ -52,6 +52,7 @@ impl Tree {
             .env_remove("CLICOLOR_FORCE")
             .env("COLUMNS", "100")
             .env("TERM", "dumb")
+            .env("TORCHWARD_HOST_NAME", "test-host")
             .args(args);
         cmd
     }

@@ -18,6 +18,7 @@ mod network;
 mod output;
 mod pipeline;
 mod scan_archives;
+mod report_merge;
 mod supervise;
 mod terminal;
 mod urls;
