@@ -17,6 +17,7 @@ mod output;
 mod pipeline;
 mod progress;
 mod registry;
+mod stream;
 
 use clap::Parser;
 use std::process::ExitCode;
