@@ -57,6 +57,9 @@ pub enum Format {
     /// Comma-separated values (commands that support it).
     #[value(hide = true)]
     Csv,
+    /// One JSON object per line, written as each file finishes (`scan`).
+    #[value(hide = true)]
+    Jsonl,
 }
 
 impl Format {
@@ -69,6 +72,7 @@ impl Format {
             Format::Github => "github",
             Format::Markdown => "markdown",
             Format::Csv => "csv",
+            Format::Jsonl => "jsonl",
         }
     }
 

@@ -18,6 +18,7 @@ mod output;
 mod pipeline;
 mod progress;
 mod registry;
+mod stream;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -9,9 +9,10 @@ use crate::exit::ExitStatus;
 use crate::filter::apply_selectors;
 use crate::ignore_file::IgnoreFile;
 use crate::output;
+use crate::stream::{self, Sink};
 use anyhow::Context as _;
 use std::path::{Path, PathBuf};
-use tw_diagnostics::Report;
+use tw_diagnostics::{Report, Stats};
 use tw_report::{SarifOptions, Summary, TextOptions};
 
 /// The file name looked for when `--ignore-file` is not given.
@@ -48,9 +49,27 @@ pub trait ReportCommand {
         )
     }
 
+    /// Whether the text view lists the inputs passed over (`scan --show-skipped`).
+    fn show_skipped(&self) -> bool {
+        false
+    }
+
     /// Does the work. Per-input failures go into `Report::errors` (exit code 2, the run
     /// goes on); return `Err` only when nothing useful can be reported at all.
     fn run(&self, ctx: &Context) -> anyhow::Result<Report>;
+
+    /// Does the work handing each finished file to `sink` at once (`--format jsonl`, for
+    /// commands listing `Format::Jsonl` in [`ReportCommand::extra_formats`]), and returns the
+    /// run's counts.
+    fn stream(&self, ctx: &Context, sink: &Sink<'_>) -> anyhow::Result<Stats> {
+        let _ = (ctx, sink);
+        anyhow::bail!("`{}` cannot stream --format jsonl", self.name())
+    }
+
+    /// The part of the inputs this run covers (`--shard I/N`), recorded in streamed output.
+    fn shard(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Runs `command` through the whole pipeline and returns the exit status.
@@ -68,6 +87,9 @@ pub fn execute(command: &dyn ReportCommand, ctx: &Context) -> anyhow::Result<Exi
     }
     let ignore_files = load_ignore_files(args, command.roots())?;
     warn_about_unknown_ids(ctx, args, &ignore_files);
+    if args.format == Format::Jsonl {
+        return stream::execute(command, ctx, args, &ignore_files);
+    }
 
     let mut report = command.run(ctx)?;
     // A re-rendered report (`torchward report FILE`) keeps the host it was made on.
@@ -204,6 +226,7 @@ fn render(
             TextOptions {
                 color: output::use_color(args),
                 show_suppressed: args.show_suppressed,
+                show_skipped: command.show_skipped(),
             },
         ),
         Format::Json => tw_report::json(report)?,

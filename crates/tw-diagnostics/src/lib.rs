@@ -8,9 +8,11 @@ mod report;
 mod rule;
 mod rule_list;
 mod severity;
+mod skip;
 
 pub use finding::{Confidence, Evidence, Finding, Location, Status, Suppression};
 pub use report::{AnalysisError, Report, Stats, ToolInfo, SCHEMA_VERSION};
 pub use rule::{Registry, RuleDoc, RuleMeta};
 pub use rule_list::{check_rule_list, RuleListError};
 pub use severity::{ParseSeverityError, Severity};
+pub use skip::{SkipReason, SkippedInput};

@@ -3,7 +3,8 @@
 //! inert and containers are walked by torchward's own strict readers.
 //!
 //! - [`analyse_bytes`]: one file's bytes to findings and analysis errors.
-//! - [`scan::files`] and [`scan::scan_files`]: many paths, walked and analysed in parallel.
+//! - [`walk::collect`], [`shard::Shard`] and [`scan::for_each_file`]: many paths walked (links
+//!   followed to the files they name), partitioned among workers, analysed in parallel.
 //! - [`screen()`]: the refuse-or-pass gate `inspect` and `convert` put before reading a file.
 //! - [`inspect::inspect_bytes`]: what a weights-only file holds.
 #![forbid(unsafe_code)]
@@ -23,7 +24,8 @@ pub mod rules;
 mod safe_globals;
 pub mod scan;
 mod screen;
-mod walk;
+pub mod shard;
+pub mod walk;
 
 pub use analyse::{analyse_bytes, FileOutcome};
 pub use mapped::with_mapped;

@@ -59,14 +59,15 @@ fn read(file: &SourceFile) -> Result<String, FileProblem> {
                 path: file.display.clone(),
                 message,
             };
-            let metadata = std::fs::metadata(path).map_err(|e| problem(e.to_string()))?;
-            if metadata.len() > MAX_FILE_BYTES {
-                return Err(problem(format!(
-                    "file is {} bytes, more than the limit of {MAX_FILE_BYTES}",
-                    metadata.len()
-                )));
-            }
-            let bytes = std::fs::read(path).map_err(|e| problem(e.to_string()))?;
+            // Non-blocking and regular files only: a FIFO in a package is refused, not waited on.
+            let bytes = tw_fs::read_bounded(path, MAX_FILE_BYTES).map_err(|err| match err {
+                tw_fs::Error::TooLarge { actual, .. } => problem(format!(
+                    "file is {actual} bytes, more than the limit of {MAX_FILE_BYTES}"
+                )),
+                other => problem(
+                    tw_diagnostics::AnalysisError::of_path(file.display.clone(), &other).message,
+                ),
+            })?;
             // Python source is UTF-8 (PEP 3120); other encodings are read lossily.
             Ok(String::from_utf8_lossy(&bytes).into_owned())
         }

@@ -1,4 +1,5 @@
-//! Pure renderers of a `tw_diagnostics::Report`: text for people, JSON for programs, SARIF
+//! Pure renderers of a `tw_diagnostics::Report`: text for people, JSON (and JSON lines, one
+//! per file as a scan goes) for programs, SARIF
 //! 2.1.0 for code-scanning services and GitHub workflow annotations. They only format what
 //! they are given; filtering, colour choice and exit codes belong to the binary.
 //!
@@ -17,6 +18,7 @@ mod error;
 mod escape;
 mod github;
 mod json;
+mod jsonl;
 mod location;
 mod sarif;
 mod style;
@@ -26,6 +28,7 @@ mod text;
 pub use error::Error;
 pub use github::github;
 pub use json::json;
+pub use jsonl::{jsonl, Line};
 pub use location::display_location;
 pub use sarif::{sarif, SarifOptions, INFORMATION_URI};
 pub use summary::Summary;

@@ -15,6 +15,8 @@ pub struct TextOptions {
     pub color: bool,
     /// Show suppressed findings, marked with their reason.
     pub show_suppressed: bool,
+    /// List the inputs passed over (vanished, special files, unfollowed links) with the reason.
+    pub show_skipped: bool,
 }
 
 /// Renders `report` for a terminal or a log.
@@ -53,6 +55,20 @@ pub fn text(report: &Report, options: TextOptions) -> String {
                 style.error("error:"),
                 for_terminal(&display_location(&location)),
                 for_terminal(&error.message)
+            );
+        }
+    }
+    if options.show_skipped && !report.skipped.is_empty() {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        for skipped in &report.skipped {
+            let _ = writeln!(
+                out,
+                "{} {}: {}",
+                style.dim("skipped:"),
+                for_terminal(&skipped.path),
+                skipped.reason
             );
         }
     }

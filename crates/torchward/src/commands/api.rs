@@ -197,6 +197,7 @@ impl Args {
             inputs: report.stats.inputs + analysis.files,
             skipped: report.stats.skipped,
             bytes: report.stats.bytes + analysis.bytes,
+            ..Stats::default()
         };
     }
 }

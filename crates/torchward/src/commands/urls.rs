@@ -144,10 +144,12 @@ impl ReportCommand for Args {
                 message: error.message.clone(),
             })
             .collect();
+        report.skipped.clone_from(&scan.passed_over);
         report.stats = Stats {
             inputs: scan.inputs,
             skipped: scan.skipped,
             bytes: scan.bytes,
+            ..Stats::default()
         };
 
         if let Some(path) = &self.write_baseline {

@@ -97,11 +97,13 @@ fn a_budget_too_small_for_a_deflated_member_is_a_finding() {
 #[test]
 fn scanning_the_text_tree_gives_no_finding_and_no_error() {
     let options = ScanOptions::default();
-    let (files, errors) =
-        tw_modelscan::scan::files(&[dir().join("text")], &globset::GlobSet::empty(), &options);
-    assert!(errors.is_empty(), "{errors:?}");
-    assert!(files.len() >= 10, "{files:?}");
-    let result = tw_modelscan::scan::scan_files(&files, &options, &|| {});
+    let walked = tw_modelscan::walk::collect(
+        &[dir().join("text")],
+        &tw_modelscan::walk::WalkOptions::default(),
+    );
+    assert!(walked.errors.is_empty(), "{:?}", walked.errors);
+    assert!(walked.inputs.len() >= 10, "{:?}", walked.inputs);
+    let result = tw_modelscan::scan::scan_inputs(&walked.inputs, &options, &|| {});
     assert!(result.findings.is_empty(), "{:?}", result.findings);
     assert!(result.errors.is_empty(), "{:?}", result.errors);
 }

@@ -15,6 +15,7 @@ fn text_show_suppressed() {
     let options = TextOptions {
         color: false,
         show_suppressed: true,
+        ..TextOptions::default()
     };
     insta::assert_snapshot!(
         "text_show_suppressed",
@@ -27,6 +28,7 @@ fn text_color() {
     let options = TextOptions {
         color: true,
         show_suppressed: false,
+        ..TextOptions::default()
     };
     let out = tw_report::text(&fixture::report(), options);
     assert!(out.contains("\x1b[1;31mcritical"));
@@ -81,4 +83,33 @@ fn github() {
         "suppressed findings are not annotated"
     );
     insta::assert_snapshot!("github", out);
+}
+
+#[test]
+fn text_lists_skipped_inputs_on_request_and_counts_them_always() {
+    let mut report = fixture::report();
+    report.stats.links_followed = 2;
+    report.skipped.push(tw_diagnostics::SkippedInput {
+        path: "models/pipe".into(),
+        reason: tw_diagnostics::SkipReason::Fifo,
+    });
+    let quiet = tw_report::text(&report, TextOptions::default());
+    assert!(!quiet.contains("models/pipe"), "{quiet}");
+    assert!(
+        quiet.contains(
+            "; 2 symbolic links followed; 1 file passed over (--show-skipped lists them)."
+        ),
+        "{quiet}"
+    );
+    let listed = tw_report::text(
+        &report,
+        TextOptions {
+            show_skipped: true,
+            ..TextOptions::default()
+        },
+    );
+    assert!(
+        listed.contains("skipped: models/pipe: a FIFO (named pipe)\n"),
+        "{listed}"
+    );
 }
