@@ -20,6 +20,7 @@ pub mod rules;
 mod safe_globals;
 pub mod scan;
 mod screen;
+mod shards;
 mod walk;
 
 pub use analyse::{analyse_bytes, FileOutcome};

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use tw_checkpoint::Format;
 use tw_diagnostics::{AnalysisError, Finding, Stats};
 
-use crate::{analyse_bytes, walk, with_mapped, ScanOptions};
+use crate::{analyse_bytes, shards, walk, with_mapped, ScanOptions};
 
 /// Everything a scan of many paths found.
 #[derive(Debug, Default)]
@@ -57,6 +57,9 @@ pub fn scan_files(
         result.findings.extend(outcome.findings);
         result.errors.extend(outcome.errors);
     }
+    let repository = shards::check(files, options);
+    result.findings.extend(repository.findings);
+    result.errors.extend(repository.errors);
     result
 }
 

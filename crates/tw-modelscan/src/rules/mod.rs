@@ -6,12 +6,17 @@ pub mod code_bearing_archive;
 pub mod dangerous_callable;
 pub mod decompression_bomb;
 pub mod global_not_allowlisted;
+pub mod index_path_escape;
+pub mod index_tensor_missing;
 pub mod invalid_mutation_target;
 pub mod legacy_tar_checkpoint;
+pub mod mixed_weight_formats;
 pub mod numpy_object_array;
 pub mod persistent_id_not_storage;
 pub mod safe_globals_needed;
 pub mod safetensors_header_invalid;
+pub mod shard_missing;
+pub mod shard_not_indexed;
 pub mod storage_dtype_conflict;
 pub mod storage_size_mismatch;
 pub mod tensor_view_out_of_bounds;
@@ -39,6 +44,11 @@ pub static RULES: &[RuleMeta] = &[
     safetensors_header_invalid::RULE,
     unsupported_model_format::RULE,
     safe_globals_needed::RULE,
+    shard_missing::RULE,
+    index_tensor_missing::RULE,
+    shard_not_indexed::RULE,
+    mixed_weight_formats::RULE,
+    index_path_escape::RULE,
 ];
 
 #[cfg(test)]

@@ -92,3 +92,31 @@ fn hostile_twins_stay_flagged_with_the_profile_on() {
         );
     }
 }
+
+#[test]
+fn sharded_sets_are_checked_against_their_index() {
+    let oracle = oracle();
+    let sets = oracle["sets"].as_array().unwrap();
+    assert!(sets.len() >= 2);
+    for entry in sets {
+        let set = dir().join(entry["dir"].as_str().unwrap());
+        let options = ScanOptions::default();
+        let (files, errors) = tw_modelscan::scan::files(
+            std::slice::from_ref(&set),
+            &globset::GlobSet::empty(),
+            &options,
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let result = tw_modelscan::scan::scan_files(&files, &options, &|| {});
+        assert!(result.errors.is_empty(), "{:?}", result.errors);
+        let got: std::collections::BTreeSet<&str> =
+            result.findings.iter().map(|f| f.rule.as_str()).collect();
+        let want: std::collections::BTreeSet<&str> = entry["expect"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(got, want, "{}: {:#?}", set.display(), result.findings);
+    }
+}
