@@ -72,6 +72,18 @@ pub(crate) fn analyse_keeping_container<'a>(
     (out, container)
 }
 
+/// Analyses `data`, a part of the file `path` named `label` (an item of a DCP data file), into
+/// `out`, its findings located at that part.
+pub(crate) fn analyse_part(
+    path: &str,
+    label: &str,
+    data: &[u8],
+    options: &ScanOptions,
+    out: &mut FileOutcome,
+) {
+    analyse_into(path, Some(label), data, options, 0, out);
+}
+
 /// Opens `data` and analyses it into `out`; returns the container, unless `data` was only
 /// analysed as a pickle for want of a known format. `nested` names the pickle this data was
 /// found in (for pickles inside pickles); `depth` bounds that recursion.

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use tw_checkpoint::Format;
 use tw_diagnostics::{AnalysisError, Finding, Stats};
 
-use crate::{analyse_bytes, shards, walk, with_mapped, ScanOptions};
+use crate::{dcp, shards, walk, with_mapped, ScanOptions};
 
 /// Everything a scan of many paths found.
 #[derive(Debug, Default)]
@@ -124,9 +124,15 @@ fn scan_file(path: &Path, options: &ScanOptions) -> FileResult {
     };
     let (bytes, outcome) = match mapping {
         FileBytes::Mapped(map) => with_mapped(map, |data| {
-            (data.len() as u64, analyse_bytes(&display, data, options))
+            (
+                data.len() as u64,
+                dcp::analyse_file(path, &display, data, options),
+            )
         }),
-        FileBytes::Read(data) => (data.len() as u64, analyse_bytes(&display, &data, options)),
+        FileBytes::Read(data) => (
+            data.len() as u64,
+            dcp::analyse_file(path, &display, &data, options),
+        ),
     };
     if outcome.format == Some(Format::Unknown) && outcome.errors.is_empty() {
         return FileResult {
@@ -147,6 +153,7 @@ fn scan_file(path: &Path, options: &ScanOptions) -> FileResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analyse_bytes;
 
     /// `os.system('echo pwned')` pickled with protocol 2, then `pad` bytes of trailing junk.
     fn malicious(pad: usize) -> Vec<u8> {

@@ -120,3 +120,35 @@ fn sharded_sets_are_checked_against_their_index() {
         assert_eq!(got, want, "{}: {:#?}", set.display(), result.findings);
     }
 }
+
+#[test]
+fn dcp_directories_scan_clean_and_a_metadata_payload_is_caught() {
+    let oracle = oracle();
+    let sets = oracle["dcp"].as_array().unwrap();
+    assert_eq!(sets.len(), 2);
+    for entry in sets {
+        let set = dir().join(entry["dir"].as_str().unwrap());
+        let options = ScanOptions::default();
+        let (files, _) = tw_modelscan::scan::files(
+            std::slice::from_ref(&set),
+            &globset::GlobSet::empty(),
+            &options,
+        );
+        let result = tw_modelscan::scan::scan_files(&files, &options, &|| {});
+        assert!(result.errors.is_empty(), "{:?}", result.errors);
+        let got: std::collections::BTreeSet<&str> =
+            result.findings.iter().map(|f| f.rule.as_str()).collect();
+        let want: Vec<&str> = entry["expect"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        if want.is_empty() {
+            assert!(got.is_empty(), "{}: {:#?}", set.display(), result.findings);
+        }
+        for id in want {
+            assert!(got.contains(id), "{}: {id} missing", set.display());
+        }
+    }
+}
