@@ -9,6 +9,7 @@ use clap::ValueEnum;
 use tw_modelscan::inspect::{inspect_bytes, InspectError, Inspection, Leaf};
 use tw_modelscan::ScanOptions;
 
+use crate::config::Config;
 use crate::context::Context;
 use crate::exit::ExitStatus;
 use crate::output;
@@ -63,7 +64,15 @@ pub struct Args {
 pub fn run(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
     let display = args.file.display().to_string();
     let mut options = ScanOptions::default();
-    for name in &args.profile {
+    let config = Config::for_inputs(std::slice::from_ref(&args.file))?;
+    for global in &config.allow_global {
+        options
+            .pickle
+            .allowlist
+            .allow(global)
+            .with_context(|| format!("allow-global {global}"))?;
+    }
+    for name in config.profiles.iter().chain(&args.profile) {
         options
             .profile(name)
             .with_context(|| format!("--profile {name}"))?;

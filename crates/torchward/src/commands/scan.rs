@@ -9,6 +9,7 @@ use tw_diagnostics::Report;
 use tw_modelscan::{scan, ScanOptions};
 
 use crate::args::ReportArgs;
+use crate::config::Config;
 use crate::context::Context;
 use crate::pipeline::ReportCommand;
 
@@ -86,12 +87,14 @@ impl ReportCommand for Args {
             follow_symlinks: self.follow_symlinks,
             ..ScanOptions::default()
         };
-        for name in &self.profile {
+        // The configuration file's profiles and globals, then the command line's.
+        let config = Config::for_inputs(&self.paths)?;
+        for name in config.profiles.iter().chain(&self.profile) {
             options
                 .profile(name)
                 .with_context(|| format!("--profile {name}"))?;
         }
-        for global in &self.allow_global {
+        for global in config.allow_global.iter().chain(&self.allow_global) {
             options
                 .pickle
                 .allowlist
