@@ -10,6 +10,7 @@ use tw_pickle::{GlobalTarget, Opcode, Parsed, ViolationKind};
 
 use crate::classify;
 use crate::lfs;
+use crate::nested;
 use crate::rules::{
     code_bearing_archive, dangerous_callable, global_not_allowlisted, invalid_mutation_target,
     legacy_tar_checkpoint, persistent_id_not_storage, safetensors_header_invalid,
@@ -441,6 +442,14 @@ fn analyse_nested(
     out: &mut FileOutcome,
 ) {
     let graph = &parsed.graph;
+    let base = location.entry.as_deref().unwrap_or(source.name.as_str());
+    for (offset, bytes) in nested::bytesio_contents(graph) {
+        let label = format!(
+            "{base} > io.BytesIO at offset {}",
+            source.base_offset + offset
+        );
+        analyse_into(path, Some(&label), &bytes, options, depth + 1, out);
+    }
     for object in graph.objects() {
         let Some(global) = graph.global_of(object.callable) else {
             continue;

@@ -16,6 +16,7 @@ mod dcp;
 pub mod inspect;
 mod lfs;
 mod mapped;
+mod nested;
 mod options;
 pub mod rules;
 mod safe_globals;

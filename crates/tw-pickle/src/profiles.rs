@@ -101,6 +101,7 @@ const MEGATRON: &[ProfileGlobal] = &[
     g("types.SimpleNamespace", Class),
     g("pathlib.PosixPath", Path),
     g("io.BytesIO", Class),
+    g("_io.BytesIO", Class),
     g("signal.Signals", Enum),
     g("torch._C.Generator", Class),
     g("megatron.core.enums.ModelType", Enum),
