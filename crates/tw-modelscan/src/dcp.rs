@@ -171,3 +171,158 @@ fn analyse_items(
     }
     Some(outcome)
 }
+
+/// One tensor chunk a DCP `.metadata` lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Chunk {
+    fqn: String,
+    dtype: &'static str,
+    element_size: u64,
+    requires_grad: bool,
+    offsets: Vec<u64>,
+    sizes: Vec<u64>,
+}
+
+/// Lists a DCP directory (`dir` holds `.metadata` and `*.distcp`): every tensor chunk by its
+/// fully qualified name, with dtype, chunk shape, offsets in the full tensor, and the data file
+/// and byte range holding it. `.metadata` is screened first, as `inspect` screens any file.
+pub fn inspect_dir(
+    dir: &Path,
+    options: &ScanOptions,
+) -> Result<crate::inspect::Inspection, crate::inspect::InspectError> {
+    use crate::inspect::{InspectError, Inspection};
+    let path = dir.join(METADATA);
+    let display = path.display().to_string();
+    let unreadable = |message: String| InspectError::Unreadable {
+        message: format!("{display}: {message}"),
+    };
+    if !is_metadata(&path) {
+        return Err(unreadable(
+            "not a torch.distributed.checkpoint directory (.metadata beside *.distcp files)"
+                .to_owned(),
+        ));
+    }
+    let bytes = std::fs::read(&path).map_err(|e| unreadable(e.to_string()))?;
+    let outcome = analyse_file(&path, &display, &bytes, options);
+    let refusing: Vec<_> = outcome
+        .findings
+        .into_iter()
+        .filter(|f| f.severity >= tw_diagnostics::Severity::Low)
+        .collect();
+    if !refusing.is_empty() {
+        return Err(InspectError::Refused { findings: refusing });
+    }
+    if let Some(err) = outcome.errors.first() {
+        return Err(unreadable(err.message.clone()));
+    }
+    let parsed = tw_pickle::parse(&bytes, &metadata_options(options).pickle);
+    let chunks = chunks_of(&parsed)
+        .ok_or_else(|| unreadable("the metadata does not have the shape DCP writes".to_owned()))?;
+    let mut inspection = Inspection {
+        path: dir.display().to_string(),
+        format: "dcp",
+        facts: vec![("chunks".to_owned(), chunks.len().to_string())],
+        tensors: Vec::new(),
+        values: Vec::new(),
+        notes: Vec::new(),
+    };
+    for chunk in chunks {
+        let mut stride = vec![1u64; chunk.sizes.len()];
+        for i in (0..chunk.sizes.len().saturating_sub(1)).rev() {
+            let next = stride.get(i + 1).copied().unwrap_or(1);
+            let size = chunk.sizes.get(i + 1).copied().unwrap_or(1);
+            if let Some(s) = stride.get_mut(i) {
+                *s = next.saturating_mul(size);
+            }
+        }
+        let numel = chunk.sizes.iter().try_fold(1u64, |a, &d| a.checked_mul(d));
+        let offsets: Vec<String> = chunk.offsets.iter().map(u64::to_string).collect();
+        inspection.tensors.push(tw_checkpoint::TensorInfo {
+            name: chunk.fqn,
+            dtype: chunk.dtype,
+            shape: chunk.sizes,
+            stride,
+            storage_key: Some(format!("chunk at [{}]", offsets.join(", "))),
+            storage_offset: 0,
+            file_offset: None,
+            bytes: numel.and_then(|n| n.checked_mul(chunk.element_size)),
+            kind: "dcp-chunk",
+            requires_grad: chunk.requires_grad,
+        });
+    }
+    Ok(inspection)
+}
+
+/// The tensor chunks of `state_dict_metadata`, from the parsed `.metadata` graph.
+fn chunks_of(parsed: &Parsed<'_>) -> Option<Vec<Chunk>> {
+    let graph = &parsed.graph;
+    let root = graph.object_of(parsed.root?)?;
+    let state = state_dict(graph, root)?;
+    let entries = graph.as_dict(field(graph, state, "state_dict_metadata")?)?;
+    let mut chunks = Vec::new();
+    for &(key, value) in entries {
+        let fqn = graph.as_str(key)?.to_owned();
+        let object = graph.object_of(value)?;
+        let is_tensor = graph.global_of(object.callable).is_some_and(|g| {
+            g.key_eq("torch.distributed.checkpoint.metadata.TensorStorageMetadata")
+        });
+        if !is_tensor {
+            continue; // BytesStorageMetadata: a torch.save item, not a tensor
+        }
+        let fields = state_dict(graph, object)?;
+        let properties = graph.object_of(field(graph, fields, "properties")?)?;
+        let props = graph.as_tuple(*graph.mutations(properties).states.last()?)?;
+        let dtype_key = graph.global_of(*props.first()?)?.names()?;
+        let info = tw_pickle::torch::DTYPES
+            .iter()
+            .find(|d| dtype_key.0 == "torch" && d.torch_name == dtype_key.1)?;
+        let requires_grad = props
+            .get(2)
+            .and_then(|&b| graph.as_int(b))
+            .is_some_and(|b| b != 0);
+        for &chunk in graph.as_list(field(graph, fields, "chunks")?)? {
+            let object = graph.object_of(chunk)?;
+            let chunk_fields = state_dict(graph, object)?;
+            chunks.push(Chunk {
+                fqn: fqn.clone(),
+                dtype: info.torch_name,
+                element_size: info.element_size,
+                requires_grad,
+                offsets: size_of(graph, field(graph, chunk_fields, "offsets")?)?,
+                sizes: size_of(graph, field(graph, chunk_fields, "sizes")?)?,
+            });
+        }
+    }
+    Some(chunks)
+}
+
+/// The dict BUILD gave `object` (data classes pickle their `__dict__`).
+fn state_dict(
+    graph: &tw_pickle::Graph<'_>,
+    object: &tw_pickle::Object,
+) -> Option<tw_pickle::NodeId> {
+    let state = *graph.mutations(object).states.last()?;
+    graph.as_dict(state).map(|_| state)
+}
+
+/// The value under the string key `name` of the dict `dict`.
+fn field(
+    graph: &tw_pickle::Graph<'_>,
+    dict: tw_pickle::NodeId,
+    name: &str,
+) -> Option<tw_pickle::NodeId> {
+    graph
+        .as_dict(dict)?
+        .iter()
+        .find(|(k, _)| graph.as_str(*k) == Some(name))
+        .map(|(_, v)| *v)
+}
+
+/// The dims of a `torch.Size((...))` call.
+fn size_of(graph: &tw_pickle::Graph<'_>, id: tw_pickle::NodeId) -> Option<Vec<u64>> {
+    let object = graph.object_of(id)?;
+    let dims = graph.as_tuple(*graph.as_tuple(object.args)?.first()?)?;
+    dims.iter()
+        .map(|&d| graph.as_int(d).and_then(|d| u64::try_from(d).ok()))
+        .collect()
+}

@@ -12,7 +12,7 @@
 
 mod analyse;
 mod classify;
-mod dcp;
+pub mod dcp;
 pub mod inspect;
 mod lfs;
 mod mapped;

@@ -34,7 +34,7 @@ Examples:
   torchward inspect model.safetensors --format json"
 )]
 pub struct Args {
-    /// The model file.
+    /// The model file, or a torch.distributed.checkpoint directory (.metadata + *.distcp).
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
 
@@ -77,9 +77,13 @@ pub fn run(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
             .profile(name)
             .with_context(|| format!("--profile {name}"))?;
     }
-    let mapping = tw_fs::Mapping::open(&args.file)?;
-    let inspected =
-        tw_modelscan::with_mapped(mapping, |data| inspect_bytes(&display, data, &options));
+    let inspected = if args.file.is_dir() {
+        // A torch.distributed.checkpoint directory is one checkpoint.
+        tw_modelscan::dcp::inspect_dir(&args.file, &options)
+    } else {
+        let mapping = tw_fs::Mapping::open(&args.file)?;
+        tw_modelscan::with_mapped(mapping, |data| inspect_bytes(&display, data, &options))
+    };
     match inspected {
         Ok(inspection) => {
             let rendered = match args.format {

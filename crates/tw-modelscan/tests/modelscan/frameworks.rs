@@ -152,3 +152,37 @@ fn dcp_directories_scan_clean_and_a_metadata_payload_is_caught() {
         }
     }
 }
+
+#[test]
+fn inspect_lists_a_dcp_directory_and_refuses_its_hostile_twin() {
+    let oracle = oracle();
+    let good = &oracle["dcp"][0];
+    let inspection =
+        tw_modelscan::dcp::inspect_dir(&dir().join("dcp"), &ScanOptions::default()).unwrap();
+    let mut listed: Vec<(String, Vec<u64>)> = inspection
+        .tensors
+        .iter()
+        .map(|t| (t.name.clone(), t.shape.clone()))
+        .collect();
+    listed.sort();
+    let expected: Vec<(String, Vec<u64>)> = good["tensors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let shape = t["shape"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d.as_u64().unwrap());
+            (t["name"].as_str().unwrap().to_owned(), shape.collect())
+        })
+        .collect();
+    assert_eq!(listed, expected);
+    let refused =
+        tw_modelscan::dcp::inspect_dir(&dir().join("dcp_hostile"), &ScanOptions::default());
+    assert!(
+        matches!(&refused, Err(tw_modelscan::inspect::InspectError::Refused { findings }) if findings.iter().any(|f| f.rule == "TW101")),
+        "{refused:?}"
+    );
+}
