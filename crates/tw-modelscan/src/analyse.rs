@@ -375,6 +375,11 @@ fn analyse_pickle(
     if let Some(scope) = source.role.storage_scope() {
         if parsed.is_complete() && !not_allowlisted {
             validate_tensors(path, container, scope, &parsed, source, data, location, out);
+            if depth < options.max_nested_depth {
+                analyse_extra_state(
+                    path, container, scope, &parsed, bytes, data, location, options, depth, out,
+                );
+            }
         }
     }
     if depth < options.max_nested_depth {
@@ -427,6 +432,36 @@ fn validate_tensors(
             None,
             format!("cannot interpret the pickle as torch objects: {err}"),
         ),
+    }
+}
+
+/// Byte tensors holding pickles (Transformer Engine's `_extra_state`), analysed as nested
+/// files. Only called on a pickle that passed the weights-only checks, so its tensors extract.
+#[allow(clippy::too_many_arguments)]
+fn analyse_extra_state(
+    path: &str,
+    container: &Container<'_>,
+    scope: tw_checkpoint::StorageScope,
+    parsed: &Parsed<'_>,
+    pickle: &[u8],
+    data: &[u8],
+    location: &Location,
+    options: &ScanOptions,
+    depth: u32,
+    out: &mut FileOutcome,
+) {
+    // Only a pickle that names an `_extra_state` key pays for the extraction.
+    const KEY: &[u8] = b"_extra_state";
+    if !pickle.windows(KEY.len()).any(|w| w == KEY) {
+        return;
+    }
+    let Ok(objects) = tw_pickle::torch::extract(parsed) else {
+        return;
+    };
+    let base = location.entry.as_deref().unwrap_or("");
+    for (tensor, bytes) in nested::extra_state_tensors(container, scope, &objects, data) {
+        let label = format!("{base} > tensor {tensor}");
+        analyse_into(path, Some(&label), bytes, options, depth + 1, out);
     }
 }
 

@@ -47,3 +47,45 @@ fn bytes_of(graph: &Graph<'_>, id: NodeId) -> Option<Vec<u8>> {
         .map(|c| u8::try_from(u32::from(c)).ok())
         .collect()
 }
+
+/// The bytes of every one-dimensional `uint8` tensor named `..._extra_state` (Transformer
+/// Engine's newer FP8 state: `pickle.dumps(state)` stored as a byte tensor), with its path,
+/// when its storage record is stored uncompressed inside `data`.
+pub(crate) fn extra_state_tensors<'d>(
+    container: &tw_checkpoint::Container<'_>,
+    scope: tw_checkpoint::StorageScope,
+    objects: &tw_pickle::torch::ObjectTable,
+    data: &'d [u8],
+) -> Vec<(String, &'d [u8])> {
+    let mut out = Vec::new();
+    for tensor in &objects.tensors {
+        if !tensor.path.ends_with("_extra_state")
+            || tensor.dtype != tw_pickle::torch::DType::U8
+            || tensor.shape.len() != 1
+        {
+            continue;
+        }
+        let Some(storage) = &tensor.storage else {
+            continue;
+        };
+        let Some(record) = container.storage(scope, &storage.key) else {
+            continue;
+        };
+        if record.compressed {
+            continue;
+        }
+        let start = record.start.checked_add(tensor.storage_offset);
+        let end = start.and_then(|s| s.checked_add(*tensor.shape.first().unwrap_or(&0)));
+        let (Some(start), Some(end)) = (start, end) else {
+            continue;
+        };
+        if end > record.end {
+            continue;
+        }
+        let range = usize::try_from(start).ok().zip(usize::try_from(end).ok());
+        if let Some(bytes) = range.and_then(|(s, e)| data.get(s..e)) {
+            out.push((tensor.path.clone(), bytes));
+        }
+    }
+    out
+}
