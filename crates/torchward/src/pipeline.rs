@@ -3,6 +3,7 @@
 //! ignore file suppresses; render in the chosen format; write to stdout or `--output`; turn
 //! the report into the exit code. A command implements [`ReportCommand`] and gets all of it.
 use crate::args::{Format, ReportArgs};
+use crate::config::Config;
 use crate::context::Context;
 use crate::date::Date;
 use crate::exit::ExitStatus;
@@ -74,7 +75,9 @@ pub trait ReportCommand {
 
 /// Runs `command` through the whole pipeline and returns the exit status.
 pub fn execute(command: &dyn ReportCommand, ctx: &Context) -> anyhow::Result<ExitStatus> {
-    let args = command.report_args();
+    let config = Config::for_inputs(command.roots())?;
+    let merged = config.merge_into(command.report_args());
+    let args = &merged;
     check_format(command, args.format)?;
     if let (Some(path), false) = (&args.output, args.force) {
         // Fail before a long run, not after it; tw-fs checks again when it renames.
@@ -99,6 +102,7 @@ pub fn execute(command: &dyn ReportCommand, ctx: &Context) -> anyhow::Result<Exi
     filter(&mut report, args, &ignore_files, Date::today(), &mut |w| {
         ctx.warn(w);
     });
+    config.apply_per_path(&mut report);
     report.sort();
 
     let rendered = render(command, ctx, &report, args)?;

@@ -9,6 +9,7 @@ use tw_pickle::torch::ExtractError;
 use tw_pickle::{GlobalTarget, LimitKind, Opcode, Parsed, ViolationKind};
 
 use crate::lfs;
+use crate::nested;
 use crate::rules::{
     code_bearing_archive, dangerous_callable, global_not_allowlisted, invalid_mutation_target,
     legacy_tar_checkpoint, persistent_id_not_storage, pickle_stack_residue,
@@ -74,6 +75,18 @@ pub(crate) fn analyse_keeping_container<'a>(
         out.findings.push(hint);
     }
     (out, container)
+}
+
+/// Analyses `data`, a part of the file `path` named `label` (an item of a DCP data file), into
+/// `out`, its findings located at that part.
+pub(crate) fn analyse_part(
+    path: &str,
+    label: &str,
+    data: &[u8],
+    options: &ScanOptions,
+    out: &mut FileOutcome,
+) {
+    analyse_into(path, Some(label), data, options, 0, false, out);
 }
 
 /// Opens `data` and analyses it into `out`; returns the format detected and the container,
@@ -395,6 +408,11 @@ fn analyse_pickle(
     if let Some(scope) = source.role.storage_scope() {
         if parsed.is_complete() && !not_allowlisted && expansion.is_none() {
             validate_tensors(path, container, scope, &parsed, source, data, location, out);
+            if depth < options.max_nested_depth {
+                analyse_extra_state(
+                    path, container, scope, &parsed, bytes, data, location, options, depth, out,
+                );
+            }
         }
     }
     if depth < options.max_nested_depth {
@@ -459,6 +477,36 @@ fn validate_tensors(
     }
 }
 
+/// Byte tensors holding pickles (Transformer Engine's `_extra_state`), analysed as nested
+/// files. Only called on a pickle that passed the weights-only checks, so its tensors extract.
+#[allow(clippy::too_many_arguments)]
+fn analyse_extra_state(
+    path: &str,
+    container: &Container<'_>,
+    scope: tw_checkpoint::StorageScope,
+    parsed: &Parsed<'_>,
+    pickle: &[u8],
+    data: &[u8],
+    location: &Location,
+    options: &ScanOptions,
+    depth: u32,
+    out: &mut FileOutcome,
+) {
+    // Only a pickle that names an `_extra_state` key pays for the extraction.
+    const KEY: &[u8] = b"_extra_state";
+    if !pickle.windows(KEY.len()).any(|w| w == KEY) {
+        return;
+    }
+    let Ok(objects) = tw_pickle::torch::extract(parsed) else {
+        return;
+    };
+    let base = location.entry.as_deref().unwrap_or("");
+    for (tensor, bytes) in nested::extra_state_tensors(container, scope, &objects, data) {
+        let label = format!("{base} > tensor {tensor}");
+        analyse_into(path, Some(&label), bytes, options, depth + 1, false, out);
+    }
+}
+
 /// Pickles inside pickles: a bytes argument of a call to a loader (`_load_from_bytes`,
 /// `pickle.loads` ...) is itself opened and scanned, so its payload is reported too.
 fn analyse_nested(
@@ -471,6 +519,14 @@ fn analyse_nested(
     out: &mut FileOutcome,
 ) {
     let graph = &parsed.graph;
+    let base = location.entry.as_deref().unwrap_or(source.name.as_str());
+    for (offset, bytes) in nested::bytesio_contents(graph) {
+        let label = format!(
+            "{base} > io.BytesIO at offset {}",
+            source.base_offset + offset
+        );
+        analyse_into(path, Some(&label), &bytes, options, depth + 1, false, out);
+    }
     for object in graph.objects() {
         let Some(global) = graph.global_of(object.callable) else {
             continue;

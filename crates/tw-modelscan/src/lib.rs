@@ -14,17 +14,20 @@
 mod aggregate;
 mod analyse;
 mod classify;
+pub mod dcp;
 pub mod inspect;
 mod keras;
 mod lfs;
 mod mapped;
 mod nest;
+mod nested;
 mod options;
 pub mod rules;
 mod safe_globals;
 pub mod scan;
 mod screen;
 pub mod shard;
+mod shards;
 pub mod walk;
 
 pub use analyse::{analyse_bytes, FileOutcome};

@@ -15,7 +15,7 @@ use tw_checkpoint::Format;
 use tw_diagnostics::{AnalysisError, Finding, SkipReason, SkippedInput, Stats};
 
 use crate::walk::Input;
-use crate::{analyse_bytes, with_mapped, ScanOptions};
+use crate::{analyse_bytes, dcp, shards, with_mapped, FileOutcome, ScanOptions};
 
 /// Everything a scan of many inputs found.
 #[derive(Debug, Default)]
@@ -108,9 +108,15 @@ pub fn scan_inputs(
         }
         on_file();
     });
-    result
+    let mut result = result
         .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // Files that are one checkpoint together: a sharded repository's index against its shards.
+    let paths: Vec<std::path::PathBuf> = inputs.iter().map(|i| i.path().to_path_buf()).collect();
+    let repository = shards::check(&paths, options);
+    result.findings.extend(repository.findings);
+    result.errors.extend(repository.errors);
+    result
 }
 
 /// Analyses `inputs` in parallel, calling `each` with every file result as soon as it is
@@ -211,16 +217,32 @@ fn scan_path(path: &Path, explicit: bool, options: &ScanOptions) -> FileResult {
             };
         }
     };
+    // A DCP data file is read at the offsets its directory's `.metadata` records.
     match mapping {
-        FileBytes::Mapped(map) => with_mapped(map, |data| scan_bytes(&display, data, options)),
-        FileBytes::Read(data) => scan_bytes(&display, &data, options),
+        FileBytes::Mapped(map) => with_mapped(map, |data| {
+            judged(
+                &display,
+                data,
+                dcp::analyse_file(path, &display, data, options),
+            )
+        }),
+        FileBytes::Read(data) => judged(
+            &display,
+            &data,
+            dcp::analyse_file(path, &display, &data, options),
+        ),
     }
 }
 
 /// One file's bytes already in hand (standard input, or a file just read), analysed and
 /// judged as every file of a scan is; `name` is how findings name it.
 pub fn scan_bytes(name: &str, data: &[u8], options: &ScanOptions) -> FileResult {
-    let outcome = analyse_bytes(name, data, options);
+    judged(name, data, analyse_bytes(name, data, options))
+}
+
+/// The result of one file from its analysis: not a model when no format was recognised and
+/// nothing went wrong.
+fn judged(name: &str, data: &[u8], outcome: FileOutcome) -> FileResult {
     let verdict = if outcome.format == Some(Format::Unknown) && outcome.errors.is_empty() {
         Verdict::NotModel
     } else {

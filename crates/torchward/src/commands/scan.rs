@@ -19,6 +19,7 @@ use tw_modelscan::walk::{self, WalkOptions, Walked};
 use tw_modelscan::ScanOptions;
 
 use crate::args::{Format, ReportArgs};
+use crate::config::Config;
 use crate::context::Context;
 use crate::pipeline::ReportCommand;
 use crate::stream::Sink;
@@ -122,12 +123,14 @@ struct Plan {
 impl Args {
     fn options(&self) -> anyhow::Result<ScanOptions> {
         let mut options = ScanOptions::default();
-        for name in &self.profile {
+        // The configuration file's profiles and globals, then the command line's.
+        let config = Config::for_inputs(&self.paths)?;
+        for name in config.profiles.iter().chain(&self.profile) {
             options
                 .profile(name)
                 .with_context(|| format!("--profile {name}"))?;
         }
-        for global in &self.allow_global {
+        for global in config.allow_global.iter().chain(&self.allow_global) {
             options
                 .pickle
                 .allowlist
