@@ -99,7 +99,7 @@ impl ReportCommand for Args {
     fn render_extra(&self, format: Format, report: &Report) -> anyhow::Result<String> {
         let rows = table::rows(report);
         match format {
-            Format::Markdown => Ok(table::markdown(&rows)),
+            Format::Markdown => Ok(table::markdown(&rows) + &table::other_findings(report)),
             Format::Csv => Ok(table::csv(&rows)),
             other => anyhow::bail!("`urls` cannot render --format {}", other.as_str()),
         }
