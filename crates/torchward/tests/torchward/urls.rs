@@ -274,4 +274,12 @@ fn usage_errors_exit_2() {
     assert!(err.contains("a{"), "{err}");
     let (code, _, _) = run(&tree, &["lint", "repo", "--format", "markdown"]);
     assert_eq!(code, Some(2), "markdown is a urls-only format");
+    // `-o` takes a file: a directory is named as one, even with --force.
+    let (code, _, err) = run(&tree, &["urls", "repo", "-o", "repo", "--force"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("is a directory"), "{err}");
+    // `api` on a directory without any Python module.
+    let (code, _, err) = run(&tree, &["api", "repo/docs"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("holds no Python package or module"), "{err}");
 }
