@@ -3,8 +3,8 @@
 //! its `__all__` when the source has none or computes it (numpy's `__init__.py` builds
 //! `__all__` from other modules' sets, its `__init__.pyi` lists all 499 names), and the
 //! signatures of the functions, classes and methods it declares. Docstrings stay the
-//! source's (stubs rarely carry them); names only the stub declares are added with the stub's
-//! path. Invariant: positions always point into the file that holds them.
+//! source's (stubs rarely carry them); names only the stub declares, or that the source only
+//! imports while the stub defines them, take the stub's binding and path. Invariant: positions always point into the file that holds them.
 use crate::facts::{Binding, ClassFacts, FunctionFacts, ModuleFacts, Value};
 
 /// `source` with what its `stub` (read from `stub_path`) declares merged in.
@@ -18,7 +18,17 @@ pub fn merge(mut source: ModuleFacts, stub: ModuleFacts, stub_path: &str) -> Mod
     for binding in stub.bindings {
         if let Some(at) = source.index.get(&binding.name).copied() {
             if let Some(own) = source.bindings.get_mut(at) {
-                take_signatures(&mut own.value, binding.value);
+                let stub_defines = !matches!(binding.value, Value::Import { .. });
+                if stub_defines && matches!(own.value, Value::Import { .. }) {
+                    // The source re-exports what a compiled module defines (numpy's ufuncs come
+                    // from `_multiarray_umath`); the stub says what it is.
+                    *own = Binding {
+                        stub_path: Some(stub_path.to_owned()),
+                        ..binding
+                    };
+                } else {
+                    take_signatures(&mut own.value, binding.value);
+                }
             }
         } else {
             source

@@ -33,7 +33,8 @@ fn stub_all_wins_over_a_computed_one_and_stub_signatures_win() {
             "first",
             "native_op",
             "scale",
-            "second"
+            "second",
+            "ufunc_add"
         ]
         .map(String::from)
         .into(),
@@ -52,6 +53,10 @@ fn stub_all_wins_over_a_computed_one_and_stub_signatures_win() {
     let native = find("native_op");
     assert!(native.path.ends_with("__init__.pyi"), "{}", native.path);
     assert!(native.from_stub);
+    // Imported by the source from a compiled module, defined by the stub: the stub's binding.
+    let ufunc = find("ufunc_add");
+    assert_eq!(ufunc.kind, tw_pyapi::Kind::Constant);
+    assert!(ufunc.path.ends_with("__init__.pyi"), "{}", ufunc.path);
     assert_eq!(
         names(&analysis, "shapepkg.comp"),
         ["first", "second"].map(String::from).into()
