@@ -94,6 +94,14 @@ pub enum ConvertError {
         /// Why it is refused.
         reason: String,
     },
+    /// A `--profile` name no profile has.
+    #[error("--profile {name}: no such profile (known: {known})")]
+    UnknownProfile {
+        /// The name given.
+        name: String,
+        /// The names there are, comma-separated.
+        known: String,
+    },
     /// Reading the input or writing the output failed.
     #[error(transparent)]
     Io(#[from] tw_fs::Error),

@@ -24,6 +24,7 @@ mod numpy;
 mod options;
 mod plan;
 mod source;
+mod value_json;
 mod verify;
 mod view;
 

@@ -7,7 +7,8 @@
 //! - [`Parsed`] carries the graph, the root, the offset just past STOP, the imports
 //!   ([`Graph::globals`]), calls ([`Graph::objects`]), builds, violations, and the error that
 //!   stopped the parse (the records before it are kept).
-//! - [`is_weights_only_allowed`], [`Allowlist`] and [`dangerous_reason`] classify globals.
+//! - [`is_weights_only_allowed`], [`Allowlist`] and [`dangerous_reason`] classify globals;
+//!   [`profiles`] holds the named allowlists of data-only globals training frameworks write.
 //! - [`torch::extract`] interprets the graph as torch's object model (tensors and values with
 //!   dotted paths).
 //!
@@ -32,6 +33,7 @@ mod limits;
 mod machine;
 mod opcode;
 mod policy;
+pub mod profiles;
 mod text;
 pub mod torch;
 

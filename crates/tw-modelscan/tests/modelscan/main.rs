@@ -10,5 +10,7 @@
     clippy::format_collect
 )]
 
+mod archives;
 mod fixtures;
+mod frameworks;
 mod inspect;

@@ -4,10 +4,12 @@
 
 use std::fmt::Write as _;
 
-use crate::graph::{BigInt, Graph, Node, NodeId, Object};
+use crate::graph::{BigInt, GlobalRef, Graph, Node, NodeId, Object};
 use crate::limits::LimitKind;
 use crate::machine::Parsed;
+use crate::profiles;
 use crate::torch::error::ExtractError;
+use crate::torch::plain;
 use crate::torch::tensor::{join, Rebuilds};
 use crate::torch::{Leaf, ObjectTable, MAX_TUPLE_VALUE};
 
@@ -16,6 +18,10 @@ enum Work {
         id: NodeId,
         path: String,
         depth: u32,
+        /// Whether this is a field of an object a profile or the user allowed: such objects
+        /// may point back at their parents (the `_parent` of omegaconf nodes), which is structure, not
+        /// data, and is left out rather than reported as a cycle.
+        in_object: bool,
     },
     Leave(NodeId),
 }
@@ -75,6 +81,7 @@ fn walk(
         id: root,
         path: String::new(),
         depth: 0,
+        in_object: false,
     }];
     let max_steps = 4u64
         .saturating_mul(graph.len() as u64)
@@ -91,14 +98,19 @@ fn walk(
         .count();
     table.tensors.reserve(calls.min(limits.max_tensors));
     while let Some(item) = work.pop() {
-        let (id, path, depth) = match item {
+        let (id, path, depth, in_object) = match item {
             Work::Leave(id) => {
                 if let Some(flag) = on_path.get_mut(id.index()) {
                     *flag = false;
                 }
                 continue;
             }
-            Work::Visit { id, path, depth } => (id, path, depth),
+            Work::Visit {
+                id,
+                path,
+                depth,
+                in_object,
+            } => (id, path, depth, in_object),
         };
         steps += 1;
         if steps > max_steps {
@@ -118,7 +130,9 @@ fn walk(
             });
         }
         if on_path.get(id.index()).copied().unwrap_or(false) {
-            table.values.push((path, Leaf::Other("<cycle>".to_owned())));
+            if !in_object {
+                table.values.push((path, Leaf::Other("<cycle>".to_owned())));
+            }
             continue;
         }
         if rebuilds.is_tensor_call(graph, id) {
@@ -155,7 +169,8 @@ fn walk(
             continue;
         }
         children.clear();
-        if let Some(leaf) = classify(graph, id, containers, &mut children) {
+        let mut object_fields = false;
+        if let Some(leaf) = classify(graph, id, containers, &mut children, &mut object_fields) {
             table.values.push((path, leaf));
             continue;
         }
@@ -173,6 +188,7 @@ fn walk(
                 id: child,
                 path,
                 depth: depth + 1,
+                in_object: object_fields,
             });
         }
     }
@@ -186,6 +202,7 @@ fn classify(
     id: NodeId,
     containers: &[String],
     children: &mut Vec<(String, NodeId)>,
+    object_fields: &mut bool,
 ) -> Option<Leaf> {
     let indexed = |children: &mut Vec<(String, NodeId)>, items: &[NodeId]| {
         children.extend(items.iter().enumerate().map(|(i, &c)| (i.to_string(), c)));
@@ -197,12 +214,12 @@ fn classify(
         Node::None => Some(Leaf::None),
         Node::Bool(b) => Some(Leaf::Bool(*b)),
         Node::Int(i) => Some(Leaf::Int(*i)),
-        Node::BigIntDecimal(_) | Node::BigIntLe(_) => {
+        Node::BigIntDecimal(_) | Node::BigIntLe(_) => plain::big_int(graph, id).or_else(|| {
             Some(Leaf::Other(match graph.as_big_int(id)? {
                 BigInt::Decimal(text) => format!("int {text}"),
                 BigInt::LittleEndian(bytes) => format!("int of {} bytes", bytes.len()),
             }))
-        }
+        }),
         Node::Float(f) => Some(Leaf::Float(*f)),
         Node::Str(_) | Node::StrOwned(_) => graph.as_str(id).map(|s| Leaf::Str(s.to_owned())),
         Node::Bytes(_) | Node::BytesOwned(_) => graph.as_bytes(id).map(|b| Leaf::Bytes(b.to_vec())),
@@ -216,10 +233,22 @@ fn classify(
             None
         }
         Node::FrozenSet(seq) => {
-            indexed(children, graph.seq(*seq));
+            let items = graph.seq(*seq);
+            if let Some(set) = plain::set(graph, items) {
+                return Some(set);
+            }
+            indexed(children, items);
             None
         }
-        Node::List(_) | Node::Set(_) => {
+        Node::Set(_) => {
+            let items = graph.as_list(id).unwrap_or(&[]);
+            if let Some(set) = plain::set(graph, items) {
+                return Some(set);
+            }
+            indexed(children, items);
+            None
+        }
+        Node::List(_) => {
             indexed(children, graph.as_list(id).unwrap_or(&[]));
             None
         }
@@ -229,20 +258,27 @@ fn classify(
         }
         Node::Global(_) => {
             let global = graph.global_of(id)?;
-            Some(Leaf::Other(match global.names() {
-                Some((m, n)) => format!("global {m}.{n}"),
-                None => "global (unresolved)".to_owned(),
-            }))
+            Some(match global.names() {
+                Some(("__builtin__", n)) => Leaf::Global(format!("builtins.{n}")),
+                Some((m, n)) => Leaf::Global(format!("{m}.{n}")),
+                None => Leaf::Other("global (unresolved)".to_owned()),
+            })
         }
         Node::PersistentId { .. } => Some(Leaf::Other("persistent object".to_owned())),
         Node::Buffer { .. } => Some(Leaf::Other("out-of-band buffer".to_owned())),
         Node::Object(_) => {
             let object = graph.object_of(id)?;
-            let allowed_container = graph
+            let allowed = graph
                 .global_of(object.callable)
-                .is_some_and(|g| containers.iter().any(|key| g.key_eq(key)));
-            if allowed_container {
+                .and_then(|g| containers.iter().find(|key| g.key_eq(key)));
+            if let Some(key) = allowed {
+                if let Some(leaf) = profiles::kind_of(key)
+                    .and_then(|kind| plain::profile_value(graph, object, kind))
+                {
+                    return Some(leaf);
+                }
                 container_object(graph, object, children, indexed, keyed);
+                *object_fields = true;
                 return None;
             }
             classify_call(graph, object, children, indexed, keyed)
@@ -351,8 +387,14 @@ fn classify_call(
         keyed(children, &graph.mutations(object).items);
         return None;
     }
-    if global.key_eq("builtins.set") || global.key_eq("builtins.frozenset") {
-        if let Some(items) = first.and_then(|f| graph.as_list(f).or_else(|| graph.as_tuple(f))) {
+    if is_builtin(global, "set") || is_builtin(global, "frozenset") {
+        let items = first.map_or(Some(&[][..]), |f| {
+            graph.as_list(f).or_else(|| graph.as_tuple(f))
+        });
+        if let Some(items) = items {
+            if let Some(set) = plain::set(graph, items) {
+                return Some(set);
+            }
             indexed(children, items);
         }
         return None;
@@ -374,7 +416,7 @@ fn classify_call(
             },
         ));
     }
-    if global.key_eq("_codecs.encode") || global.key_eq("builtins.bytearray") {
+    if global.key_eq("_codecs.encode") || is_builtin(global, "bytearray") {
         let Some(first) = first else {
             return Some(Leaf::Bytes(Vec::new()));
         };
@@ -384,12 +426,13 @@ fn classify_call(
                     .map_or_else(|| Leaf::Other("non-latin-1 text".to_owned()), Leaf::Bytes),
             );
         }
-        return Some(graph.as_bytes(first).map_or_else(
+        // bytearray(b'..') under protocol 2 spells its bytes as `_codecs.encode(...)`.
+        return Some(plain::bytes_of(graph, first).map_or_else(
             || Leaf::Other("bytes from a non-string".to_owned()),
-            |bytes| Leaf::Bytes(bytes.to_vec()),
+            Leaf::Bytes,
         ));
     }
-    if global.key_eq("builtins.complex") {
+    if is_builtin(global, "complex") {
         let part = |i: usize| match args.get(i).and_then(|a| graph.node(*a)) {
             Some(Node::Float(f)) => Some(*f),
             #[allow(clippy::cast_precision_loss)] // Python's complex() converts ints the same way
@@ -406,6 +449,14 @@ fn classify_call(
         Some((m, n)) => format!("call {m}.{n}"),
         None => "call of an unresolved global".to_owned(),
     }))
+}
+
+/// Whether `global` is `builtins.name`, also as protocol 2 spells it (`__builtin__.name`,
+/// which torch maps through `_compat_pickle` like `pickle` does).
+fn is_builtin(global: &GlobalRef<'_>, name: &str) -> bool {
+    global
+        .names()
+        .is_some_and(|(m, n)| n == name && (m == "builtins" || m == "__builtin__"))
 }
 
 /// `str.encode('latin-1')`: `None` when a character is above U+00FF.

@@ -154,6 +154,14 @@ impl ReportCommand for Args {
         report.stats.inputs = u64::try_from(audit.findings.len()).unwrap_or(u64::MAX);
         report.findings = audit.findings;
         report.errors = audit.errors;
+        // The statement's CVE notice for what runs here: TW22x of running processes and host
+        // files (`audit env` without its path and install-place discovery).
+        super::env::fill(
+            ctx,
+            &tw_env::Root::new(&self.root),
+            &tw_env::Options::host(),
+            &mut report,
+        );
         Ok(report)
     }
 }
