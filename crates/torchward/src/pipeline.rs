@@ -79,6 +79,16 @@ pub fn execute(command: &dyn ReportCommand, ctx: &Context) -> anyhow::Result<Exi
     let merged = config.merge_into(command.report_args());
     let args = &merged;
     check_format(command, args.format)?;
+    if let Some(path) = &args.output {
+        // `-o` names a file: a directory there is a usage error --force cannot help with.
+        if path.is_dir() {
+            anyhow::bail!(
+                "--output `{}` is a directory: -o takes the report's file name (e.g. `{}`)",
+                path.display(),
+                path.join(format!("{}.json", command.name())).display()
+            );
+        }
+    }
     if let (Some(path), false) = (&args.output, args.force) {
         // Fail before a long run, not after it; tw-fs checks again when it renames.
         if path.symlink_metadata().is_ok() {
