@@ -56,18 +56,7 @@ pub trait ReportCommand {
 /// Runs `command` through the whole pipeline and returns the exit status.
 pub fn execute(command: &dyn ReportCommand, ctx: &Context) -> anyhow::Result<ExitStatus> {
     let args = command.report_args();
-    check_format(command, args.format)?;
-    if let (Some(path), false) = (&args.output, args.force) {
-        // Fail before a long run, not after it; tw-fs checks again when it renames.
-        if path.symlink_metadata().is_ok() {
-            anyhow::bail!(
-                "refusing to overwrite existing file `{}`: pass --force to replace the --output file",
-                path.display()
-            );
-        }
-    }
-    let ignore_files = load_ignore_files(args, command.roots())?;
-    warn_about_unknown_ids(ctx, args, &ignore_files);
+    let ignore_files = prepare(command, ctx)?;
 
     let mut report = command.run(ctx)?;
     filter(&mut report, args, &ignore_files, Date::today(), &mut |w| {
@@ -86,6 +75,28 @@ pub fn execute(command: &dyn ReportCommand, ctx: &Context) -> anyhow::Result<Exi
     }
     tell_stderr(ctx, &report, args);
     Ok(status)
+}
+
+/// What every reporting command does before its run: check the format, refuse an existing
+/// `--output` without `--force` (before a long run, not after it; tw-fs checks again when it
+/// renames), load the ignore files and warn about unknown IDs. Returns the ignore files.
+pub(crate) fn prepare(
+    command: &dyn ReportCommand,
+    ctx: &Context,
+) -> anyhow::Result<Vec<IgnoreFile>> {
+    let args = command.report_args();
+    check_format(command, args.format)?;
+    if let (Some(path), false) = (&args.output, args.force) {
+        if path.symlink_metadata().is_ok() {
+            anyhow::bail!(
+                "refusing to overwrite existing file `{}`: pass --force to replace the --output file",
+                path.display()
+            );
+        }
+    }
+    let ignore_files = load_ignore_files(args, command.roots())?;
+    warn_about_unknown_ids(ctx, args, &ignore_files);
+    Ok(ignore_files)
 }
 
 /// The exit status of a filtered report: 2 on analysis errors, 1 on findings at or above

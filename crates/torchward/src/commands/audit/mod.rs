@@ -8,6 +8,8 @@ use clap::Subcommand;
 
 mod host;
 mod perms;
+mod perms_report;
+mod spill;
 
 /// Arguments of `audit`.
 #[derive(Debug, clap::Args)]
