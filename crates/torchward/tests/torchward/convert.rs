@@ -236,6 +236,17 @@ fn a_full_file_system_stops_at_the_reservation_with_enospc() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "filler");
 }
 
+/// Runs `convert` with `args` and checks it refuses (exit 2) because an output is an input.
+fn refused_as_its_own_input(tree: &Tree, args: &[&str]) {
+    let out = tree
+        .torchward(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let message = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {message}");
+    assert!(message.contains("is the input"), "{args:?}: {message}");
+}
+
 #[test]
 fn an_output_that_is_the_input_is_refused_even_with_force() {
     let tree = Tree::new();
@@ -245,13 +256,7 @@ fn an_output_that_is_the_input_is_refused_even_with_force() {
     std::fs::hard_link(&input, tree.join("hard.safetensors")).unwrap_or_else(|e| panic!("{e}"));
     let before = std::fs::read(&input).unwrap_or_else(|e| panic!("{e}"));
     for output in ["a.pt", "./a.pt", "link.safetensors", "hard.safetensors"] {
-        let out = tree
-            .torchward(&["convert", "a.pt", "-o", output, "--force"])
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"));
-        let message = stderr(&out);
-        assert_eq!(out.status.code(), Some(2), "{output}: {message}");
-        assert!(message.contains("is the input"), "{output}: {message}");
+        refused_as_its_own_input(&tree, &["convert", "a.pt", "-o", output, "--force"]);
     }
     assert_eq!(
         std::fs::read(&input).unwrap_or_else(|e| panic!("{e}")),
@@ -271,13 +276,7 @@ fn a_tree_whose_output_would_be_an_input_is_refused() {
     copy(&tree, "convert/convertible/views.pt", "in/m.pt");
     let claimed = copy(&tree, "convert/convertible/shapes.pt", "in/m.safetensors");
     let before = std::fs::read(&claimed).unwrap_or_else(|e| panic!("{e}"));
-    let out = tree
-        .torchward(&["convert", "in", "--out-dir", "in", "--force"])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let message = stderr(&out);
-    assert_eq!(out.status.code(), Some(2), "{message}");
-    assert!(message.contains("is the input"), "{message}");
+    refused_as_its_own_input(&tree, &["convert", "in", "--out-dir", "in", "--force"]);
     assert_eq!(
         std::fs::read(&claimed).unwrap_or_else(|e| panic!("{e}")),
         before
@@ -287,13 +286,7 @@ fn a_tree_whose_output_would_be_an_input_is_refused() {
     std::fs::create_dir(tree.join("out2")).unwrap_or_else(|e| panic!("{e}"));
     std::fs::hard_link(tree.join("in2/x.pt"), tree.join("out2/x.safetensors"))
         .unwrap_or_else(|e| panic!("{e}"));
-    let out = tree
-        .torchward(&["convert", "in2", "--out-dir", "out2", "--force"])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let message = stderr(&out);
-    assert_eq!(out.status.code(), Some(2), "{message}");
-    assert!(message.contains("is the input"), "{message}");
+    refused_as_its_own_input(&tree, &["convert", "in2", "--out-dir", "out2", "--force"]);
     assert_eq!(
         std::fs::read(tree.join("in2/x.pt")).unwrap_or_else(|e| panic!("{e}")),
         std::fs::read(fixture("convert/convertible/views.pt")).unwrap_or_else(|e| panic!("{e}"))
