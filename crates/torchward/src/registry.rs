@@ -8,6 +8,7 @@ use tw_diagnostics::{Registry, RuleMeta};
 const RULE_LISTS: &[&[RuleMeta]] = &[
     tw_modelscan::RULES, // TW1xx model files
     tw_host::RULES,      // TW2xx host
+    tw_env::RULES,       // TW22x Python environments
     tw_perms::RULES,     // TW3xx permissions
     tw_firewall::RULES,  // TW4xx network
     tw_urls::RULES,      // TW5xx address declaration

@@ -1,6 +1,7 @@
-//! gzip, bzip2 and xz wrappers (joblib, `.pkl.gz` ...): decompressed with a hard output limit
-//! so a bomb stops at `Limits::max_decompressed` bytes instead of exhausting memory. All three
-//! decoders are pure Rust (miniz_oxide, libbz2-rs-sys, lzma-rs).
+//! Compression wrappers (every compressor joblib offers: zlib, gzip, bz2, xz, lzma and lz4, and
+//! `.pkl.gz` files): recognised by content and decompressed with a hard output limit so a bomb
+//! stops at `Limits::max_decompressed` bytes instead of exhausting memory. Every decoder is pure
+//! Rust (`miniz_oxide`, `libbz2-rs-sys`, `lzma-rs`, `lz4_flex`).
 
 use std::io::{self, Read, Write};
 
@@ -18,25 +19,71 @@ pub enum Compression {
     Bzip2,
     /// xz (`fd 37 7a 58 5a 00`).
     Xz,
+    /// A raw zlib stream (RFC 1950, joblib's `zlib` compressor): a `78` header byte whose
+    /// check bits hold, and a first block that inflates.
+    Zlib,
+    /// The legacy `.lzma` format (`lzma.FORMAT_ALONE`, joblib's `lzma` compressor): properties
+    /// byte `5d`, a dictionary size of at least 64 KiB, and a start that decodes.
+    Lzma,
+    /// An LZ4 frame (`04 22 4d 18`, joblib's `lz4` compressor).
+    Lz4,
 }
 
 impl Compression {
-    /// Recognises a wrapper by its leading magic bytes.
+    /// Recognises a wrapper by its leading bytes. zlib and lzma have weak magics (two and one
+    /// bytes), so they also have to decode their first bytes: text that happens to start with
+    /// `x^` or `]` is not taken for a wrapper.
     pub fn sniff(data: &[u8]) -> Option<Self> {
-        match data {
-            [0x1f, 0x8b, ..] => Some(Compression::Gzip),
-            [b'B', b'Z', b'h', b'1'..=b'9', ..] => Some(Compression::Bzip2),
-            [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => Some(Compression::Xz),
-            _ => None,
+        let kind = match data {
+            [0x1f, 0x8b, ..] => Compression::Gzip,
+            [b'B', b'Z', b'h', b'1'..=b'9', ..] => Compression::Bzip2,
+            [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => Compression::Xz,
+            [0x04, 0x22, 0x4d, 0x18, ..] => Compression::Lz4,
+            // CMF 0x78 (deflate, 32 KiB window), FCHECK makes CMF*256+FLG a multiple of 31,
+            // no preset dictionary (FDICT, bit 5), as zlib.compress writes.
+            [0x78, flg, ..] if (0x7800 | u16::from(*flg)) % 31 == 0 && flg & 0x20 == 0 => {
+                Compression::Zlib
+            }
+            [0x5d, d0, d1, d2, d3, ..] if u32::from_le_bytes([*d0, *d1, *d2, *d3]) >= 1 << 16 => {
+                Compression::Lzma
+            }
+            _ => return None,
+        };
+        if matches!(kind, Compression::Zlib | Compression::Lzma) && !starts_decoding(kind, data) {
+            return None;
+        }
+        Some(kind)
+    }
+
+    /// The lowercase name used in reports (`gzip`, `zlib` ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::Gzip => "gzip",
+            Compression::Bzip2 => "bzip2",
+            Compression::Xz => "xz",
+            Compression::Zlib => "zlib",
+            Compression::Lzma => "lzma",
+            Compression::Lz4 => "lz4",
         }
     }
+}
+
+/// Bytes decoded to confirm a weak magic.
+const PROBE: u64 = 64;
+
+/// Whether the first bytes of `data` decode as `kind` (or the whole of it does, when shorter).
+fn starts_decoding(kind: Compression, data: &[u8]) -> bool {
+    matches!(
+        decompress(kind, data, PROBE),
+        Ok(_) | Err(CompressedError::Limit { .. })
+    )
 }
 
 /// Why a wrapper could not be decompressed.
 #[derive(Debug, thiserror::Error)]
 pub enum CompressedError {
     /// Output passed the limit.
-    #[error("{kind:?} data inflates past the {limit}-byte limit")]
+    #[error("{} data inflates past the {limit}-byte limit", kind.name())]
     Limit {
         /// The wrapper.
         kind: Compression,
@@ -44,7 +91,7 @@ pub enum CompressedError {
         limit: u64,
     },
     /// The stream is corrupt.
-    #[error("corrupt {kind:?} data after {produced} output bytes: {source}")]
+    #[error("corrupt {} data after {produced} output bytes: {source}", kind.name())]
     Corrupt {
         /// The wrapper.
         kind: Compression,
@@ -89,6 +136,9 @@ pub fn decompress(kind: Compression, data: &[u8], limit: u64) -> Result<Vec<u8>,
         Compression::Bzip2 => copy(bzip2::read::MultiBzDecoder::new(data), &mut sink),
         Compression::Xz => lzma_rs::xz_decompress(&mut io::BufReader::new(data), &mut sink)
             .map_err(|e| io::Error::other(e.to_string())),
+        Compression::Lzma => lzma_alone(data, limit, &mut sink),
+        Compression::Zlib => copy(flate2::read::ZlibDecoder::new(data), &mut sink),
+        Compression::Lz4 => copy(lz4_flex::frame::FrameDecoder::new(data), &mut sink),
     };
     match result {
         _ if sink.hit => Err(CompressedError::Limit { kind, limit }),
@@ -99,6 +149,28 @@ pub fn decompress(kind: Compression, data: &[u8], limit: u64) -> Result<Vec<u8>,
             source,
         }),
     }
+}
+
+/// The legacy `.lzma` format. lzma-rs keeps a window of the declared dictionary size and writes
+/// it out only when full, so the window is capped at the output limit (plus one byte, so output
+/// past the limit still reaches the sink); a window that would have to grow past it is output
+/// past the limit too.
+fn lzma_alone(data: &[u8], limit: u64, sink: &mut Bounded) -> io::Result<()> {
+    let memlimit = to_usize(limit.saturating_add(1)).unwrap_or(usize::MAX);
+    let options = lzma_rs::decompress::Options {
+        memlimit: Some(memlimit),
+        ..lzma_rs::decompress::Options::default()
+    };
+    lzma_rs::lzma_decompress_with_options(&mut io::BufReader::new(data), sink, &options).map_err(
+        |e| match e {
+            // lzma-rs reports its window limit only as text.
+            lzma_rs::error::Error::LzmaError(m) if m.starts_with("exceeded memory limit") => {
+                sink.hit = true;
+                io::Error::other(m)
+            }
+            other => io::Error::other(other.to_string()),
+        },
+    )
 }
 
 fn copy(mut r: impl Read, sink: &mut Bounded) -> io::Result<()> {

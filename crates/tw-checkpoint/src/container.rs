@@ -9,6 +9,8 @@ use serde::Serialize;
 use crate::compressed::Compression;
 use crate::error::CheckpointError;
 use crate::format::Format;
+use crate::hdf5::Hdf5Keras;
+use crate::keras::KerasCode;
 use crate::legacy::LegacyStream;
 use crate::npy::NpyHeader;
 use crate::safetensors::{SafetensorsHeader, SafetensorsIssue};
@@ -189,6 +191,24 @@ pub enum ContainerIssue {
         /// Always 0.
         offset: u64,
     },
+    /// A member of a legacy tar checkpoint is a hard or symbolic link: `tarfile` reads the
+    /// member it names, so that member's bytes are what torch unpickles.
+    TarLink {
+        /// The link's name.
+        name: String,
+        /// What it names.
+        target: String,
+        /// Offset of the link's header.
+        offset: u64,
+    },
+    /// A zip holds torch's records (`<root>/data/<key>`, `byteorder`, `version` ...) but no
+    /// `<root>/data.pkl`: torch refuses it, while a reader that does not check sees no pickle.
+    TorchRecordsWithoutDataPkl {
+        /// The root folder.
+        root: String,
+        /// Always 0.
+        offset: u64,
+    },
     /// A storage record torch would read from a folder with an unexpected shape
     /// (a key containing `/`, or a directory entry).
     OddStorageEntry {
@@ -211,6 +231,8 @@ impl ContainerIssue {
             | ContainerIssue::BadByteorder { offset, .. }
             | ContainerIssue::NpyObjectArray { offset, .. }
             | ContainerIssue::CompressionRatio { offset, .. }
+            | ContainerIssue::TarLink { offset, .. }
+            | ContainerIssue::TorchRecordsWithoutDataPkl { offset, .. }
             | ContainerIssue::OddStorageEntry { offset, .. } => *offset,
         }
     }
@@ -248,6 +270,11 @@ pub struct Facts {
     pub wrapper: Option<Compression>,
     /// The format inside the wrapper.
     pub inner_format: Option<Format>,
+    /// What in a Keras config (`.keras` `config.json`, or an HDF5 `model_config`) runs code.
+    pub keras_code: Vec<KerasCode>,
+    /// For an HDF5 file: whether a Keras config was found, and whether the file is longer than
+    /// the part searched.
+    pub hdf5: Option<Hdf5Keras>,
 }
 
 /// An opened file: everything the scanner and `inspect` need, without any storage bytes read.
@@ -267,6 +294,9 @@ pub struct Container<'a> {
     /// pickle that does not frame ...). The rest of the container is still reported, and a
     /// pickle that stopped framing is still handed out so its globals are seen.
     pub errors: Vec<CheckpointError>,
+    /// The decompressed content of a wrapper when it is itself an archive or another wrapper:
+    /// not opened here, so that the caller opens it member by member within its own budget.
+    pub unwrapped: Option<Vec<u8>>,
 }
 
 impl Container<'_> {
@@ -279,6 +309,7 @@ impl Container<'_> {
             issues: Vec::new(),
             facts,
             errors: Vec::new(),
+            unwrapped: None,
         }
     }
 
@@ -295,6 +326,7 @@ impl Container<'_> {
             issues: self.issues,
             facts: self.facts,
             errors: self.errors,
+            unwrapped: self.unwrapped,
         }
     }
 

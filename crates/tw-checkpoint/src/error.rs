@@ -2,6 +2,7 @@
 //! the format's own typed error, which carries the byte offset.
 
 use crate::compressed::CompressedError;
+use crate::keras::KerasError;
 use crate::legacy::LegacyError;
 use crate::npy::NpyError;
 use crate::pickle_frame::FrameError;
@@ -29,12 +30,7 @@ pub enum CheckpointError {
     /// A raw pickle does not frame (no STOP, unknown opcode or a length past the end).
     #[error(transparent)]
     Pickle(#[from] FrameError),
-    /// A compressed wrapper holds another wrapper (not followed, to bound the work).
-    #[error("a {outer} wrapper holds another {inner} wrapper; nested wrappers are not opened")]
-    NestedWrapper {
-        /// The outer wrapper's format name.
-        outer: &'static str,
-        /// The inner one's.
-        inner: &'static str,
-    },
+    /// A Keras config cannot be read.
+    #[error(transparent)]
+    Keras(#[from] KerasError),
 }

@@ -51,6 +51,16 @@ pub enum Format {
     Bzip2,
     /// An xz wrapper.
     Xz,
+    /// A raw zlib stream (joblib `compress='zlib'`).
+    Zlib,
+    /// A legacy `.lzma` stream (joblib `compress='lzma'`).
+    Lzma,
+    /// An LZ4 frame (joblib `compress='lz4'`).
+    Lz4,
+    /// A Keras v3 `.keras` archive (a zip with `config.json` and `metadata.json`).
+    Keras,
+    /// An HDF5 file (Keras `.h5` models keep their config in a `model_config` attribute).
+    Hdf5,
     /// Not a model format torchward recognises.
     Unknown,
 }
@@ -76,6 +86,11 @@ impl Format {
             Format::Gzip => "gzip",
             Format::Bzip2 => "bzip2",
             Format::Xz => "xz",
+            Format::Zlib => "zlib",
+            Format::Lzma => "lzma",
+            Format::Lz4 => "lz4",
+            Format::Keras => "keras",
+            Format::Hdf5 => "hdf5",
             Format::Unknown => "unknown",
         }
     }
@@ -91,13 +106,42 @@ impl Format {
                 | Format::TorchServeMar
                 | Format::Npz
                 | Format::Zip
+                | Format::Keras
         )
     }
 
-    /// Whether a directory walk should open the file: every format that is or may hold a
-    /// pickle or tensors (a generic zip may hold pickles under any name).
-    pub fn is_model(self) -> bool {
-        !matches!(self, Format::Unknown | Format::Tar)
+    /// The compression wrapper this format is, if it is one.
+    pub fn compression(self) -> Option<Compression> {
+        Some(match self {
+            Format::Gzip => Compression::Gzip,
+            Format::Bzip2 => Compression::Bzip2,
+            Format::Xz => Compression::Xz,
+            Format::Zlib => Compression::Zlib,
+            Format::Lzma => Compression::Lzma,
+            Format::Lz4 => Compression::Lz4,
+            _ => return None,
+        })
+    }
+
+    /// The format of a file that is only a `kind` wrapper.
+    pub fn of_compression(kind: Compression) -> Self {
+        match kind {
+            Compression::Gzip => Format::Gzip,
+            Compression::Bzip2 => Format::Bzip2,
+            Compression::Xz => Format::Xz,
+            Compression::Zlib => Format::Zlib,
+            Compression::Lzma => Format::Lzma,
+            Compression::Lz4 => Format::Lz4,
+        }
+    }
+
+    /// Whether the format is an archive of members that may themselves be model files (a
+    /// repository bundle, a tar, a TorchServe archive): a scan opens each member in turn.
+    pub fn holds_members(self) -> bool {
+        matches!(
+            self,
+            Format::Zip | Format::Tar | Format::TorchServeMar | Format::Keras
+        )
     }
 }
 
@@ -136,6 +180,8 @@ pub(crate) fn classify_zip(zip: &ZipArchive<'_>) -> Format {
         Format::TorchScript
     } else if under_root("data.pkl") {
         Format::TorchZip
+    } else if has("config.json") && has("metadata.json") {
+        Format::Keras
     } else if zip.entries().iter().any(|e| {
         let name = e.name.as_bytes();
         name.len() >= 4
@@ -215,13 +261,11 @@ pub fn detect_keeping_zip<'a>(data: &'a [u8], limits: &Limits) -> Detected<'a> {
     if data.starts_with(NPY_MAGIC) {
         return keep(Format::Npy, None);
     }
+    if crate::hdf5::has_signature(data) {
+        return keep(Format::Hdf5, None);
+    }
     if let Some(kind) = Compression::sniff(data) {
-        let format = match kind {
-            Compression::Gzip => Format::Gzip,
-            Compression::Bzip2 => Format::Bzip2,
-            Compression::Xz => Format::Xz,
-        };
-        return keep(format, None);
+        return keep(Format::of_compression(kind), None);
     }
     if let Some(members) = tar::members(data, 64) {
         let format = if tar::is_legacy_torch(&members) {
@@ -237,13 +281,20 @@ pub fn detect_keeping_zip<'a>(data: &'a [u8], limits: &Limits) -> Detected<'a> {
     if looks_like_safetensors(data, limits) {
         return keep(Format::Safetensors, None);
     }
-    if let Some(frame) = pickle_frame::starts_with_pickle(data) {
+    if let Some(frame) = pickle_frame::starts_with_pickle(data)
+        .filter(|_| crate::plausible::is_plausible_pickle(data))
+    {
         let rest = data.get(frame.end..).unwrap_or_default();
         if !rest.is_empty() {
             if let Ok(zip) = ZipArchive::parse(data, limits) {
                 return keep(Format::PickleZipPolyglot, Some(zip));
             }
         }
+        return keep(Format::RawPickle, None);
+    }
+    if crate::plausible::is_damaged_pickle(data) {
+        // Opcodes that import or call before the damage (a payload first, broken after, as in
+        // nullifAI): `pickle.load` runs the payload before it fails, so it is a pickle.
         return keep(Format::RawPickle, None);
     }
     // A zip behind bytes that are not a pickle (a self-extractor stub, junk): torch refuses it,

@@ -1,4 +1,4 @@
-//! A strict, bounded JSON reader (RFC 8259) for safetensors headers. Unlike `serde_json` it keeps
+//! A strict, bounded JSON reader (RFC 8259) for safetensors headers and Keras configs. Unlike `serde_json` it keeps
 //! every object member in order, so duplicate names (which the safetensors crate resolves by
 //! letting the last one win) can be reported instead of silently collapsed.
 
@@ -58,6 +58,18 @@ pub(crate) fn parse(text: &str, max_depth: u32) -> Result<Json, JsonError> {
         return Err(p.err("end of input after the value"));
     }
     Ok(v)
+}
+
+/// Parses the JSON value at the start of `bytes` (an object found inside a binary file) and
+/// returns it with the offset just past it; whatever follows is not looked at.
+pub(crate) fn parse_prefix(bytes: &[u8], max_depth: u32) -> Result<(Json, usize), JsonError> {
+    let mut p = Parser {
+        s: bytes,
+        pos: 0,
+        max_depth,
+    };
+    let v = p.value(0)?;
+    Ok((v, p.pos))
 }
 
 struct Parser<'a> {

@@ -4,7 +4,8 @@
 //! `int64` element count and the raw bytes, then the storage-views pickle; `tensors` is a count
 //! pickle, then per tensor a `(key, storage_id, type)` pickle and its `int32` rank (padded to 8
 //! bytes), sizes, strides and offset; `pickle` is the object pickle; `sys_info` (not read by
-//! `legacy_load`) is handed out when it frames. Every length is checked against the member's
+//! `legacy_load`) is handed out when it frames. A member that is a hard or symbolic link is read
+//! through the member it names, as `tarfile.extractfile` does. Every length is checked against the member's
 //! bytes before it is skipped; the format itself is refused elsewhere (TW104).
 
 use tw_pickle::torch::DType;
@@ -14,9 +15,6 @@ use crate::cursor::{to_u64, to_usize, Cursor};
 use crate::legacy::{integer_pickle, LegacyError};
 use crate::pickle_frame;
 use crate::tar::TarMember;
-
-/// One tar header block: a member's data follows its header.
-const BLOCK: u64 = 512;
 
 /// One pickle of a member: the member name, its 1-based position and its absolute range.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,12 +39,13 @@ pub(crate) fn pickles(
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for name in ["storages", "tensors", "pickle", "sys_info"] {
-        // tarfile's getmember returns the last member of that name.
+        // tarfile's getmember returns the last member of that name, and extractfile reads the
+        // member a link names instead of the link.
         let Some((start, bytes)) = members
             .iter()
-            .rev()
-            .find(|m| m.name == name)
-            .and_then(|m| member_bytes(data, m))
+            .rposition(|m| m.name == name)
+            .and_then(|i| crate::tar::resolve(members, i))
+            .and_then(|m| m.data(data))
         else {
             continue;
         };
@@ -88,13 +87,6 @@ pub(crate) fn pickles(
         }
     }
     (out, errors)
-}
-
-/// The data of a member, bounds-checked: its absolute start and bytes.
-fn member_bytes<'a>(data: &'a [u8], member: &TarMember) -> Option<(usize, &'a [u8])> {
-    let start = to_usize(member.offset.checked_add(BLOCK)?)?;
-    let end = start.checked_add(to_usize(member.size)?)?;
-    Some((start, data.get(start..end)?))
 }
 
 /// A walk through one member's bytes, collecting pickle ranges (relative to the member).

@@ -1,7 +1,8 @@
 //! Checkpoint containers read exactly as their loaders read them (torch zip, legacy stream,
-//! legacy tar, TorchScript, torch.package, PT2, .mar, npy/npz, safetensors, compressed and raw
-//! pickles), detected by content, never by extension. Every ambiguity is reported as a typed
-//! issue with its offset, never silently resolved. Nothing is executed, and storage bytes are
+//! legacy tar, TorchScript, torch.package, PT2, .mar, Keras, HDF5, npy/npz, safetensors,
+//! compressed and raw pickles, and the members of plain zip and tar archives), detected by
+//! content, never by extension. Every ambiguity is reported as a typed issue with its offset,
+//! never silently resolved. Nothing is executed, and storage bytes are
 //! never read during a scan: only directories, headers and pickles.
 #![forbid(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
@@ -11,16 +12,20 @@ mod container;
 mod cursor;
 mod error;
 mod format;
+pub mod hdf5;
 mod json;
+pub mod keras;
 pub mod legacy;
 mod legacy_tar;
 mod limits;
 mod literal;
+pub mod members;
 pub mod npy;
 mod open;
 mod options;
 pub mod pages;
 mod pickle_frame;
+mod plausible;
 pub mod safetensors;
 pub mod tar;
 mod tensor_table;

@@ -20,6 +20,9 @@ pub struct Limits {
     pub max_decompressed: u64,
     /// Entries up to this size get their CRC-32 checked during a scan even when not pickles.
     pub crc_small_entry: u64,
+    /// Most bytes of storage records (each at most `crc_small_entry`) CRC-checked per file
+    /// during a scan.
+    pub crc_storage_budget: u64,
     /// Largest `.npy` header (numpy's own `max_header_size` is 10000).
     pub max_npy_header: u64,
     /// Largest safetensors JSON header (the safetensors crate allows 100,000,000 bytes).
@@ -30,6 +33,14 @@ pub struct Limits {
     pub max_pickles: usize,
     /// Most storage records in one legacy stream.
     pub max_legacy_storages: usize,
+    /// Deepest nesting of archives and wrappers opened inside one file (a model in a zip in a
+    /// tar.gz is three levels deep).
+    pub max_archive_depth: u32,
+    /// Most archive members opened in one file, all levels together.
+    pub max_archive_members: usize,
+    /// Most bytes produced by decompressing members and wrappers of one file, all levels
+    /// together (stored members are read in place and do not count).
+    pub max_archive_bytes: u64,
 }
 
 impl Default for Limits {
@@ -41,11 +52,15 @@ impl Default for Limits {
             ratio_floor: 1 << 20,
             max_decompressed: 1 << 30,
             crc_small_entry: 1 << 20,
+            crc_storage_budget: 16 << 20,
             max_npy_header: 10_000,
             max_safetensors_header: 100_000_000,
             max_json_depth: 64,
             max_pickles: 64,
             max_legacy_storages: 1 << 20,
+            max_archive_depth: 8,
+            max_archive_members: 10_000,
+            max_archive_bytes: 1 << 30,
         }
     }
 }

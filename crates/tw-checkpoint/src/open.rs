@@ -75,6 +75,7 @@ pub fn open_as<'a>(
         | Format::TorchServeMar
         | Format::Npz
         | Format::Zip
+        | Format::Keras
         | Format::PickleZipPolyglot => {
             let zip = ZipArchive::parse(data, limits)?;
             Ok(open_walked_zip(data, zip, format, options))
@@ -103,6 +104,16 @@ pub fn open_as<'a>(
                 }));
                 c.errors
                     .extend(errors.into_iter().map(CheckpointError::Legacy));
+                c.issues.extend(
+                    members
+                        .iter()
+                        .filter(|m| m.is_link() && tar::LEGACY_MEMBERS.contains(&m.name.as_str()))
+                        .map(|m| ContainerIssue::TarLink {
+                            name: m.name.clone(),
+                            target: m.link.clone(),
+                            offset: m.offset,
+                        }),
+                );
             }
             c.facts.tar_members = members;
             Ok(c)
@@ -142,7 +153,16 @@ pub fn open_as<'a>(
             c.facts.safetensors = Some(header);
             Ok(c)
         }
-        Format::Gzip | Format::Bzip2 | Format::Xz => open_wrapped(data, format, options),
+        Format::Gzip | Format::Bzip2 | Format::Xz | Format::Zlib | Format::Lzma | Format::Lz4 => {
+            open_wrapped(data, format, options)
+        }
+        Format::Hdf5 => {
+            let found = crate::hdf5::search(data);
+            let mut c = Container::new(format, Facts::default());
+            c.facts.keras_code.clone_from(&found.code);
+            c.facts.hdf5 = Some(found);
+            Ok(c)
+        }
         Format::Unknown => Ok(Container::new(format, Facts::default())),
     }
 }
@@ -155,22 +175,20 @@ fn open_wrapped(
     options: &Options,
 ) -> Result<Container<'static>, CheckpointError> {
     let limits = &options.limits;
-    let kind = match format {
-        Format::Gzip => Compression::Gzip,
-        Format::Bzip2 => Compression::Bzip2,
-        _ => Compression::Xz,
-    };
+    let kind = format.compression().unwrap_or(Compression::Gzip);
     let inner = compressed::decompress(kind, data, limits.max_decompressed)?;
     let detected = detect_keeping_zip(&inner, limits);
     let inner_format = detected.format;
-    if matches!(inner_format, Format::Gzip | Format::Bzip2 | Format::Xz) {
-        return Err(CheckpointError::NestedWrapper {
-            outer: format.name(),
-            inner: inner_format.name(),
-        });
-    }
-    let mut c = open_detected(&inner, detected, options)?.into_owned();
     let (compressed_len, decompressed) = (to_u64(data.len()), to_u64(inner.len()));
+    let mut c = if inner_format.holds_members() || inner_format.compression().is_some() {
+        // Opened by the caller, member by member: only the bytes are kept.
+        let mut c = Container::new(format, Facts::default());
+        drop(detected);
+        c.unwrapped = Some(inner);
+        c
+    } else {
+        open_detected(&inner, detected, options)?.into_owned()
+    };
     if decompressed >= limits.ratio_floor && decompressed / compressed_len.max(1) > limits.max_ratio
     {
         c.issues.push(ContainerIssue::CompressionRatio {

@@ -1,7 +1,8 @@
 //! Tar detection (POSIX ustar, and the GNU `ustar  ` variant): enough to recognise torch's
 //! legacy tar checkpoint (members `sys_info`, `storages`, `tensors`, `pickle`), which torchward
 //! refuses as a format (CVE-2025-32434, pytorch PR 145020) while still scanning its pickles
-//! (walked by `legacy_tar`).
+//! (walked by `legacy_tar`), and to open the members of any tar a scan meets. Links are kept
+//! with their targets, since `tarfile.extractfile` follows them.
 
 use crate::cursor::{to_u64, to_usize};
 
@@ -20,6 +21,78 @@ pub struct TarMember {
     pub offset: u64,
     /// Declared size.
     pub size: u64,
+    /// The type flag (`0` or NUL a file, `1` a hard link, `2` a symbolic link, `5` a
+    /// directory ...).
+    pub kind: u8,
+    /// The link target of a hard or symbolic link (empty otherwise).
+    pub link: String,
+}
+
+impl TarMember {
+    /// Whether the member is a regular file (type `0`, NUL or `7`, contiguous).
+    pub fn is_file(&self) -> bool {
+        matches!(self.kind, b'0' | 0 | b'7')
+    }
+
+    /// Whether the member is a hard (`1`) or symbolic (`2`) link.
+    pub fn is_link(&self) -> bool {
+        matches!(self.kind, b'1' | b'2')
+    }
+
+    /// The member's data: its absolute start and bytes, bounds-checked (`None` when the
+    /// declared size runs past the input).
+    pub fn data<'a>(&self, input: &'a [u8]) -> Option<(usize, &'a [u8])> {
+        let start = to_usize(self.offset.checked_add(to_u64(BLOCK))?)?;
+        let end = start.checked_add(to_usize(self.size)?)?;
+        Some((start, input.get(start..end)?))
+    }
+}
+
+/// A NUL-terminated name field, decoded lossily.
+fn name_field(field: &[u8]) -> String {
+    let len = field.iter().position(|&b| b == 0).unwrap_or(field.len());
+    String::from_utf8_lossy(field.get(..len).unwrap_or_default()).into_owned()
+}
+
+/// The name as Python's `tarfile` normalises it for lookups (no leading `./`, no trailing `/`).
+pub fn normalise(name: &str) -> &str {
+    let mut n = name;
+    while let Some(rest) = n.strip_prefix("./") {
+        n = rest;
+    }
+    n.trim_end_matches('/')
+}
+
+/// The member `tarfile.extractfile` reads for `members[index]`: the member itself, or for a
+/// link the member it names (followed through at most 8 links, as a loop guard). A hard link
+/// names another member by its archive name and resolves among the members before it; a
+/// symbolic link is taken relative to the link's folder, as `tarfile._find_link_target` does.
+/// `None` when a link names no member or the chain is too long.
+pub fn resolve(members: &[TarMember], index: usize) -> Option<&TarMember> {
+    let mut at = index;
+    for _ in 0..8 {
+        let m = members.get(at)?;
+        if !m.is_link() {
+            return Some(m);
+        }
+        let (target, before) = if m.kind == b'2' {
+            let dir = normalise(&m.name).rsplit_once('/').map_or("", |(d, _)| d);
+            let joined = if dir.is_empty() || m.link.starts_with('/') {
+                m.link.clone()
+            } else {
+                format!("{dir}/{}", m.link)
+            };
+            (joined, members.len())
+        } else {
+            (m.link.clone(), at)
+        };
+        let want = normalise(&target);
+        at = members
+            .get(..before)?
+            .iter()
+            .rposition(|c| normalise(&c.name) == want)?;
+    }
+    None
 }
 
 /// Whether the header block at `pos` has a valid ustar magic and checksum.
@@ -72,18 +145,21 @@ pub fn members(data: &[u8], max_members: usize) -> Option<Vec<TarMember>> {
         if !valid_header(block) {
             break;
         }
-        let name_field = block.get(..100).unwrap_or_default();
-        let name_len = name_field
-            .iter()
-            .position(|&b| b == 0)
-            .unwrap_or(name_field.len());
-        let name =
-            String::from_utf8_lossy(name_field.get(..name_len).unwrap_or_default()).into_owned();
+        let mut name = name_field(block.get(..100).unwrap_or_default());
+        // ustar splits long names: a prefix field (345..500) goes before the name.
+        let prefix = name_field(block.get(345..500).unwrap_or_default());
+        if !prefix.is_empty() && block.get(257..263) == Some(b"ustar\0".as_slice()) {
+            name = format!("{prefix}/{name}");
+        }
         let size = block.get(124..136).and_then(octal).unwrap_or(0);
+        let kind = block.get(156).copied().unwrap_or(0);
+        let link = name_field(block.get(157..257).unwrap_or_default());
         out.push(TarMember {
             name,
             offset: to_u64(pos),
             size,
+            kind,
+            link,
         });
         let padded = size.div_ceil(to_u64(BLOCK)).saturating_mul(to_u64(BLOCK));
         let Some(next) = to_usize(padded).and_then(|p| pos.checked_add(BLOCK)?.checked_add(p))
@@ -99,11 +175,7 @@ pub fn members(data: &[u8], max_members: usize) -> Option<Vec<TarMember>> {
 pub fn is_legacy_torch(members: &[TarMember]) -> bool {
     LEGACY_MEMBERS
         .iter()
-        .filter(|want| {
-            members
-                .iter()
-                .any(|m| m.name.trim_start_matches("./") == **want)
-        })
+        .filter(|want| members.iter().any(|m| normalise(&m.name) == **want))
         .count()
         >= 3
 }

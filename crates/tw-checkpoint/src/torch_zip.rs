@@ -57,6 +57,8 @@ struct ZipReader<'z, 'a> {
     zip: &'z mut ZipArchive<'a>,
     options: &'z Options,
     out: Container<'a>,
+    /// Storage bytes still to CRC-check during a scan (`Limits::crc_storage_budget`).
+    crc_budget: u64,
 }
 
 impl<'a> ZipReader<'_, 'a> {
@@ -147,7 +149,12 @@ impl<'a> ZipReader<'_, 'a> {
             });
             return;
         }
-        if self.options.verify_data {
+        // Small records are CRC-checked within a per-file budget, so a mismatch in any record
+        // is seen without making scan time grow with tensor bytes; `verify_data` checks all.
+        let small = entry.uncompressed_size <= self.options.limits.crc_small_entry
+            && entry.compressed_size <= self.crc_budget;
+        if self.options.verify_data || small {
+            self.crc_budget = self.crc_budget.saturating_sub(entry.compressed_size);
             self.read(entry, true);
         }
         self.out.storages.push(StorageRecord {
@@ -216,6 +223,44 @@ impl<'a> ZipReader<'_, 'a> {
         true
     }
 
+    /// A Keras archive's `config.json`: the code-bearing parts of the model config.
+    fn keras_config(&mut self, entries: &[ZipEntry]) {
+        let Some(entry) = entries.iter().find(|e| e.raw_name == b"config.json") else {
+            return;
+        };
+        let Some(bytes) = self.read(entry, true) else {
+            return;
+        };
+        match crate::keras::code_in_config(&bytes, "config.json") {
+            Ok(code) => self.out.facts.keras_code = code,
+            Err(e) => self.out.errors.push(e.into()),
+        }
+    }
+
+    /// A zip that holds torch's records under its root but no `data.pkl` there: torch refuses
+    /// it (a checkpoint whose pickle was moved or renamed), so it is no plain archive either.
+    fn torch_records_without_data_pkl(&mut self, entries: &[ZipEntry], root: Option<&str>) {
+        let torch_record = |e: &ZipEntry| {
+            relative(e, root).is_some_and(|rel| {
+                let rel = rel.to_ascii_lowercase();
+                rel == "byteorder"
+                    || rel == ".data/version"
+                    || rel == ".format_version"
+                    || rel
+                        .strip_prefix("data/")
+                        .is_some_and(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()))
+            })
+        };
+        if let Some(root) = root.filter(|_| entries.iter().any(torch_record)) {
+            self.out
+                .issues
+                .push(ContainerIssue::TorchRecordsWithoutDataPkl {
+                    root: root.to_owned(),
+                    offset: 0,
+                });
+        }
+    }
+
     /// Any other entry: kept as a pickle (and reported) when its content frames as one.
     fn other(&mut self, entry: &ZipEntry) {
         let limits = &self.options.limits;
@@ -268,6 +313,7 @@ pub(crate) fn open_zip<'a>(
         zip: &mut zip,
         options,
         out: Container::new(format, facts),
+        crc_budget: options.limits.crc_storage_budget,
     };
     let first = r.zip.layout().first_entry;
     if first > 0 {
@@ -359,6 +405,12 @@ pub(crate) fn open_zip<'a>(
             continue;
         }
         r.other(entry);
+    }
+    if format == Format::Keras {
+        r.keras_config(&entries);
+    }
+    if format == Format::Zip {
+        r.torch_records_without_data_pkl(&entries, root.as_deref());
     }
     let mut out = r.out;
     out.issues

@@ -9,6 +9,8 @@
     missing_docs
 )]
 
+#[path = "tw_checkpoint/archive_readers.rs"]
+mod archive_readers;
 #[path = "tw_checkpoint/containers.rs"]
 mod containers;
 #[path = "tw_checkpoint/corpus.rs"]

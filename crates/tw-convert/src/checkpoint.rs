@@ -75,7 +75,7 @@ pub(crate) fn inputs(
             findings: Vec::new(),
         });
     }
-    let objects = tw_pickle::torch::extract_with_containers(&parsed, options.allowed_globals())
+    let objects = tw_pickle::torch::extract_with_containers(&parsed, options.containers())
         .map_err(|e| ConvertError::Malformed {
             message: format!("{}: {e}", source.name),
         })?;
@@ -86,7 +86,7 @@ pub(crate) fn inputs(
         .then(|| {
             tw_pickle::torch::extract_paths(
                 &parsed,
-                options.allowed_globals(),
+                options.containers(),
                 tw_pickle::torch::PathStyle::Segments,
             )
             .ok()

@@ -114,6 +114,14 @@ pub enum ConvertError {
         /// The errno name and its meaning (`ENOSPC: no space left on device`).
         reason: &'static str,
     },
+    /// A `--profile` name no profile has.
+    #[error("--profile {name}: no such profile (known: {known})")]
+    UnknownProfile {
+        /// The name given.
+        name: String,
+        /// The names there are, comma-separated.
+        known: String,
+    },
     /// Reading the input or writing the output failed.
     #[error(transparent)]
     Io(#[from] tw_fs::Error),

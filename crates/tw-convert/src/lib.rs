@@ -25,6 +25,7 @@ mod options;
 mod plan;
 mod same_file;
 mod source;
+mod value_json;
 mod verify;
 mod view;
 

@@ -33,11 +33,13 @@ pub struct ConvertOptions {
     pub output_slack: u64,
     allowlist: Allowlist,
     allowed: Vec<String>,
+    profiles: Vec<&'static str>,
+    containers: Vec<String>,
 }
 
 impl Default for ConvertOptions {
     fn default() -> Self {
-        ConvertOptions {
+        let mut options = ConvertOptions {
             bare_name: "tensor".to_owned(),
             drop_non_tensors: false,
             dedupe: false,
@@ -50,7 +52,13 @@ impl Default for ConvertOptions {
             output_slack: 1 << 30,
             allowlist: Allowlist::new(),
             allowed: Vec::new(),
+            profiles: Vec::new(),
+            containers: Vec::new(),
+        };
+        for profile in tw_pickle::profiles::PROFILES.iter().filter(|p| p.default) {
+            options.add_profile(profile);
         }
+        options
     }
 }
 
@@ -74,8 +82,46 @@ impl ConvertOptions {
             })?;
         if !self.allowed.iter().any(|k| k == key) {
             self.allowed.push(key.to_owned());
+            self.containers.push(key.to_owned());
         }
         Ok(())
+    }
+
+    /// Accepts the globals of the profile `name` (`--profile`): its classes are read as
+    /// containers, its enums as their values, never constructed.
+    pub fn profile(&mut self, name: &str) -> Result<(), ConvertError> {
+        let profile =
+            tw_pickle::profiles::profile(name).ok_or_else(|| ConvertError::UnknownProfile {
+                name: name.to_owned(),
+                known: tw_pickle::profiles::profile_names().join(", "),
+            })?;
+        self.add_profile(profile);
+        Ok(())
+    }
+
+    fn add_profile(&mut self, profile: &'static tw_pickle::profiles::FrameworkProfile) {
+        if self.profiles.contains(&profile.name) {
+            return;
+        }
+        self.profiles.push(profile.name);
+        for global in profile.all_globals() {
+            // Profile entries are tested never to be blocked or dangerous.
+            if self.allowlist.allow(global.key).is_ok()
+                && !self.containers.iter().any(|k| k == global.key)
+            {
+                self.containers.push(global.key.to_owned());
+            }
+        }
+    }
+
+    /// The profiles in force (the default ones first), recorded in the output metadata.
+    pub fn profiles(&self) -> &[&'static str] {
+        &self.profiles
+    }
+
+    /// Every extra global (the user's and the profiles'): what the reader walks as data.
+    pub(crate) fn containers(&self) -> &[String] {
+        &self.containers
     }
 
     /// The allowlist (torch's plus the user's globals).

@@ -12,6 +12,7 @@ use crate::error::ConvertError;
 use crate::header::{self, HeaderEntry};
 use crate::options::ConvertOptions;
 use crate::source::{Inputs, Placement};
+use crate::value_json::value_json;
 
 /// Metadata keys torchward writes itself; input values may not use them.
 const FORMAT_KEY: &str = "format";
@@ -42,34 +43,11 @@ impl Plan {
     }
 }
 
-/// A value as the JSON text stored in `__metadata__`, or `None` when it is not a plain value.
-fn value_json(leaf: &Leaf) -> Option<String> {
-    Some(match leaf {
-        Leaf::None => "null".to_owned(),
-        Leaf::Bool(b) => b.to_string(),
-        Leaf::Int(i) => i.to_string(),
-        // Python's json.dumps spelling for the values JSON itself cannot hold.
-        Leaf::Float(f) if f.is_nan() => "NaN".to_owned(),
-        Leaf::Float(f) if f.is_infinite() => {
-            if *f > 0.0 { "Infinity" } else { "-Infinity" }.to_owned()
-        }
-        Leaf::Float(f) => serde_json::to_string(f).ok()?,
-        Leaf::Str(s) | Leaf::Device(s) => serde_json::to_string(s).ok()?,
-        Leaf::Size(dims) => serde_json::to_string(dims).ok()?,
-        Leaf::Tuple(items) => {
-            let inner: Option<Vec<String>> = items.iter().map(value_json).collect();
-            format!("[{}]", inner?.join(", "))
-        }
-        Leaf::Complex(..) | Leaf::Bytes(_) | Leaf::Other(_) => return None,
-    })
-}
-
 /// What a refused value holds, for the message.
 fn describe(leaf: &Leaf) -> String {
     match leaf {
-        Leaf::Complex(..) => "a complex number".to_owned(),
-        Leaf::Bytes(b) => format!("{} bytes", b.len()),
         Leaf::Other(what) => what.clone(),
+        Leaf::Shared(path) => format!("a shared reference to the value at {path}"),
         _ => "a value".to_owned(),
     }
 }
@@ -147,6 +125,15 @@ pub(crate) fn plan(
             format!("{OWN_PREFIX}allowed_globals"),
             json_list(options.allowed_globals()),
         );
+    }
+    let chosen: Vec<String> = options
+        .profiles()
+        .iter()
+        .filter(|name| tw_pickle::profiles::profile(name).is_some_and(|p| !p.default))
+        .map(|name| (*name).to_owned())
+        .collect();
+    if !chosen.is_empty() {
+        metadata.insert(format!("{OWN_PREFIX}profiles"), json_list(&chosen));
     }
     if !dropped.is_empty() {
         metadata.insert(format!("{OWN_PREFIX}dropped"), json_list(&dropped));
@@ -331,6 +318,28 @@ mod tests {
             super::plan(&reserved, &ConvertOptions::default(), 100),
             Err(ConvertError::NameCollision { .. })
         ));
+    }
+
+    #[test]
+    fn writes_a_shared_value_once() {
+        // A value the pickle shares is not copied into the header under a second key.
+        let shared = inputs(
+            vec![],
+            vec![
+                ("x.0".to_owned(), Leaf::Str("a".repeat(300))),
+                ("x.1".to_owned(), Leaf::Shared("x.0".to_owned())),
+            ],
+        );
+        let err = plan(&shared, &ConvertOptions::default(), 100).unwrap_err();
+        assert!(
+            matches!(&err, ConvertError::NonTensorValues { keys } if keys == &["x.1 (a shared reference to the value at x.0)"]),
+            "{err}"
+        );
+        let mut dropping = ConvertOptions::default();
+        dropping.drop_non_tensors = true;
+        let plan = plan(&shared, &dropping, 100).unwrap();
+        assert_eq!(plan.metadata["x.0"].len(), 302);
+        assert!(!plan.metadata.contains_key("x.1"));
     }
 
     #[test]

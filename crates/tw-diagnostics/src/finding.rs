@@ -163,6 +163,10 @@ pub struct Finding {
     /// Set when a suppression matched; the finding then does not affect the exit code.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub suppressed: Option<Suppression>,
+    /// How many times the same finding occurs in the file, when more than once; `location` is
+    /// the first (SARIF `occurrenceCount`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub occurrences: Option<u64>,
 }
 
 impl Finding {
@@ -205,6 +209,7 @@ impl Finding {
             evidence: Vec::new(),
             remediation: None,
             suppressed: None,
+            occurrences: None,
         }
     }
 

@@ -90,6 +90,8 @@ pub struct ChainStatus {
     pub family: Family,
     /// Chain name.
     pub chain: &'static str,
+    /// Whether INPUT jumps to the chain at all (a chain without its jump filters nothing).
+    pub jump_present: bool,
     /// Whether the jump is the first rule of INPUT.
     pub jump_first: bool,
     /// Packets and bytes dropped or rejected.
@@ -108,6 +110,10 @@ pub struct FirewallStatus {
     pub nft: Option<NftStatus>,
     /// Our iptables chains that are present.
     pub iptables: Vec<ChainStatus>,
+    /// Whether the `torchward run` process recorded in the state file (`pid`) still runs:
+    /// `None` without a recorded process.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holder_alive: Option<bool>,
 }
 
 impl FirewallStatus {
@@ -224,9 +230,22 @@ impl<'e> Firewall<'e> {
         }
     }
 
+    /// One commit per family puts the chain and its jump in place together, so a crash
+    /// (SIGKILL) between commands can never leave a chain without its jump; a crash between
+    /// the two families leaves IPv4 without IPv6, which `status` reports and `remove` cleans.
     fn apply_iptables(&self, plan: &Plan) -> Result<(), ApplyError> {
         for (index, family) in [Family::V4, Family::V6].into_iter().enumerate() {
-            let restore = iptables::restore_command(family, iptables::restore_script(plan, family));
+            let jumps = self
+                .run(&iptables::command(family, &["-S", "INPUT"]))
+                .map(|out| iptables::jumps_in(&out.stdout, family));
+            let jump = match jumps {
+                Ok((1, true)) => iptables::Jump::Keep,
+                Ok((present, _)) => iptables::Jump::First { present },
+                Err(cause) if index == 0 => return Err(ApplyError::NotApplied { cause }),
+                Err(cause) => return Err(self.roll_back(Backend::Iptables, cause)),
+            };
+            let restore =
+                iptables::restore_command(family, iptables::restore_script(plan, family, jump));
             if let Err(cause) = self.run(&restore) {
                 // The restore commit is atomic; if this was the first family nothing changed.
                 return Err(if index == 0 {
@@ -235,10 +254,7 @@ impl<'e> Firewall<'e> {
                     self.roll_back(Backend::Iptables, cause)
                 });
             }
-            if let Err(cause) = self
-                .ensure_jump_first(family)
-                .and_then(|()| self.verify_chain(plan, family))
-            {
+            if let Err(cause) = self.verify_family(plan, family) {
                 return Err(self.roll_back(Backend::Iptables, cause));
             }
         }
@@ -253,7 +269,7 @@ impl<'e> Firewall<'e> {
         for family in [Family::V4, Family::V6] {
             self.run(&iptables::restore_command(
                 family,
-                iptables::restore_script(plan, family),
+                iptables::restore_script(plan, family, iptables::Jump::Keep),
             ))?;
             self.verify_chain(plan, family)?;
         }
@@ -262,8 +278,7 @@ impl<'e> Firewall<'e> {
 
     fn jump_is_first(&self, family: Family) -> Result<bool, FirewallError> {
         let listing = self.run(&iptables::command(family, &["-S", "INPUT"]))?;
-        let first = listing.stdout.lines().find(|l| l.starts_with("-A INPUT"));
-        Ok(first == Some(format!("-A INPUT -j {}", iptables::chain(family)).as_str()))
+        Ok(iptables::jumps_in(&listing.stdout, family).1)
     }
 
     fn jump_present(&self, family: Family) -> Result<bool, FirewallError> {
@@ -274,49 +289,25 @@ impl<'e> Firewall<'e> {
         Ok(out.success())
     }
 
-    /// Inserts the jump at INPUT position 1 unless it is already there, moves it to the front
-    /// if something was inserted before it, and checks it is first (research b10).
-    fn ensure_jump_first(&self, family: Family) -> Result<(), FirewallError> {
-        let tool = iptables::tool(family);
-        let [j, chain] = iptables::jump(family);
-        if self.jump_is_first(family)? {
-            return Ok(());
-        }
-        // Bounded: never more jumps than we could have inserted over time.
-        for _ in 0..16 {
-            if !self.jump_present(family)? {
-                break;
-            }
-            self.run(&iptables::command(family, &["-D", "INPUT", j, chain]))?;
-        }
-        self.run(&iptables::command(family, &["-I", "INPUT", "1", j, chain]))?;
-        if self.jump_is_first(family)? {
-            Ok(())
-        } else {
-            Err(FirewallError::Verify {
-                backend: tool,
-                differences: vec![format!(
-                    "the jump to {chain} is not the first rule of INPUT"
-                )],
-            })
-        }
-    }
-
     /// Reads both chains back and checks their jumps are first in INPUT.
     pub fn verify_iptables(&self, plan: &Plan) -> Result<(), FirewallError> {
         for family in [Family::V4, Family::V6] {
-            if !self.jump_is_first(family)? {
-                return Err(FirewallError::Verify {
-                    backend: iptables::tool(family),
-                    differences: vec![format!(
-                        "the jump to {} is not the first rule of INPUT",
-                        iptables::chain(family)
-                    )],
-                });
-            }
-            self.verify_chain(plan, family)?;
+            self.verify_family(plan, family)?;
         }
         Ok(())
+    }
+
+    fn verify_family(&self, plan: &Plan, family: Family) -> Result<(), FirewallError> {
+        if !self.jump_is_first(family)? {
+            return Err(FirewallError::Verify {
+                backend: iptables::tool(family),
+                differences: vec![format!(
+                    "the jump to {} is not the first rule of INPUT",
+                    iptables::chain(family)
+                )],
+            });
+        }
+        self.verify_chain(plan, family)
     }
 
     fn verify_chain(&self, plan: &Plan, family: Family) -> Result<(), FirewallError> {
@@ -450,6 +441,11 @@ impl<'e> Firewall<'e> {
             Ok(state) => status.state = state,
             Err(err) => status.state_error = Some(err.to_string()),
         }
+        status.holder_alive = status
+            .state
+            .as_ref()
+            .and_then(|s| s.pid.map(|pid| (pid, s.applied_at)))
+            .map(|(pid, since)| holder_alive(Path::new("/proc"), pid, since));
         if self.available("nft", "--version") {
             let out = self.exec.run(&Cmd::new("nft", &nft::LIST_ARGS))?;
             if out.success() {
@@ -483,6 +479,7 @@ impl<'e> Firewall<'e> {
                 status.iptables.push(ChainStatus {
                     family,
                     chain,
+                    jump_present: self.jump_present(family)?,
                     jump_first: self.jump_is_first(family)?,
                     dropped: iptables::parse_drop_counters(&listing.stdout),
                 });
@@ -490,6 +487,44 @@ impl<'e> Firewall<'e> {
         }
         Ok(status)
     }
+}
+
+/// Whether process `pid` (under the proc root `proc`) is alive and started no later than
+/// `since` (seconds since the epoch; the time the rules were applied): a zombie does not
+/// count, nor does a recycled PID whose process started afterwards. Start times come from
+/// `/proc/PID/stat` field 22 (clock ticks after boot, `USER_HZ` = 100 for `/proc`, proc(5))
+/// and `btime` in `/proc/stat`.
+pub fn holder_alive(proc: &Path, pid: u32, since: u64) -> bool {
+    let Ok(stat) =
+        tw_fs::read_to_string_bounded(proc.join(pid.to_string()).join("stat"), 64 * 1024)
+    else {
+        return false;
+    };
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return false;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // `rest` starts at field 3 (state), so field 22 (starttime) is index 19.
+    if fields
+        .first()
+        .is_some_and(|state| matches!(*state, "Z" | "X"))
+    {
+        return false;
+    }
+    let boot = tw_fs::read_to_string_bounded(proc.join("stat"), 1024 * 1024)
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find_map(|l| l.strip_prefix("btime "))
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        });
+    let started = fields
+        .get(19)
+        .and_then(|ticks| ticks.parse::<u64>().ok())
+        .zip(boot)
+        .map(|(ticks, boot)| boot + ticks / 100);
+    // Unknown start time: trust the PID (the common case is right, and dead is not claimed).
+    started.is_none_or(|started| started <= since.saturating_add(1))
 }
 
 /// Commands that remove torchward's objects of `backend` by hand.

@@ -66,7 +66,9 @@ pub fn rules(plan: &Plan, family: Family) -> Vec<String> {
     let name = chain(family);
     let mut out = vec![
         format!("-A {name} -i lo -j RETURN"),
-        format!("-A {name} -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN"),
+        // Only connections this host opened pass unchecked: an outsider's connection to a
+        // restricted port is checked on every packet (see `nft::chain_rules`).
+        format!("-A {name} -m conntrack --ctdir REPLY -j RETURN"),
         format!("-A {name} -m addrtype --src-type LOCAL -j RETURN"),
     ];
     if plan.coverage() == Coverage::Interface {
@@ -109,9 +111,22 @@ pub fn rules(plan: &Plan, family: Family) -> Vec<String> {
     out
 }
 
-/// The `iptables-restore --noflush` input for one family: declares (and so flushes) our chain
-/// and fills it, in one commit.
-pub fn restore_script(plan: &Plan, family: Family) -> String {
+/// What a restore commit does with the INPUT jump.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Jump {
+    /// Leaves INPUT alone (refilling the chain of a running job).
+    Keep,
+    /// Deletes the `present` jumps found in INPUT and inserts one at position 1, in the same
+    /// commit as the chain, so a crash can never leave the chain without its jump.
+    First {
+        /// How many jumps INPUT holds now (`-D` of a missing rule fails the commit).
+        present: usize,
+    },
+}
+
+/// The `iptables-restore --noflush` input for one family: declares (and so flushes) our chain,
+/// fills it and (with [`Jump::First`]) puts its jump first in INPUT, in one atomic commit.
+pub fn restore_script(plan: &Plan, family: Family, jump: Jump) -> String {
     let mut out = format!(
         "# torchward: training ports reachable only from peers ({}, security statement §11)\n*filter\n:{} - [0:0]\n",
         tool(family),
@@ -121,28 +136,43 @@ pub fn restore_script(plan: &Plan, family: Family) -> String {
         out.push_str(&rule);
         out.push('\n');
     }
+    if let Jump::First { present } = jump {
+        for _ in 0..present {
+            let _ = writeln!(out, "-D INPUT -j {}", chain(family));
+        }
+        let _ = writeln!(out, "-I INPUT 1 -j {}", chain(family));
+    }
     out.push_str("COMMIT\n");
     out
 }
 
-/// The jump rule spec (after `-I INPUT 1`, `-C INPUT`, `-D INPUT`).
+/// The jump rule spec (after `-C INPUT`, `-D INPUT`).
 pub fn jump(family: Family) -> [&'static str; 2] {
     ["-j", chain(family)]
 }
 
-/// The readable script `plan` prints: both restores and the jump commands, in apply order.
+/// How many jumps to our chain `iptables -S INPUT` shows, and whether the first rule is one.
+pub fn jumps_in(listing: &str, family: Family) -> (usize, bool) {
+    let want = format!("-A INPUT -j {}", chain(family));
+    let rules: Vec<&str> = listing
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| l.starts_with("-A INPUT"))
+        .collect();
+    (
+        rules.iter().filter(|l| **l == want).count(),
+        rules.first() == Some(&want.as_str()),
+    )
+}
+
+/// The readable script `plan` prints: one restore per family, each putting its chain and its
+/// jump in place in one commit (on a host where the jump is not there yet), in apply order.
 pub fn plan_script(plan: &Plan) -> String {
     let mut out = String::from("#!/bin/sh\n# torchward firewall plan (iptables backend); apply checks, verifies and rolls back.\nset -e\n");
     for family in [Family::V4, Family::V6] {
         let _ = writeln!(out, "{} --noflush <<'EOF'", restore_tool(family));
-        out.push_str(&restore_script(plan, family));
+        out.push_str(&restore_script(plan, family, Jump::First { present: 0 }));
         out.push_str("EOF\n");
-        let _ = writeln!(
-            out,
-            "{t} -C INPUT -j {c} 2>/dev/null || {t} -I INPUT 1 -j {c}",
-            t = tool(family),
-            c = chain(family)
-        );
     }
     out
 }

@@ -12,6 +12,7 @@ pub mod coexist;
 pub mod exec;
 pub mod firewall;
 pub mod iptables;
+pub mod launch;
 pub mod matrix;
 pub mod net;
 pub mod nft;
@@ -26,9 +27,10 @@ pub use exec::{Cmd, Exec, ExecError, Output, SystemExec};
 pub use firewall::{
     recovery_commands, ApplyError, ChainStatus, Firewall, FirewallError, FirewallStatus, NftStatus,
 };
-pub use matrix::{Endpoint, Framework, KernelPorts, LaunchFlags, Matrix, MatrixSources};
+pub use launch::{parse_launch_line, LaunchLine, LaunchLineError};
+pub use matrix::{Endpoint, Framework, JobShape, KernelPorts, LaunchFlags, Matrix, MatrixSources};
 pub use net::{resolve_peer, Family, IpNet, Peer, PeerError};
-pub use plan::{Action, Backend, Coverage, Plan, PlanError, PlanInput};
+pub use plan::{Action, Backend, CgroupError, Coverage, JobCgroup, Plan, PlanError, PlanInput};
 pub use port::{PortError, PortRange};
 pub use rules::RULES;
 pub use state::{State, StateError};

@@ -27,7 +27,7 @@ pub const HCCL_NPU_PORT: u16 = 16666;
 pub const HCCL_BASE_RANGE: (u16, u16) = (1024, 65520);
 
 /// Launcher options as given on the command line (raw text, so bad values become findings).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LaunchFlags {
     /// `--master-addr`.
     pub master_addr: Option<String>,
@@ -39,6 +39,16 @@ pub struct LaunchFlags {
     pub rdzv_endpoint: Option<String>,
     /// `--standalone`.
     pub standalone: bool,
+    /// `--nnodes` (`N` or `MIN:MAX`).
+    pub nnodes: Option<String>,
+    /// `--nproc-per-node` (a number, or `gpu`, `cpu`, `auto` ...).
+    pub nproc_per_node: Option<String>,
+    /// `--node-rank`.
+    pub node_rank: Option<String>,
+    /// `--rdzv-id`.
+    pub rdzv_id: Option<String>,
+    /// `--max-restarts`.
+    pub max_restarts: Option<String>,
 }
 
 /// The kernel's port ranges (`ip-sysctl.rst`), read by the caller (tests pass their own).
@@ -133,12 +143,34 @@ pub struct Matrix {
     pub hccl_source_ports: Option<PortRange>,
     /// HCCL span size used.
     pub hccl_port_count: u16,
-    /// Interface named by `HCCL_SOCKET_IFNAME` (first plain name), a hint for `--interface`.
+    /// Interface named by `HCCL_SOCKET_IFNAME`, `GLOO_SOCKET_IFNAME` or `NCCL_SOCKET_IFNAME`
+    /// (the first plain name, in that order), a hint for `--interface`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interface_hint: Option<String>,
+    /// The job's shape from the launch line: nodes (`--nnodes`), processes per node
+    /// (`--nproc-per-node`), this node's rank (`--node-rank`).
+    pub job: JobShape,
+    /// The kernel's port ranges the matrix was judged against.
+    #[serde(skip)]
+    pub kernel: KernelPorts,
     /// Problems with the inputs.
     #[serde(skip)]
     pub findings: Vec<Finding>,
+}
+
+/// The job's shape as the launch line gives it (raw text: torchrun accepts `1:4` for elastic
+/// node counts and `gpu`/`auto` for processes per node).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct JobShape {
+    /// `--nnodes` (`PET_NNODES`); default 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nnodes: Option<String>,
+    /// `--nproc-per-node` (`PET_NPROC_PER_NODE`); default 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nproc_per_node: Option<String>,
+    /// `--node-rank` (`PET_NODE_RANK`); node rank 0 hosts the static rendezvous store.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_rank: Option<String>,
 }
 
 /// A value and where it came from.
@@ -346,6 +378,26 @@ impl Matrix {
             ));
         }
 
+        let shape = JobShape {
+            nnodes: pick(flags.nnodes.as_ref(), "--nnodes", sources, &["PET_NNODES"])
+                .map(|s| s.value.trim().to_owned()),
+            nproc_per_node: pick(
+                flags.nproc_per_node.as_ref(),
+                "--nproc-per-node",
+                sources,
+                &["PET_NPROC_PER_NODE"],
+            )
+            .map(|s| s.value.trim().to_owned()),
+            node_rank: pick(
+                flags.node_rank.as_ref(),
+                "--node-rank",
+                sources,
+                &["PET_NODE_RANK"],
+            )
+            .map(|s| s.value.trim().to_owned()),
+        };
+        collectives(sources, &shape, &mut endpoints, &mut findings);
+
         // HCCL (statement §12 column 2).
         let count = sources.hccl_port_count;
         let (base, base_origin) = match sources
@@ -469,11 +521,14 @@ impl Matrix {
             }
         }
         let mut interface_hint = None;
-        if let Some(names) = sources
-            .env
-            .get("HCCL_SOCKET_IFNAME")
-            .filter(|v| !v.trim().is_empty())
-        {
+        for var in [
+            "HCCL_SOCKET_IFNAME",
+            "GLOO_SOCKET_IFNAME",
+            "NCCL_SOCKET_IFNAME",
+        ] {
+            let Some(names) = sources.env.get(var).filter(|v| !v.trim().is_empty()) else {
+                continue;
+            };
             for name in names.split(',') {
                 let bare = name.trim_start_matches(['^', '=']);
                 let valid = !bare.is_empty()
@@ -484,8 +539,8 @@ impl Matrix {
                 if !valid {
                     findings.push(finding(
                         &invalid_address::RULE,
-                        "HCCL_SOCKET_IFNAME",
-                        format!("HCCL_SOCKET_IFNAME entry `{name}` is not an interface name"),
+                        var,
+                        format!("{var} entry `{name}` is not an interface name"),
                         names,
                     ));
                 } else if interface_hint.is_none() && !name.starts_with('^') {
@@ -494,22 +549,10 @@ impl Matrix {
             }
         }
 
-        let matrix_ports = host_ports(&endpoints);
-        if let Some(local) = sources.kernel.local_range {
-            for range in &matrix_ports {
-                let exposed = unreserved_overlap(*range, local, &sources.kernel.reserved);
-                if !exposed.is_empty() {
-                    findings.push(
-                        Finding::new(
-                            &ephemeral_overlap::RULE,
-                            Location::path("net.ipv4.ip_local_port_range"),
-                            format!("training ports {range} overlap the ephemeral range {local}; not reserved: {}", port::join(&exposed)),
-                        )
-                        .with_remediation(format!("sysctl -w net.ipv4.ip_local_reserved_ports={}", port::join(&exposed).replace(' ', ""))),
-                    );
-                }
-            }
-        }
+        findings.extend(ephemeral_overlap_findings(
+            &host_ports(&endpoints),
+            &sources.kernel,
+        ));
 
         Matrix {
             endpoints,
@@ -517,8 +560,27 @@ impl Matrix {
             hccl_source_ports: span,
             hccl_port_count: count,
             interface_hint,
+            job: shape,
+            kernel: sources.kernel.clone(),
             findings,
         }
+    }
+
+    /// Host-side services whose ports `ports` does not cover: fixed ports outside it, and
+    /// every service with ports chosen at run time (what a port-list firewall leaves open).
+    pub fn uncovered(&self, ports: &[PortRange]) -> Vec<&Endpoint> {
+        self.endpoints
+            .iter()
+            .filter(|e| e.host_side)
+            .filter(|e| {
+                e.random_ports
+                    || e.ports.iter().any(|range| {
+                        !ports
+                            .iter()
+                            .any(|p| p.start <= range.start && range.end <= p.end)
+                    })
+            })
+            .collect()
     }
 
     /// The fixed host-side listening ports, normalised: what `firewall` restricts by default.
@@ -530,6 +592,119 @@ impl Matrix {
     pub fn has_random_ports(&self) -> bool {
         self.endpoints.iter().any(|e| e.random_ports)
     }
+}
+
+/// TW404 for each of `ports` that lies in the kernel's ephemeral range and is not reserved:
+/// the kernel may hand it to an outgoing connection before the job binds it.
+pub fn ephemeral_overlap_findings(ports: &[PortRange], kernel: &KernelPorts) -> Vec<Finding> {
+    let Some(local) = kernel.local_range else {
+        return Vec::new();
+    };
+    ports
+        .iter()
+        .filter_map(|range| {
+            let exposed = unreserved_overlap(*range, local, &kernel.reserved);
+            (!exposed.is_empty()).then(|| {
+                Finding::new(
+                    &ephemeral_overlap::RULE,
+                    Location::path("net.ipv4.ip_local_port_range"),
+                    format!(
+                        "training ports {range} overlap the ephemeral range {local}; not reserved: {}",
+                        port::join(&exposed)
+                    ),
+                )
+                .with_remediation(format!(
+                    "sysctl -w net.ipv4.ip_local_reserved_ports={}",
+                    port::join(&exposed).replace(' ', "")
+                ))
+            })
+        })
+        .collect()
+}
+
+/// The collective libraries' listeners (research b9): gloo opens one listener per rank on a
+/// port the kernel picks (it binds port 0; `GLOO_SOCKET_IFNAME` chooses the interface, nothing
+/// chooses the port); NCCL's bootstrap and socket transport do the same per rank
+/// (`NCCL_SOCKET_IFNAME`; NCCL has no port-range variable, NVIDIA/nccl#388), except the root
+/// bootstrap address that `NCCL_COMM_ID=host:port` pins. One TW406 says so.
+fn collectives(
+    sources: &MatrixSources,
+    shape: &JobShape,
+    endpoints: &mut Vec<Endpoint>,
+    findings: &mut Vec<Finding>,
+) {
+    let ranks = shape.nproc_per_node.as_deref().unwrap_or("1");
+    let per_node = if ranks.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{ranks} on this node")
+    } else {
+        format!("--nproc-per-node {ranks} on this node")
+    };
+    let iface = |var: &str| {
+        sources
+            .env
+            .get(var)
+            .filter(|v| !v.trim().is_empty())
+            .map_or_else(
+                || format!("interface of the host name's address ({var} unset)"),
+                |v| format!("{var}={}", v.trim()),
+            )
+    };
+    endpoints.push(Endpoint {
+        framework: Framework::Pytorch,
+        service: format!(
+            "gloo listeners, one per rank, {per_node}; {}",
+            iface("GLOO_SOCKET_IFNAME")
+        ),
+        ports: Vec::new(),
+        origin: "gloo (port chosen by the kernel, cannot be pinned)".into(),
+        host_side: true,
+        random_ports: true,
+        address: None,
+    });
+    endpoints.push(Endpoint {
+        framework: Framework::Pytorch,
+        service: format!(
+            "NCCL bootstrap and socket listeners, per rank, {per_node}; {}",
+            iface("NCCL_SOCKET_IFNAME")
+        ),
+        ports: Vec::new(),
+        origin: "NCCL (ports chosen by the kernel; no port-range variable)".into(),
+        host_side: true,
+        random_ports: true,
+        address: None,
+    });
+    if let Some(id) = sources
+        .env
+        .get("NCCL_COMM_ID")
+        .filter(|v| !v.trim().is_empty())
+    {
+        let (host, port) = split_endpoint(id.trim());
+        match port.map(parse_port) {
+            Some(Ok(port)) => endpoints.push(Endpoint {
+                framework: Framework::Pytorch,
+                service: "NCCL root bootstrap (NCCL_COMM_ID)".into(),
+                ports: vec![PortRange::single(port)],
+                origin: "NCCL_COMM_ID".into(),
+                host_side: true,
+                random_ports: false,
+                address: Some(host.to_owned()),
+            }),
+            _ => findings.push(finding(
+                &invalid_port::RULE,
+                "NCCL_COMM_ID",
+                format!("NCCL_COMM_ID `{id}` is not host:port"),
+                id,
+            )),
+        }
+    }
+    findings.push(
+        Finding::new(
+            &random_ports::RULE,
+            Location::path("torch.distributed"),
+            format!("gloo and NCCL open one listener per rank ({per_node}) on ports the kernel picks; a port list cannot name them"),
+        )
+        .with_remediation("launch with `torchward run`, which restricts every socket of the job through its cgroup; otherwise --coverage interface on the training NIC (GLOO_SOCKET_IFNAME / NCCL_SOCKET_IFNAME pin the interface, not the port)"),
+    );
 }
 
 fn host_ports(endpoints: &[Endpoint]) -> Vec<PortRange> {

@@ -59,32 +59,48 @@ pub fn port_set_name(plan: &Plan) -> &'static str {
 
 /// The chain's rules, in order. Our chain only ever ends in drop/reject: an `accept` here ends
 /// evaluation of our chain only, so another table's drop still applies (measured, b10).
+///
+/// Only packets of connections this host opened (`ct direction reply`) pass unchecked: an
+/// outsider's connection to a restricted port is checked on every packet, so one opened
+/// before the port was restricted does not survive the rule (the earlier `ct state
+/// established accept` let it through). Peers, loopback and this host's own addresses are
+/// accepted; what is left is dropped when it goes to a restricted port, to a socket of the
+/// job's cgroup (whatever its port), or, with interface coverage, to any port on the
+/// training interface but the keep-open ones.
 pub fn chain_rules(plan: &Plan) -> Vec<String> {
     let mut rules = vec![
         "iifname \"lo\" accept".to_owned(),
         "meta l4proto != tcp accept".to_owned(),
-        "ct state established,related accept".to_owned(),
+        "ct direction reply accept".to_owned(),
+        "fib saddr type local accept".to_owned(),
     ];
     let on_iface = plan
         .interface()
         .map(|i| format!(" iifname \"{i}\""))
         .unwrap_or_default();
+    rules.push(format!("ip saddr @peers4{on_iface} accept"));
+    rules.push(format!("ip6 saddr @peers6{on_iface} accept"));
+    let verdict = match plan.action() {
+        Action::Drop => "counter drop",
+        Action::Reject => "counter reject with tcp reset",
+    };
+    if let Some(cgroup) = plan.cgroup() {
+        rules.push(format!(
+            "socket cgroupv2 level {} \"{}\" {verdict}",
+            cgroup.level(),
+            cgroup.path()
+        ));
+    }
     match plan.coverage() {
-        Coverage::Ports => rules.push("tcp dport != @ports accept".to_owned()),
+        Coverage::Ports => rules.push(format!("tcp dport @ports {verdict}")),
         Coverage::Interface => {
             if let Some(iface) = plan.interface() {
                 rules.push(format!("iifname != \"{iface}\" accept"));
             }
             rules.push("tcp dport @keep_open accept".to_owned());
+            rules.push(verdict.to_owned());
         }
     }
-    rules.push("fib saddr type local accept".to_owned());
-    rules.push(format!("ip saddr @peers4{on_iface} accept"));
-    rules.push(format!("ip6 saddr @peers6{on_iface} accept"));
-    rules.push(match plan.action() {
-        Action::Drop => "counter drop".to_owned(),
-        Action::Reject => "counter reject with tcp reset".to_owned(),
-    });
     rules
 }
 
@@ -186,8 +202,10 @@ pub struct Observed {
     pub hook: Option<(String, i64, String)>,
     /// Number of rules in the chain.
     pub rules: usize,
-    /// Packets and bytes counted by the final drop/reject rule.
+    /// Packets and bytes counted by the drop/reject rules, summed.
     pub dropped: Option<(u64, u64)>,
+    /// Cgroup paths matched by `socket cgroupv2` rules (nft 1.0.6's JSON omits the level).
+    pub cgroups: Vec<String>,
 }
 
 fn addr_value(value: &Value) -> Option<u128> {
@@ -281,7 +299,7 @@ pub fn parse_listing(json: &str) -> Option<Observed> {
                     .any(|x| x.get("drop").is_some() || x.get("reject").is_some())
             });
             if ends_in_drop {
-                observed.dropped = exprs.and_then(|e| {
+                let counted = exprs.and_then(|e| {
                     e.iter().find_map(|x| {
                         let counter = x.get("counter")?;
                         Some((
@@ -290,7 +308,20 @@ pub fn parse_listing(json: &str) -> Option<Observed> {
                         ))
                     })
                 });
+                if let Some((packets, bytes)) = counted {
+                    let (p, b) = observed.dropped.unwrap_or((0, 0));
+                    observed.dropped = Some((p.saturating_add(packets), b.saturating_add(bytes)));
+                }
             }
+            observed
+                .cgroups
+                .extend(exprs.into_iter().flatten().filter_map(|x| {
+                    let matched = x.get("match")?;
+                    let key = matched.get("left")?.get("socket")?.get("key")?.as_str()?;
+                    (key == "cgroupv2")
+                        .then(|| matched.get("right")?.as_str().map(str::to_owned))
+                        .flatten()
+                }));
         }
     }
     table_seen.then_some(observed)
@@ -347,6 +378,20 @@ pub fn differences(plan: &Plan, observed: &Observed) -> Vec<String> {
             observed.rules
         ));
     }
+    let want_cgroups: Vec<String> = plan
+        .cgroup()
+        .map(|c| c.path().to_owned())
+        .into_iter()
+        .collect();
+    if observed.cgroups != want_cgroups {
+        diffs.push(match plan.cgroup() {
+            Some(cgroup) => format!(
+                "chain input does not restrict the sockets of cgroup {}",
+                cgroup.path()
+            ),
+            None => "chain input restricts a cgroup the plan does not name".to_owned(),
+        });
+    }
     if observed.dropped.is_none() {
         diffs.push("chain input has no counted drop/reject rule".to_owned());
     }
@@ -397,5 +442,40 @@ mod tests {
             "table inet torchward { # progname nft\n\tflags owner\n}\n"
         ));
         assert!(!text_has_owner("table inet torchward {\n}\n"));
+    }
+
+    /// A `socket cgroupv2` rule as nft 1.0.6 lists it (captured in a network namespace): the
+    /// path comes back, the level does not.
+    const CGROUP_RULE: &str = r#"{"nftables": [{"table": {"family": "inet", "name": "torchward", "handle": 1}}, {"rule": {"family": "inet", "table": "torchward", "chain": "input", "handle": 2, "expr": [{"match": {"op": "==", "left": {"socket": {"key": "cgroupv2"}}, "right": "unified/torchward/run-7"}}, {"counter": {"packets": 2, "bytes": 120}}, {"drop": null}]}}, {"rule": {"family": "inet", "table": "torchward", "chain": "input", "handle": 3, "expr": [{"counter": {"packets": 1, "bytes": 60}}, {"drop": null}]}}]}"#;
+
+    #[test]
+    fn cgroup_rules_are_read_back_and_drop_counters_summed() {
+        let observed = parse_listing(CGROUP_RULE).unwrap();
+        assert_eq!(observed.cgroups, ["unified/torchward/run-7"]);
+        assert_eq!(observed.dropped, Some((3, 180)));
+        let plan = crate::plan::Plan::new(crate::plan::PlanInput {
+            ports: vec![PortRange::single(29500)],
+            peers: vec![],
+            interface: None,
+            coverage: Coverage::Ports,
+            action: Action::Drop,
+            keep_open: vec![],
+        })
+        .unwrap();
+        let without = differences(&plan, &observed);
+        assert!(
+            without
+                .iter()
+                .any(|d| d.contains("a cgroup the plan does not name")),
+            "{without:?}"
+        );
+        let with =
+            plan.with_cgroup(crate::plan::JobCgroup::new("unified/torchward/run-7", 2).unwrap());
+        assert!(chain_rules(&with).contains(
+            &"socket cgroupv2 level 2 \"unified/torchward/run-7\" counter drop".to_owned()
+        ));
+        assert!(!differences(&with, &observed)
+            .iter()
+            .any(|d| d.contains("cgroup")));
     }
 }

@@ -66,6 +66,63 @@ pub struct PlanInput {
     pub keep_open: Vec<PortRange>,
 }
 
+/// The cgroup (v2) a `torchward run` job runs in: every socket its processes open belongs to
+/// it, so one nft rule (`socket cgroupv2`) restricts every listener of the job, whatever port
+/// it picks, from the first packet. The path is the one nft resolves under `/sys/fs/cgroup`
+/// when the rule is loaded (so the directory must exist first); the level is the cgroup's
+/// depth below the hierarchy root, which the kernel compares.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobCgroup {
+    path: String,
+    level: u32,
+}
+
+/// Why a cgroup cannot be named in a rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{path}` cannot be named in a rule (a relative path of letters, digits, `.`, `-`, `_` and `/`, at most 200 characters, no `..`, at level 1-64)")]
+pub struct CgroupError {
+    /// The path given.
+    pub path: String,
+}
+
+impl JobCgroup {
+    /// A cgroup at `path` (relative to `/sys/fs/cgroup`, as nft resolves it) and `level`
+    /// (depth below the cgroup2 root). Only characters that need no quoting are accepted, so
+    /// the rendered rule can carry no injected syntax.
+    pub fn new(path: &str, level: u32) -> Result<JobCgroup, CgroupError> {
+        let safe = !path.is_empty()
+            && path.len() <= 200
+            && (1..=64).contains(&level)
+            && !path.starts_with('/')
+            && path
+                .split('/')
+                .all(|part| !part.is_empty() && part != "." && part != "..")
+            && path
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'/'));
+        if safe {
+            Ok(JobCgroup {
+                path: path.to_owned(),
+                level,
+            })
+        } else {
+            Err(CgroupError {
+                path: path.to_owned(),
+            })
+        }
+    }
+
+    /// Path relative to `/sys/fs/cgroup`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Depth below the cgroup2 root.
+    pub fn level(&self) -> u32 {
+        self.level
+    }
+}
+
 /// Why a plan cannot be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
@@ -93,6 +150,9 @@ pub struct Plan {
     coverage: Coverage,
     action: Action,
     keep_open: Vec<PortRange>,
+    /// The job's cgroup, whose sockets are restricted whatever their port (`run`, nft only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cgroup: Option<JobCgroup>,
 }
 
 /// Kernel interface names: at most 15 bytes (IFNAMSIZ - 1), no `/`, whitespace or quotes; we
@@ -131,6 +191,7 @@ impl Plan {
             coverage: input.coverage,
             action: input.action,
             keep_open: port::normalize(input.keep_open),
+            cgroup: None,
         })
     }
 
@@ -176,6 +237,19 @@ impl Plan {
     /// Keep-open ports (`Interface` coverage).
     pub fn keep_open(&self) -> &[PortRange] {
         &self.keep_open
+    }
+
+    /// The job's cgroup, if the plan restricts its sockets.
+    pub fn cgroup(&self) -> Option<&JobCgroup> {
+        self.cgroup.as_ref()
+    }
+
+    /// A copy that also restricts every socket of the processes in `cgroup` (`run`).
+    #[must_use]
+    pub fn with_cgroup(&self, cgroup: JobCgroup) -> Plan {
+        let mut plan = self.clone();
+        plan.cgroup = Some(cgroup);
+        plan
     }
 
     /// A copy with more restricted ports (`run --dynamic`).
@@ -229,5 +303,21 @@ mod tests {
             .unwrap()
             .with_ports(&[PortRange::single(29511)]);
         assert_eq!(port::join(plan.ports()), "29510-29511");
+    }
+
+    #[test]
+    fn cgroup_paths_that_need_quoting_are_refused() {
+        assert!(JobCgroup::new("unified/torchward/run-42", 2).is_ok());
+        for (bad, level) in [
+            ("", 1),
+            ("/abs", 1),
+            ("a/../b", 2),
+            ("a b", 1),
+            ("a\"; flush ruleset", 1),
+            ("a//b", 2),
+            ("ok", 0),
+        ] {
+            assert!(JobCgroup::new(bad, level).is_err(), "{bad}");
+        }
     }
 }

@@ -25,6 +25,9 @@ pub struct Options {
     pub skips: Vec<Skip>,
     /// Today (`YYYY-MM-DD`), for skip expiry.
     pub today: String,
+    /// Firewall state files named with `--state-file` (absolute paths), read besides every
+    /// `*.json` under `/run/torchward`.
+    pub state_files: Vec<String>,
 }
 
 /// The gathered state.
@@ -136,7 +139,7 @@ impl<'a> Context<'a> {
             missing_pids,
             listeners,
             owners,
-            cover: Cover::read(root),
+            cover: Cover::read(root, &options.state_files),
             problems,
             core_limits,
             vanished: vanished.len(),
@@ -158,6 +161,20 @@ impl<'a> Context<'a> {
         let mut out: Vec<(&Process, bool)> = self.me.iter().map(|me| (me, true)).collect();
         out.extend(self.targets.iter().map(|target| (target, false)));
         out
+    }
+
+    /// The torchward state file that covers `listener`: by its port, or because its owner runs
+    /// in the cgroup of a `torchward run` job (every socket of the job is restricted).
+    pub fn covered_by(&self, listener: &crate::socket::Listener) -> Option<&str> {
+        let cgroups: Vec<String> = self
+            .owners
+            .by_inode
+            .get(&listener.inode)
+            .into_iter()
+            .flatten()
+            .filter_map(|pid| crate::firewall::cgroup_of(self.root, *pid))
+            .collect();
+        self.cover.covering_socket(listener.port, &cgroups)
     }
 
     /// The process with `pid`, if read.

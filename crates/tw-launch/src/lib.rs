@@ -9,6 +9,7 @@
 //! torchward's rules are gone (or the error says what is left and how to remove it).
 #![deny(unsafe_code)]
 
+pub mod cgroup;
 pub mod child;
 pub mod owner;
 pub mod preflight;
@@ -44,6 +45,11 @@ pub enum Protection {
 pub enum Event {
     /// Owner tables are unavailable; falling back to a plain table and the state file.
     OwnerUnavailable(String),
+    /// Every socket of the job is restricted through its cgroup (the path nft names).
+    JobSockets(String),
+    /// The job's sockets cannot be matched by cgroup here (why); `run` watches the ports the
+    /// job opens instead (`--dynamic`), which leaves a short window per port.
+    JobSocketsUnavailable(String),
     /// The rules are in place and verified.
     Protected(Protection),
     /// The command started (under the supervisor).
@@ -86,6 +92,9 @@ pub struct RunOptions {
     pub preflight: Preflight,
     /// Watch the command's listening sockets and restrict their ports too.
     pub dynamic: bool,
+    /// Restrict every socket of the job through its own cgroup (nft `socket cgroupv2`); where
+    /// that is unavailable, watch its ports as with `dynamic`.
+    pub job_sockets: bool,
     /// State file path.
     pub state_path: PathBuf,
 }
@@ -225,6 +234,78 @@ pub fn run(
     if !problems.is_empty() {
         return Err(RunError::Preflight(problems));
     }
+    let job_cgroup = if options.job_sockets {
+        job_cgroup(options, exec, events)
+    } else {
+        None
+    };
+    let mut effective = options.clone();
+    if let Some(cgroup) = &job_cgroup {
+        effective.plan = options.plan.with_cgroup(cgroup.rule().clone());
+    } else if options.job_sockets && options.plan.coverage() == Coverage::Ports {
+        effective.dynamic = true;
+    }
+    let result = run_protected(&effective, job_cgroup.as_ref(), exec, events);
+    if let Some(cgroup) = &job_cgroup {
+        // Every process of the job is gone (the supervisor waited for them), unless the
+        // launch failed before the supervisor joined it; either way the directory is empty.
+        cgroup.remove(Duration::from_secs(2));
+    }
+    result
+}
+
+/// The job's cgroup, when the kernel, nft and the cgroup mount allow matching sockets by it;
+/// otherwise reports why (and `run` watches ports instead).
+fn job_cgroup(
+    options: &RunOptions,
+    exec: &dyn Exec,
+    events: &mut dyn FnMut(Event),
+) -> Option<cgroup::JobCgroupDir> {
+    if options.backend != Backend::Nft {
+        events(Event::JobSocketsUnavailable(
+            "the iptables cgroup match does not see a new connection's listening socket in INPUT (measured: the handshake completes), so only nft can restrict the job's sockets by cgroup".to_owned(),
+        ));
+        return None;
+    }
+    let dir = match cgroup::JobCgroupDir::create(&options.preflight.proc_root, std::process::id()) {
+        Ok(dir) => dir,
+        Err(err) => {
+            events(Event::JobSocketsUnavailable(err.to_string()));
+            return None;
+        }
+    };
+    // `nft -c` sends the whole transaction to the kernel and aborts it: a kernel without the
+    // socket expression (nft_socket, Linux 5.13+ for cgroupv2) refuses it here.
+    let probe = options.plan.with_cgroup(dir.rule().clone());
+    let checked = exec.run(
+        &Cmd::new("nft", &["-c", "-f", "-"]).with_stdin(tw_firewall::nft::apply_script(&probe)),
+    );
+    match checked {
+        Ok(out) if out.success() => {
+            events(Event::JobSockets(dir.rule().path().to_owned()));
+            Some(dir)
+        }
+        other => {
+            let why = match other {
+                Ok(out) => out.stderr.trim().to_owned(),
+                Err(err) => err.to_string(),
+            };
+            dir.remove(Duration::from_millis(100));
+            events(Event::JobSocketsUnavailable(format!(
+                "nft refused a `socket cgroupv2` rule: {why}"
+            )));
+            None
+        }
+    }
+}
+
+/// [`run`] once the plan is final.
+fn run_protected(
+    options: &RunOptions,
+    job_cgroup: Option<&cgroup::JobCgroupDir>,
+    exec: &dyn Exec,
+    events: &mut dyn FnMut(Event),
+) -> Result<Finished, RunError> {
     // Handlers first: a signal during setup must not kill torchward with rules in place.
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])
         .map_err(RunError::Signals)?;
@@ -269,8 +350,12 @@ pub fn run(
         let _ = forwarder.join();
         return Err(RunError::Interrupted { signal, cleanup });
     }
-    let supervised = match supervisor::start(&options.supervisor, &options.command, options.run_as)
-    {
+    let supervised = match supervisor::start(
+        &options.supervisor,
+        &options.command,
+        options.run_as,
+        job_cgroup.map(cgroup::JobCgroupDir::dir),
+    ) {
         Ok(supervised) => supervised,
         Err(source) => {
             let cleanup = unprotect(&guard, exec, &fw);
@@ -325,6 +410,20 @@ pub fn run(
         while let Ok(event) = rx.try_recv() {
             if let Event::DynamicPorts(ports) = &event {
                 dynamic_ports.extend_from_slice(ports);
+                // The state file records what is applied, so `firewall status` sees no drift
+                // and `audit host` sees the ports covered.
+                let owner = matches!(guard, Guard::Owner(_));
+                let state = State::new(
+                    options.backend,
+                    &options.plan.with_ports(&dynamic_ports),
+                    owner,
+                    Some(std::process::id()),
+                );
+                if let Err(err) = state.write(fw.state_path()) {
+                    events(Event::DynamicFailed(format!(
+                        "cannot record the ports: {err}"
+                    )));
+                }
                 if let Guard::Plain(backend) = guard {
                     let added = match backend {
                         Backend::Nft => exec

@@ -57,6 +57,8 @@ pub struct Request {
     pub report_fd: i32,
     /// User to run the command as.
     pub run_as: Option<RunAs>,
+    /// The job's cgroup directory, joined before the command starts (see [`crate::cgroup`]).
+    pub cgroup: Option<PathBuf>,
     /// Program and arguments of the training command.
     pub command: Vec<OsString>,
 }
@@ -141,6 +143,10 @@ impl Request {
             args.push("--user".into());
             args.push(format!("{}:{}", user.uid, user.gid).into());
         }
+        if let Some(dir) = &self.cgroup {
+            args.push("--cgroup".into());
+            args.push(dir.clone().into_os_string());
+        }
         args.push("--".into());
         args.extend(self.command.iter().cloned());
         args
@@ -160,15 +166,19 @@ impl Request {
             parent: 0,
             report_fd: -1,
             run_as: None,
+            cgroup: None,
             command: command.to_vec(),
         };
-        let mut words = options.iter().map(|o| o.to_string_lossy());
+        let mut words = options.iter();
         while let Some(flag) = words.next() {
-            let value = words
+            let flag = flag.to_string_lossy();
+            let raw = words
                 .next()
                 .ok_or_else(|| RequestError(format!("`{flag}` needs a value")))?;
+            let value = raw.to_string_lossy();
             let bad = || RequestError(format!("bad value `{value}` for `{flag}`"));
             match flag.as_ref() {
+                "--cgroup" => request.cgroup = Some(PathBuf::from(raw)),
                 "--parent" => request.parent = value.parse().map_err(|_| bad())?,
                 "--report-fd" => request.report_fd = value.parse().map_err(|_| bad())?,
                 "--user" => {
@@ -206,6 +216,7 @@ pub fn start(
     supervisor: &[OsString],
     command: &[OsString],
     run_as: Option<RunAs>,
+    cgroup: Option<&Path>,
 ) -> std::io::Result<Supervised> {
     let Some((program, leading)) = supervisor.split_first() else {
         return Err(std::io::Error::new(
@@ -219,6 +230,7 @@ pub fn start(
         parent: std::process::id(),
         report_fd: writer.as_raw_fd(),
         run_as,
+        cgroup: cgroup.map(Path::to_owned),
         command: command.to_vec(),
     };
     let mut cmd = Command::new(program);
@@ -372,6 +384,17 @@ pub fn supervise(request: &Request) -> Result<i32, SuperviseError> {
         report(&format!("error cannot become a child subreaper: {err}"));
         return Ok(EXIT_NOT_STARTED);
     }
+    // Into the job's cgroup before the command exists: every process and socket of the job is
+    // born there, so the firewall's cgroup rule covers them from the first packet.
+    if let Some(dir) = &request.cgroup {
+        if let Err(err) = crate::cgroup::join(dir) {
+            report(&format!(
+                "error cannot join the job's cgroup {}: {err}",
+                dir.display()
+            ));
+            return Ok(EXIT_NOT_STARTED);
+        }
+    }
     let command = match child::spawn(&request.command, request.run_as) {
         Ok(command) => command,
         Err(err) => {
@@ -486,6 +509,7 @@ mod tests {
                 uid: 1001,
                 gid: 1002,
             }),
+            cgroup: Some(PathBuf::from("/sys/fs/cgroup/torchward/run-42")),
             command: vec!["torchrun".into(), "--nproc-per-node".into(), "--".into()],
         };
         assert_eq!(Request::from_args(&request.to_args()), Ok(request));

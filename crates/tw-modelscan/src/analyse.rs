@@ -6,39 +6,45 @@ use std::collections::BTreeSet;
 use tw_checkpoint::{Container, Format, PickleRole, PickleSource, TensorTable};
 use tw_diagnostics::{AnalysisError, Finding, Location};
 use tw_pickle::torch::ExtractError;
-use tw_pickle::{GlobalTarget, Opcode, Parsed, ViolationKind};
+use tw_pickle::{GlobalTarget, LimitKind, Opcode, Parsed, ViolationKind};
 
-use crate::classify;
+use crate::lfs;
 use crate::rules::{
     code_bearing_archive, dangerous_callable, global_not_allowlisted, invalid_mutation_target,
-    legacy_tar_checkpoint, persistent_id_not_storage, safetensors_header_invalid,
-    tensor_view_out_of_bounds, trailing_data, unsupported_model_format, weights_only_incompatible,
+    legacy_tar_checkpoint, persistent_id_not_storage, pickle_stack_residue,
+    safetensors_header_invalid, shared_reference_expansion, tensor_view_out_of_bounds,
+    trailing_data, unsupported_model_format, weights_only_incompatible,
 };
+use crate::safe_globals;
 use crate::ScanOptions;
+use crate::{aggregate, classify};
 
 /// What analysing one file found.
 #[derive(Debug, Default, Clone)]
 pub struct FileOutcome {
     /// The format detected by content (`None` when the file could not be opened at all).
     pub format: Option<Format>,
-    /// Findings, deduplicated per rule, place and message.
+    /// Findings; the same finding seen again in the file is counted on the first
+    /// ([`Finding::occurrences`]).
     pub findings: Vec<Finding>,
     /// Parts of the file that could not be analysed (exit code 2).
     pub errors: Vec<AnalysisError>,
+    /// What nested archives of the file have spent of their limits.
+    pub(crate) budget: crate::nest::Budget,
 }
 
 impl FileOutcome {
-    fn push(&mut self, finding: Finding) {
-        if !self.findings.iter().any(|f| {
-            f.rule == finding.rule
-                && f.message == finding.message
-                && f.location.entry == finding.location.entry
-        }) {
-            self.findings.push(finding);
-        }
+    pub(crate) fn push(&mut self, finding: Finding) {
+        aggregate::add(&mut self.findings, finding);
     }
 
-    fn error(&mut self, path: &str, entry: Option<&str>, offset: Option<u64>, message: String) {
+    pub(crate) fn error(
+        &mut self,
+        path: &str,
+        entry: Option<&str>,
+        offset: Option<u64>,
+        message: String,
+    ) {
         self.errors.push(AnalysisError {
             path: path.to_owned(),
             entry: entry.map(str::to_owned),
@@ -63,21 +69,28 @@ pub(crate) fn analyse_keeping_container<'a>(
     options: &ScanOptions,
 ) -> (FileOutcome, Option<Container<'a>>) {
     let mut out = FileOutcome::default();
-    let container = analyse_into(path, None, data, options, 0, &mut out);
+    let (_, container) = analyse_into(path, None, data, options, 0, false, &mut out);
+    if let Some(hint) = safe_globals::hint(path, &out.findings) {
+        out.findings.push(hint);
+    }
     (out, container)
 }
 
-/// Opens `data` and analyses it into `out`; returns the container, unless `data` was only
-/// analysed as a pickle for want of a known format. `nested` names the pickle this data was
-/// found in (for pickles inside pickles); `depth` bounds that recursion.
-fn analyse_into<'a>(
+/// Opens `data` and analyses it into `out`; returns the format detected and the container,
+/// unless `data` was only analysed as a pickle for want of a known format. `nested` names the
+/// pickle this data was found in (for pickles inside pickles); `depth` bounds that recursion.
+/// `member` says `data` is a member of an archive (or a wrapper's content) named by `path`: its
+/// format is not the file's, and content of no known format is the archive's business.
+pub(crate) fn analyse_into<'a>(
     path: &str,
     nested: Option<&str>,
     data: &'a [u8],
     options: &ScanOptions,
     depth: u32,
+    member: bool,
     out: &mut FileOutcome,
-) -> Option<Container<'a>> {
+) -> (Format, Option<Container<'a>>) {
+    let top = nested.is_none() && !member;
     let mut detected = tw_checkpoint::detect_keeping_zip(data, &options.checkpoint.limits);
     let damaged_pickle = detected.format == Format::Unknown && matches!(data, [0x80, 2..=5, ..]);
     if damaged_pickle {
@@ -87,18 +100,20 @@ fn analyse_into<'a>(
     }
     let format = detected.format;
     if format == Format::Unknown {
-        if nested.is_none() {
+        if top {
             out.format = Some(format);
-            if promises_model(path) {
+            if named_like_model(path, data) {
                 let message = if data.is_empty() {
                     "empty file with a model-file extension"
+                } else if lfs::is_pointer(data) {
+                    lfs::MESSAGE
                 } else {
                     "content is not a model format torchward knows, despite the model-file extension"
                 };
                 out.error(path, None, None, message.to_owned());
             }
         }
-        return None;
+        return (format, None);
     }
     let container = match tw_checkpoint::open_detected(data, detected, &options.checkpoint) {
         Ok(container) => container,
@@ -107,14 +122,14 @@ fn analyse_into<'a>(
                 Location::path(path),
                 format!("the header cannot be read: {err}"),
             ));
-            return None;
+            return (format, None);
         }
         Err(err) => {
             out.error(path, nested, None, format!("cannot read the file: {err}"));
-            return None;
+            return (format, None);
         }
     };
-    if nested.is_none() {
+    if top {
         out.format = Some(container.format);
     }
     let base = |entry: Option<&str>| {
@@ -156,7 +171,8 @@ fn analyse_into<'a>(
         }
         out.error(path, nested, None, err.to_string());
     }
-    (!damaged_pickle).then_some(container)
+    crate::nest::open_inner(path, data, &container, options, out);
+    (format, (!damaged_pickle).then_some(container))
 }
 
 /// Findings that follow from the format alone.
@@ -189,6 +205,9 @@ fn format_findings(container: &Container<'_>, location: Location, out: &mut File
             location,
             "TorchServe model archive (.mar)",
         )),
+        Format::Keras | Format::Hdf5 => {
+            crate::keras::findings(container, &location, out);
+        }
         Format::TorchZip
         | Format::Npz
         | Format::Zip
@@ -201,6 +220,9 @@ fn format_findings(container: &Container<'_>, location: Location, out: &mut File
         | Format::Gzip
         | Format::Bzip2
         | Format::Xz
+        | Format::Zlib
+        | Format::Lzma
+        | Format::Lz4
         | Format::Unknown => {}
     }
 }
@@ -258,9 +280,8 @@ fn analyse_pickle(
             | ViolationKind::BlockedModule { module, name }
             | ViolationKind::NewObjNotAllowed { module, name } => {
                 not_allowlisted = true;
-                out.push(global_not_allowlisted::finding(
-                    loc,
-                    &format!("{module}.{name}"),
+                out.push(global_not_allowlisted::finding_for_global(
+                    loc, module, name,
                 ));
             }
             ViolationKind::UnresolvedGlobal { module, name } => {
@@ -319,6 +340,24 @@ fn analyse_pickle(
         out.push(weights_only_incompatible::finding(at(0), &list));
     }
 
+    if !parsed.residue.is_clean() {
+        out.push(pickle_stack_residue::finding(
+            at(parsed.end.map_or(0, |end| end.saturating_sub(1) as u64)),
+            parsed.residue.open_marks,
+            parsed.residue.extra_values,
+        ));
+    }
+    let expansion = parsed.expansion();
+    if let Some(expansion) = expansion {
+        out.push(shared_reference_expansion::finding(
+            at(0),
+            format!(
+                "shared references expand the pickle's value to more than {} bytes (the limit for {} bytes of pickle): anything that copies it per reference exhausts memory",
+                expansion.limit,
+                parsed.end.unwrap_or(0).saturating_sub(parsed.start),
+            ),
+        ));
+    }
     let failed = if let Some(err) = &parsed.error {
         let mut loc = at(err.offset());
         out.error(
@@ -354,7 +393,7 @@ fn analyse_pickle(
         }
     }
     if let Some(scope) = source.role.storage_scope() {
-        if parsed.is_complete() && !not_allowlisted {
+        if parsed.is_complete() && !not_allowlisted && expansion.is_none() {
             validate_tensors(path, container, scope, &parsed, source, data, location, out);
         }
     }
@@ -402,6 +441,15 @@ fn validate_tensors(
             location.clone().with_offset(source.base_offset),
             err.to_string(),
         )),
+        Err(
+            err @ ExtractError::LimitExceeded {
+                what: LimitKind::WalkSteps | LimitKind::MaterialisedBytes,
+                ..
+            },
+        ) => out.push(shared_reference_expansion::finding(
+            location.clone().with_offset(source.base_offset),
+            format!("listing what the pickle holds stops: {err}"),
+        )),
         Err(err) => out.error(
             path,
             location.entry.as_deref(),
@@ -443,7 +491,7 @@ fn analyse_nested(
                     location.entry.as_deref().unwrap_or(source.name.as_str()),
                     source.base_offset + object.offset
                 );
-                analyse_into(path, Some(&label), bytes, options, depth + 1, out);
+                analyse_into(path, Some(&label), bytes, options, depth + 1, false, out);
             }
         }
     }
@@ -463,6 +511,9 @@ const MODEL_EXTENSIONS: &[&str] = &[
     "safetensors",
     "pt2",
     "mar",
+    "keras",
+    "h5",
+    "hdf5",
 ];
 
 /// Whether `path` has a model-file extension.
@@ -471,6 +522,33 @@ fn promises_model(path: &str) -> bool {
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| MODEL_EXTENSIONS.iter().any(|m| m.eq_ignore_ascii_case(e)))
+}
+
+/// Whether a file named `path` whose content `data` is no known format is named like a model
+/// (its content is then a damaged model, or a model in a format torchward does not read).
+/// Two extensions are shared with ordinary files: `.bin` names any binary, and `.pth` is also
+/// a Python path configuration file (a line of text per path or `import`, as `site` reads
+/// them), so an unknown `.bin` or a text `.pth` is not named like a model.
+pub(crate) fn named_like_model(path: &str, data: &[u8]) -> bool {
+    let extension = std::path::Path::new(path)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default();
+    if extension.eq_ignore_ascii_case("bin") {
+        return false;
+    }
+    if extension.eq_ignore_ascii_case("pth") && !data.is_empty() {
+        let head = data.get(..4096).unwrap_or(data);
+        let text = match std::str::from_utf8(head) {
+            Ok(_) => true,
+            // A multi-byte character cut at the end of the window.
+            Err(e) => e.error_len().is_none(),
+        };
+        if text && !head.contains(&0) {
+            return false;
+        }
+    }
+    promises_model(path)
 }
 
 /// Callables that unpickle their bytes argument.

@@ -4,7 +4,6 @@ use crate::rules::{
     decompression_bomb, numpy_object_array, safetensors_header_invalid, storage_dtype_conflict,
     storage_size_mismatch, tensor_view_out_of_bounds, trailing_data, zip_ambiguity,
 };
-use tw_checkpoint::compressed::Compression;
 use tw_checkpoint::safetensors::SafetensorsIssue;
 use tw_checkpoint::zip::{HeaderField, ZipIssue};
 use tw_checkpoint::{ContainerIssue, TensorIssue};
@@ -49,21 +48,21 @@ pub fn container_issue(location: Location, issue: &ContainerIssue) -> Finding {
             location,
             format!(
                 "{} wrapper expands {compressed} bytes to {decompressed} bytes",
-                compression_name(*wrapper)
+                wrapper.name()
             ),
+        ),
+        ContainerIssue::TarLink { name, target, .. } => zip_ambiguity::finding(
+            location,
+            format!("tar member `{name}` is a link to `{target}`: tarfile reads the linked member's bytes, which were analysed in its place"),
+        ),
+        ContainerIssue::TorchRecordsWithoutDataPkl { root, .. } => zip_ambiguity::finding(
+            location,
+            format!("the archive holds torch's records under `{root}/` but no `{root}/data.pkl`: torch refuses it, and the pickle it was made with is missing or renamed"),
         ),
         ContainerIssue::OddStorageEntry { name, .. } => zip_ambiguity::finding(
             location,
             format!("storage entry `{name}` has a shape torch's reader does not expect"),
         ),
-    }
-}
-
-fn compression_name(c: Compression) -> &'static str {
-    match c {
-        Compression::Gzip => "gzip",
-        Compression::Bzip2 => "bzip2",
-        Compression::Xz => "xz",
     }
 }
 
@@ -134,6 +133,10 @@ fn zip_issue(location: Location, issue: &ZipIssue) -> Finding {
         } => zip_ambiguity::finding(
             location,
             format!("central directory declares {declared} bytes but spans {walked}"),
+        ),
+        ZipIssue::UnsafeName { name, .. } => zip_ambiguity::finding(
+            location,
+            format!("entry `{name}` is an absolute path or climbs out with `..`; extractors treat it differently and no model writer makes it"),
         ),
         ZipIssue::Encrypted { name, flags, .. } => zip_ambiguity::finding(
             location,

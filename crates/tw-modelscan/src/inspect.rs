@@ -144,6 +144,12 @@ pub fn inspect_bytes(
                 profile: Profile::WeightsOnly,
                 ..options.pickle.clone()
             };
+            let containers: Vec<String> = weights_only
+                .allowlist
+                .user_globals()
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
             for source in &container.pickles {
                 let Some(scope) = source.role.storage_scope() else {
                     continue;
@@ -157,8 +163,9 @@ pub fn inspect_bytes(
                         message: format!("{}: {err}", source.name),
                     });
                 }
-                let objects =
-                    tw_pickle::torch::extract(&parsed).map_err(|e| InspectError::Unreadable {
+                // Globals the user or a profile allowed are read as data, never constructed.
+                let objects = tw_pickle::torch::extract_with_containers(&parsed, &containers)
+                    .map_err(|e| InspectError::Unreadable {
                         message: format!("{}: {e}", source.name),
                     })?;
                 let table = TensorTable::build(&container, scope, &objects, data);

@@ -10,18 +10,25 @@
 // Rule IDs and format names (TW101, TorchScript) appear in docs as prose, not code.
 #![allow(clippy::doc_markdown)]
 
+mod aggregate;
 mod analyse;
 mod classify;
 pub mod inspect;
+mod keras;
+mod lfs;
 mod mapped;
+mod nest;
 mod options;
 pub mod rules;
+mod safe_globals;
 pub mod scan;
 mod screen;
 mod walk;
 
 pub use analyse::{analyse_bytes, FileOutcome};
 pub use mapped::with_mapped;
-pub use options::ScanOptions;
+pub use options::{ScanOptions, UnknownProfile};
 pub use rules::RULES;
 pub use screen::{screen, ScreenError, Screened};
+/// The framework profiles (`--profile NAME`), re-exported for the binary.
+pub use tw_pickle::profiles;

@@ -1,6 +1,6 @@
 //! What a scan is configured with: the container and pickle limits, the allowlist additions
 //! and the walk settings. Defaults are the safe ones; nothing here can make a scan run code.
-use tw_pickle::{ParseOptions, Profile};
+use tw_pickle::{profiles, ParseOptions, Profile};
 
 /// Settings of a model-file scan.
 #[derive(Debug, Clone)]
@@ -17,12 +17,41 @@ pub struct ScanOptions {
 }
 
 impl Default for ScanOptions {
+    /// The safe settings, with the default framework profiles (`torch-npu`) applied.
     fn default() -> Self {
-        ScanOptions {
+        let mut options = ScanOptions {
             checkpoint: tw_checkpoint::Options::default(),
             pickle: ParseOptions::new(Profile::Scan),
             follow_symlinks: false,
             max_nested_depth: 3,
+        };
+        for profile in profiles::PROFILES.iter().filter(|p| p.default) {
+            // Profile entries are tested never to be blocked: this cannot fail.
+            let _ = options.pickle.allowlist.allow_profile(profile);
         }
+        options
+    }
+}
+
+/// A `--profile` name no profile has.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no profile named `{name}` (known: {known})")]
+pub struct UnknownProfile {
+    /// The name given.
+    pub name: String,
+    /// The known names, comma-separated.
+    pub known: String,
+}
+
+impl ScanOptions {
+    /// Also accepts the data-only globals of the framework profile `name` (`--profile`).
+    pub fn profile(&mut self, name: &str) -> Result<(), UnknownProfile> {
+        let profile = profiles::profile(name).ok_or_else(|| UnknownProfile {
+            name: name.to_owned(),
+            known: profiles::profile_names().join(", "),
+        })?;
+        // Profile entries are tested never to be blocked: this cannot fail.
+        let _ = self.pickle.allowlist.allow_profile(profile);
+        Ok(())
     }
 }

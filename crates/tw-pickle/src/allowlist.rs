@@ -173,6 +173,24 @@ impl Allowlist {
         Ok(())
     }
 
+    /// Adds every global of `profile` and of the profiles it includes (`--profile NAME`).
+    pub fn allow_profile(
+        &mut self,
+        profile: &crate::profiles::FrameworkProfile,
+    ) -> Result<(), AllowlistError> {
+        for global in profile.all_globals() {
+            self.allow(global.key)?;
+        }
+        Ok(())
+    }
+
+    /// The user-added globals, sorted (what `torch.serialization.safe_globals` would list).
+    pub fn user_globals(&self) -> Vec<&str> {
+        let mut keys: Vec<&str> = self.extra.iter().map(String::as_str).collect();
+        keys.sort_unstable();
+        keys
+    }
+
     /// Whether `module.name` is allowed (torch's list or a user addition), blocked modules never.
     pub fn contains(&self, module: &str, name: &str) -> bool {
         !is_blocked_module(module)

@@ -7,7 +7,8 @@
 //! - [`Parsed`] carries the graph, the root, the offset just past STOP, the imports
 //!   ([`Graph::globals`]), calls ([`Graph::objects`]), builds, violations, and the error that
 //!   stopped the parse (the records before it are kept).
-//! - [`is_weights_only_allowed`], [`Allowlist`] and [`dangerous_reason`] classify globals.
+//! - [`is_weights_only_allowed`], [`Allowlist`] and [`dangerous_reason`] classify globals;
+//!   [`profiles`] holds the named allowlists of data-only globals training frameworks write.
 //! - [`torch::extract`] interprets the graph as torch's object model (tensors and values with
 //!   dotted paths).
 //!
@@ -27,11 +28,13 @@
 mod allowlist;
 mod denylist;
 mod error;
+mod expansion;
 mod graph;
 mod limits;
 mod machine;
 mod opcode;
 mod policy;
+pub mod profiles;
 mod text;
 pub mod torch;
 
@@ -41,10 +44,11 @@ pub use allowlist::{
 };
 pub use denylist::dangerous_reason;
 pub use error::PickleError;
+pub use expansion::Expansion;
 pub use graph::{
     BigInt, CallKind, GlobalRef, GlobalTarget, Graph, Mutations, Node, NodeId, Object, PyType, Seq,
 };
 pub use limits::{LimitKind, Limits};
-pub use machine::{parse, parse_at, BuildRecord, Parsed};
+pub use machine::{parse, parse_at, BuildRecord, Parsed, StopResidue};
 pub use opcode::{Opcode, OpcodeInfo, OPCODES};
 pub use policy::{ParseOptions, Profile, Violation, ViolationKind};

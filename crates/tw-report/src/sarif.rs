@@ -134,6 +134,9 @@ struct SarifResult {
     partial_fingerprints: BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<SarifSuppression>,
+    /// §3.27 `occurrenceCount`: times this result was observed; the location given is the first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    occurrence_count: Option<u64>,
     properties: ResultProperties,
 }
 
@@ -370,6 +373,7 @@ fn result(finding: &Finding, rule_index: usize) -> SarifResult {
         locations: sarif_location(&finding.location).into_iter().collect(),
         partial_fingerprints: fingerprints,
         suppressions,
+        occurrence_count: finding.occurrences,
         properties: ResultProperties {
             severity: finding.severity,
             status: finding.status,

@@ -124,6 +124,13 @@ fn finding_block(out: &mut String, finding: &Finding, style: Style) {
     if let (Some(expected), Some(actual)) = (&finding.expected, &finding.actual) {
         detail(out, "expected: ", &format!("{expected}, actual: {actual}"));
     }
+    if let Some(count) = finding.occurrences {
+        detail(
+            out,
+            "occurrences: ",
+            &format!("{count} in this file (the first is shown)"),
+        );
+    }
     for evidence in &finding.evidence {
         detail(out, &format!("{}: ", evidence.name), &evidence.value);
     }

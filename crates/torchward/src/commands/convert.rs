@@ -62,6 +62,15 @@ pub struct Args {
     #[arg(long, value_name = "MODULE.NAME")]
     pub allow_global: Vec<String>,
 
+    /// Also accept the data-only globals of a framework profile (repeatable): numpy-rng,
+    /// megatron, deepspeed, hf-trainer, lightning; torch-npu is always on (docs/profiles.md).
+    #[arg(
+        long,
+        value_name = "NAME",
+        value_parser = clap::builder::PossibleValuesParser::new(tw_modelscan::profiles::profile_names())
+    )]
+    pub profile: Vec<String>,
+
     /// Drop values that are neither tensors nor plain values (and say which) instead of
     /// refusing the file.
     #[arg(long)]
@@ -90,6 +99,9 @@ impl Args {
         options.dedupe = self.dedupe;
         options.verify = self.verify;
         options.force = self.force;
+        for name in &self.profile {
+            options.profile(name)?;
+        }
         for key in &self.allow_global {
             options.allow_global(key)?;
         }
@@ -301,6 +313,7 @@ mod tests {
             out_dir: None,
             name: "tensor".to_owned(),
             allow_global: vec!["os.system".to_owned()],
+            profile: Vec::new(),
             drop_non_tensors: false,
             dedupe: false,
             verify: false,

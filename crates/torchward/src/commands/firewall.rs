@@ -56,6 +56,10 @@ pub struct PlanArgs {
     /// The rules.
     #[command(flatten)]
     pub rules: RuleArgs,
+    /// The job's launch line, pasted after -- (torchrun, torch_npu_run or python -m
+    /// torch.distributed.run, with its options); torchward's own flags win over it.
+    #[arg(last = true, value_name = "LAUNCH LINE")]
+    pub launch: Vec<std::ffi::OsString>,
 }
 
 /// Arguments of `firewall apply`.
@@ -67,6 +71,10 @@ pub struct ApplyArgs {
     /// The rules.
     #[command(flatten)]
     pub rules: RuleArgs,
+    /// The job's launch line, pasted after -- (torchrun, torch_npu_run or python -m
+    /// torch.distributed.run, with its options); torchward's own flags win over it.
+    #[arg(last = true, value_name = "LAUNCH LINE")]
+    pub launch: Vec<std::ffi::OsString>,
 }
 
 /// Arguments of `firewall remove`.
@@ -107,10 +115,10 @@ pub fn run(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
     }
 }
 
-/// Matrix findings and host coexistence problems, as warnings.
-fn warn_findings(ctx: &Context, matrix: &tw_firewall::Matrix) {
-    for finding in matrix
-        .findings
+/// Matrix findings that matter for the plan, host coexistence problems, and what is and is
+/// not covered (said once).
+fn warn_findings(ctx: &Context, matrix: &tw_firewall::Matrix, plan: &tw_firewall::Plan) {
+    for finding in job::plan_findings(matrix, plan)
         .iter()
         .chain(&tw_firewall::coexist::check(std::path::Path::new("/")))
     {
@@ -124,14 +132,16 @@ fn warn_findings(ctx: &Context, matrix: &tw_firewall::Matrix) {
             finding.rule, finding.name, finding.message
         ));
     }
+    output::note(job::coverage_note(matrix, plan, false));
 }
 
 fn plan(args: &PlanArgs, ctx: &Context) -> anyhow::Result<ExitStatus> {
-    let matrix = job::matrix(&args.job);
+    let line = job::launch_line(&args.launch)?;
+    let matrix = job::matrix(&args.job, line.as_ref());
     let plan = job::plan(&args.rules, &matrix)?;
     // `plan` touches nothing, so it also works on a machine without either tool.
     let backend = job::backend(args.rules.backend, &SystemExec).unwrap_or(Backend::Nft);
-    warn_findings(ctx, &matrix);
+    warn_findings(ctx, &matrix, &plan);
     for line in job::describe_peers(&plan) {
         output::note(line);
     }
@@ -149,10 +159,11 @@ fn plan(args: &PlanArgs, ctx: &Context) -> anyhow::Result<ExitStatus> {
 }
 
 fn apply(args: &ApplyArgs, ctx: &Context) -> anyhow::Result<ExitStatus> {
-    let matrix = job::matrix(&args.job);
+    let line = job::launch_line(&args.launch)?;
+    let matrix = job::matrix(&args.job, line.as_ref());
     let plan = job::plan(&args.rules, &matrix)?;
     let backend = job::backend(args.rules.backend, &SystemExec)?;
-    warn_findings(ctx, &matrix);
+    warn_findings(ctx, &matrix, &plan);
     for line in job::describe_peers(&plan) {
         output::note(line);
     }
@@ -199,25 +210,7 @@ fn remove(args: &RemoveArgs) -> anyhow::Result<ExitStatus> {
 
 fn status(args: &StatusArgs) -> anyhow::Result<ExitStatus> {
     let status = Firewall::new(&SystemExec, args.state_file.clone()).status()?;
-    let mut drift = Vec::new();
-    match (&status.state, status.active()) {
-        (Some(state), false) => drift.push(format!(
-            "the state file says {} rules were applied, but none are present (removed by a firewall reload?)",
-            state.backend.as_str()
-        )),
-        (None, true) => drift.push("torchward rules are present without a state file".to_owned()),
-        _ => {}
-    }
-    if let Some(differences) = status.nft.as_ref().and_then(|n| n.differences.as_ref()) {
-        drift.extend(differences.iter().cloned());
-    }
-    drift.extend(
-        status
-            .iptables
-            .iter()
-            .filter(|c| !c.jump_first)
-            .map(|c| format!("the jump to {} is not first in INPUT", c.chain)),
-    );
+    let drift = super::firewall_drift::drift(&status);
     let text = match args.format {
         StatusFormat::Json => {
             let mut json = serde_json::to_string_pretty(
@@ -238,6 +231,13 @@ fn status(args: &StatusArgs) -> anyhow::Result<ExitStatus> {
                     state.pid.map(|p| format!(", pid {p}")).unwrap_or_default(),
                     tw_firewall::port::join(&state.ports)
                 );
+                if let Some(cgroup) = state.plan.cgroup() {
+                    let _ = writeln!(
+                        out,
+                        "job sockets: every socket of cgroup {} (torchward run)",
+                        cgroup.path()
+                    );
+                }
                 let peers: Vec<String> =
                     state.plan.nets().iter().map(ToString::to_string).collect();
                 let _ = writeln!(
@@ -268,10 +268,10 @@ fn status(args: &StatusArgs) -> anyhow::Result<ExitStatus> {
                         "iptables"
                     },
                     chain.chain,
-                    if chain.jump_first {
-                        "first in INPUT"
-                    } else {
-                        "NOT first in INPUT"
+                    match (chain.jump_present, chain.jump_first) {
+                        (_, true) => "first in INPUT",
+                        (true, false) => "NOT first in INPUT",
+                        (false, _) => "MISSING from INPUT",
                     },
                     chain.dropped.0,
                     chain.dropped.1

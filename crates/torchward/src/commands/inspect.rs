@@ -48,15 +48,29 @@ pub struct Args {
     /// Overwrite the --output file if it exists.
     #[arg(long, requires = "output")]
     pub force: bool,
+
+    /// Also accept the data-only globals of a framework profile (repeatable): numpy-rng,
+    /// megatron, deepspeed, hf-trainer, lightning; torch-npu is always on (docs/profiles.md).
+    #[arg(
+        long,
+        value_name = "NAME",
+        value_parser = clap::builder::PossibleValuesParser::new(tw_modelscan::profiles::profile_names())
+    )]
+    pub profile: Vec<String>,
 }
 
 /// Runs `inspect`.
 pub fn run(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
     let display = args.file.display().to_string();
+    let mut options = ScanOptions::default();
+    for name in &args.profile {
+        options
+            .profile(name)
+            .with_context(|| format!("--profile {name}"))?;
+    }
     let mapping = tw_fs::Mapping::open(&args.file)?;
-    let inspected = tw_modelscan::with_mapped(mapping, |data| {
-        inspect_bytes(&display, data, &ScanOptions::default())
-    });
+    let inspected =
+        tw_modelscan::with_mapped(mapping, |data| inspect_bytes(&display, data, &options));
     match inspected {
         Ok(inspection) => {
             let rendered = match args.format {
@@ -112,7 +126,15 @@ fn value_text(value: &Leaf) -> String {
                 _ => format!("({})", inner.join(", ")),
             }
         }
+        Leaf::BigInt(digits) => digits.clone(),
+        Leaf::Global(key) => key.clone(),
+        Leaf::Set(items) => {
+            let inner: Vec<String> = items.iter().map(value_text).collect();
+            format!("{{{}}}", inner.join(", "))
+        }
+        Leaf::Array(array) => format!("array(dtype={}, shape={:?})", array.dtype, array.shape),
         Leaf::Other(o) => o.clone(),
+        Leaf::Shared(path) => format!("<the value at {path}, shared>"),
     }
 }
 

@@ -26,6 +26,7 @@ pub enum MatrixFormat {
 #[command(after_help = "Examples:
   torchward matrix
   torchward matrix --master-port 29510 --format markdown
+  torchward matrix -- torchrun --nnodes 2 --nproc-per-node 8 --master-addr 10.0.0.1 train.py
   HCCL_IF_BASE_PORT=61000 torchward matrix --hccl-ports 32 --format json
 
 Exit codes: 0 the inputs are valid, 1 findings (invalid or risky values), 2 errors.")]
@@ -39,11 +40,16 @@ pub struct Args {
     /// Exit 0 even when the inputs have findings.
     #[arg(long)]
     pub exit_zero: bool,
+    /// The job's launch line, pasted after -- (torchrun, torch_npu_run or python -m
+    /// torch.distributed.run, with its options); torchward's own flags win over it.
+    #[arg(last = true, value_name = "LAUNCH LINE")]
+    pub launch: Vec<std::ffi::OsString>,
 }
 
 /// Runs `matrix`.
 pub fn run(args: &Args, _ctx: &Context) -> anyhow::Result<ExitStatus> {
-    let matrix = job::matrix(&args.job);
+    let line = job::launch_line(&args.launch)?;
+    let matrix = job::matrix(&args.job, line.as_ref());
     let mut text = match args.format {
         MatrixFormat::Text => tw_firewall::table::render_text(&matrix),
         MatrixFormat::Markdown => tw_firewall::table::render_markdown(&matrix),

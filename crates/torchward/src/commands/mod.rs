@@ -11,6 +11,7 @@ mod audit;
 mod convert;
 mod explain;
 mod firewall;
+mod firewall_drift;
 mod inspect;
 mod job;
 mod lint;

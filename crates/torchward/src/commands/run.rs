@@ -29,7 +29,9 @@ pub const EXIT_LEFT_BEHIND: u8 = 124;
   torchward run --coverage interface --interface eth1 --peer node2 -- torchrun ... train.py
 
 The job options (--master-port, --rdzv-endpoint ...) describe the command; torchward does not pass
-them on. Exit codes: the command's own (128+N when killed by signal N); 125 torchward failed before
+them on, and reads them from the command itself when it is torchrun (or torch_npu_run). Every socket
+the job opens is reachable only from the peers (nft: the job's own cgroup); --listed-ports-only
+restricts just the listed ports. Exit codes: the command's own (128+N when killed by signal N); 125 torchward failed before
 the launch and left nothing behind; 124 it failed and could not remove its rules.")]
 #[allow(clippy::struct_excessive_bools)] // Each bool is one on/off command-line flag.
 pub struct Args {
@@ -60,6 +62,9 @@ pub struct Args {
     /// Also restrict ports the command's processes open while it runs (port coverage).
     #[arg(long, help_heading = "Launch")]
     pub dynamic: bool,
+    /// Restrict only the listed ports (--port, or the matrix's), not every socket the job opens.
+    #[arg(long, help_heading = "Launch")]
+    pub listed_ports_only: bool,
     /// Use a plain table and the state file instead of an nft owner table.
     #[arg(long, help_heading = "Launch")]
     pub no_owner_table: bool,
@@ -114,14 +119,25 @@ fn euid() -> u32 {
 
 /// Runs `run`.
 pub fn run(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
-    let matrix = job::matrix(&args.job);
+    // The command is usually the launch line itself (torchrun ...): read what it implies.
+    let line = match job::launch_line(&args.command) {
+        Ok(line) => line,
+        Err(err) => match err.downcast_ref::<tw_firewall::LaunchLineError>() {
+            Some(tw_firewall::LaunchLineError::NotALauncher { .. }) => None,
+            _ => return Err(err),
+        },
+    };
+    let matrix = job::matrix(&args.job, line.as_ref());
     let plan = job::plan(&args.rules, &matrix)?;
     let backend = job::backend(args.rules.backend, &SystemExec)?;
-    for finding in &matrix.findings {
+    for finding in job::plan_findings(&matrix, &plan) {
         ctx.warn(format!(
             "{} {}: {}",
             finding.rule, finding.name, finding.message
         ));
+    }
+    if args.listed_ports_only {
+        output::note(job::coverage_note(&matrix, &plan, false));
     }
     let run_as = match &args.user {
         Some(user) => Some(tw_launch::child::resolve_user(
@@ -151,6 +167,7 @@ pub fn run(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
             skip: args.skip_check.clone(),
         },
         dynamic: args.dynamic,
+        job_sockets: !args.listed_ports_only,
         state_path: args.rules.state_file.clone(),
         plan,
     };
@@ -169,6 +186,12 @@ pub fn run(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
                 args.rules.state_file.display()
             ));
         }
+        Event::JobSockets(path) => output::note(format!(
+            "torchward: every socket the job opens is reachable only from peers (its cgroup {path})"
+        )),
+        Event::JobSocketsUnavailable(why) => ctx.warn(format!(
+            "cannot restrict the job's sockets by cgroup ({why}); restricting the ports it opens as they appear instead (--dynamic: a port is open to everyone for about 100 ms after listen())"
+        )),
         Event::Started { pid } => output::note(format!("torchward: started pid {pid}")),
         Event::Forwarded(signal) => output::note(format!("torchward: forwarded signal {signal}")),
         Event::DynamicPorts(ports) => output::note(format!(

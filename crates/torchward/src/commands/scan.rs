@@ -46,6 +46,15 @@ pub struct Args {
     #[arg(long, value_name = "MODULE.NAME")]
     pub allow_global: Vec<String>,
 
+    /// Also accept the data-only globals of a framework profile (repeatable): numpy-rng,
+    /// megatron, deepspeed, hf-trainer, lightning; torch-npu is always on (docs/profiles.md).
+    #[arg(
+        long,
+        value_name = "NAME",
+        value_parser = clap::builder::PossibleValuesParser::new(tw_modelscan::profiles::profile_names())
+    )]
+    pub profile: Vec<String>,
+
     /// Report options (--format, --output, --fail-on, --select, ...).
     #[command(flatten)]
     pub report: ReportArgs,
@@ -77,6 +86,11 @@ impl ReportCommand for Args {
             follow_symlinks: self.follow_symlinks,
             ..ScanOptions::default()
         };
+        for name in &self.profile {
+            options
+                .profile(name)
+                .with_context(|| format!("--profile {name}"))?;
+        }
         for global in &self.allow_global {
             options
                 .pickle

@@ -74,6 +74,7 @@ fn rules_json_is_machine_readable() {
             + tw_urls::RULES.len()
             + tw_firewall::RULES.len()
             + tw_pyapi::RULES.len()
+            + tw_env::RULES.len()
     );
     assert_eq!(rules[0]["id"], "TW101");
     assert!(rules[0]["doc"]["why"].is_string());

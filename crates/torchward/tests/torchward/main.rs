@@ -4,12 +4,15 @@
 
 mod api;
 mod audit;
+mod audit_env;
+mod bounds;
 mod cli;
 mod convert;
 mod explain_rules;
 mod filters;
 mod help;
 mod ignore_file;
+mod job_netns;
 mod lint;
 mod network;
 mod output;

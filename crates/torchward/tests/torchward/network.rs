@@ -71,6 +71,117 @@ fn matrix_formats_and_exit_codes() {
 }
 
 #[test]
+fn a_pasted_torchrun_line_gives_the_matrix_its_flags_give() {
+    let pasted = run(&[
+        "matrix",
+        "--format",
+        "json",
+        "--",
+        "torchrun",
+        "--nnodes",
+        "2",
+        "--nproc-per-node",
+        "8",
+        "--master-addr",
+        "10.0.0.1",
+        "--master-port",
+        "29510",
+        "train.py",
+        "--lr",
+        "0.1",
+    ]);
+    let direct = run(&[
+        "matrix",
+        "--format",
+        "json",
+        "--nnodes",
+        "2",
+        "--nproc_per_node",
+        "8",
+        "--master-addr",
+        "10.0.0.1",
+        "--master_port",
+        "29510",
+    ]);
+    assert_eq!(pasted.status.code(), Some(1), "{}", stderr(&pasted));
+    assert_eq!(stdout(&pasted), stdout(&direct));
+    let json: serde_json::Value =
+        serde_json::from_slice(&pasted.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(json["training_ports"][0]["start"], 29510);
+    assert_eq!(json["matrix"]["job"]["nproc_per_node"], "8");
+    let services = json["matrix"]["endpoints"].to_string();
+    assert!(
+        services.contains("gloo listeners, one per rank, 8 on this node"),
+        "{services}"
+    );
+    // torchward's own flag wins over the pasted line.
+    let both = run(&[
+        "matrix",
+        "--format",
+        "json",
+        "--master-port",
+        "29600",
+        "--",
+        "torchrun",
+        "--master-port",
+        "29510",
+        "train.py",
+    ]);
+    let json: serde_json::Value =
+        serde_json::from_slice(&both.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(json["training_ports"][0]["start"], 29600);
+    let not_a_launcher = run(&["matrix", "--", "bash", "train.sh"]);
+    assert_eq!(not_a_launcher.status.code(), Some(2));
+    assert!(
+        stderr(&not_a_launcher).contains("is not torchrun"),
+        "{}",
+        stderr(&not_a_launcher)
+    );
+}
+
+#[test]
+fn a_port_given_alone_is_covered_and_the_rest_said_once() {
+    let out = run(&[
+        "firewall",
+        "plan",
+        "--backend",
+        "nft",
+        "--peer",
+        "192.168.1.2",
+        "--port",
+        "29510",
+        "--",
+        "torchrun",
+        "--master-addr",
+        "192.168.1.1",
+        "--master-port",
+        "29510",
+        "train.py",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    // No TW404 about the HCCL span the user did not ask to restrict, no TW406 warning: one
+    // line says what is and is not covered.
+    assert!(!err.contains("TW404") && !err.contains("TW406"), "{err}");
+    let coverage: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("covered: ports 29510"))
+        .collect();
+    assert_eq!(coverage.len(), 1, "{err}");
+    assert!(
+        coverage[0].contains("not covered:") && coverage[0].contains("HCCL host listeners"),
+        "{err}"
+    );
+    assert!(coverage[0].contains("gloo listeners"), "{err}");
+    // The master address on the launch line is a peer.
+    assert!(
+        stdout(&out).contains("192.168.1.1, 192.168.1.2"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
 fn usage_errors_exit_2() {
     for args in [
         &["firewall", "plan", "--peer", "not a host"][..],
@@ -92,22 +203,33 @@ fn usage_errors_exit_2() {
     }
 }
 
-fn can_use_namespaces() -> Option<String> {
+/// Prints `SKIP <test>: <reason>` and returns true when namespace tests cannot run here: not
+/// root, or `ip`, `nft` or one of `tools` missing (a skip is visible, never a silent pass).
+pub fn skip(test: &str, tools: &[&str]) -> bool {
     let root = std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
         s.lines()
             .find(|l| l.starts_with("Uid:"))
             .and_then(|l| l.split_whitespace().nth(2))
             == Some("0")
     });
-    if !root {
-        return Some("not root".into());
-    }
-    for tool in ["ip", "nft"] {
-        if std::process::Command::new(tool).arg("-V").output().is_err() {
-            return Some(format!("`{tool}` is not installed"));
+    let reason = if root {
+        ["ip", "nft"].iter().chain(tools).find_map(|tool| {
+            std::process::Command::new(tool)
+                .arg("-V")
+                .output()
+                .is_err()
+                .then(|| format!("`{tool}` is not installed"))
+        })
+    } else {
+        Some("not root".to_owned())
+    };
+    if let Some(reason) = &reason {
+        #[allow(clippy::print_stdout)]
+        {
+            println!("SKIP {test}: {reason}");
         }
     }
-    None
+    reason.is_some()
 }
 
 /// A network namespace deleted on drop; commands run inside it through `ip netns exec`.
@@ -145,12 +267,10 @@ impl Drop for Netns {
 
 #[test]
 fn apply_status_drift_and_remove_exit_codes_in_a_namespace() {
-    if let Some(reason) = can_use_namespaces() {
-        // A skip must be visible in the test output, never a silent pass.
-        #[allow(clippy::print_stdout)]
-        {
-            println!("SKIP apply_status_drift_and_remove_exit_codes_in_a_namespace: {reason}");
-        }
+    if skip(
+        "apply_status_drift_and_remove_exit_codes_in_a_namespace",
+        &[],
+    ) {
         return;
     }
     let ns = Netns::new("status").unwrap_or_else(|| panic!("ip netns add failed"));
@@ -213,13 +333,10 @@ fn apply_status_drift_and_remove_exit_codes_in_a_namespace() {
 
 #[test]
 fn run_holds_the_rules_exactly_while_the_command_runs_in_a_namespace() {
-    if let Some(reason) = can_use_namespaces() {
-        #[allow(clippy::print_stdout)]
-        {
-            println!(
-                "SKIP run_holds_the_rules_exactly_while_the_command_runs_in_a_namespace: {reason}"
-            );
-        }
+    if skip(
+        "run_holds_the_rules_exactly_while_the_command_runs_in_a_namespace",
+        &[],
+    ) {
         return;
     }
     let ns = Netns::new("run").unwrap_or_else(|| panic!("ip netns add failed"));
@@ -251,4 +368,126 @@ fn run_holds_the_rules_exactly_while_the_command_runs_in_a_namespace() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(stdout(&listing), "", "no rules after the command ended");
     assert!(!std::path::Path::new(state).exists());
+}
+
+/// Runs a firewall tool inside the namespace and checks it succeeded.
+fn in_ns(ns: &Netns, args: &[&str]) {
+    let out = std::process::Command::new("ip")
+        .args(["netns", "exec", &ns.0])
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+}
+
+fn drift_of(ns: &Netns, state: &str) -> (Option<i32>, Vec<String>) {
+    let out = ns.torchward(&[
+        "firewall",
+        "status",
+        "--state-file",
+        state,
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
+    let drift = json["drift"]
+        .as_array()
+        .map(|d| {
+            d.iter()
+                .filter_map(|l| l.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    (out.status.code(), drift)
+}
+
+#[test]
+fn status_names_a_dead_owner_and_partial_iptables_rules_and_remove_cleans_them() {
+    if skip(
+        "status_names_a_dead_owner_and_partial_iptables_rules_and_remove_cleans_them",
+        &["iptables"],
+    ) {
+        return;
+    }
+    let ns = Netns::new("partial").unwrap_or_else(|| panic!("ip netns add failed"));
+    let tree = Tree::new();
+    let state_path = tree.join("fw.json");
+    let state = state_path.to_str().unwrap_or_else(|| panic!("path"));
+    let apply = |backend: &str| {
+        let out = ns.torchward(&[
+            "firewall",
+            "apply",
+            "--backend",
+            backend,
+            "--peer",
+            "192.168.1.2",
+            "--port",
+            "29510",
+            "--state-file",
+            state,
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    };
+
+    // A `run` killed with SIGKILL while it held an owner table: the kernel removed the table,
+    // the state file names a PID that is gone.
+    apply("nft");
+    let mut dead = std::process::Command::new("true")
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let dead_pid = dead.id();
+    let _ = dead.wait();
+    let text = std::fs::read_to_string(&state_path).unwrap_or_else(|e| panic!("{e}"));
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    json["owner"] = serde_json::Value::Bool(true);
+    json["pid"] = serde_json::Value::from(dead_pid);
+    std::fs::write(&state_path, json.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    in_ns(&ns, &["nft", "delete", "table", "inet", "torchward"]);
+    let (code, drift) = drift_of(&ns, state);
+    assert_eq!(code, Some(1));
+    assert_eq!(drift.len(), 1, "{drift:?}");
+    assert!(
+        drift[0].contains(&format!(
+            "(pid {dead_pid}) that held the owner table is no longer running"
+        )) && !drift[0].contains("reload"),
+        "{drift:?}"
+    );
+    let out = ns.torchward(&["firewall", "remove", "--state-file", state]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!state_path.exists());
+
+    // iptables killed between the IPv4 and the IPv6 commit: IPv4 only.
+    apply("iptables");
+    in_ns(&ns, &["ip6tables", "-D", "INPUT", "-j", "TORCHWARD-IN6"]);
+    in_ns(&ns, &["ip6tables", "-F", "TORCHWARD-IN6"]);
+    in_ns(&ns, &["ip6tables", "-X", "TORCHWARD-IN6"]);
+    let (code, drift) = drift_of(&ns, state);
+    assert_eq!(code, Some(1));
+    assert!(
+        drift.iter().any(|d| d.starts_with(
+            "partial: IPv4 chain TORCHWARD-IN is present but IPv6 chain TORCHWARD-IN6 is not"
+        )),
+        "{drift:?}"
+    );
+    // A chain without its jump filters nothing: said as such.
+    in_ns(&ns, &["iptables", "-D", "INPUT", "-j", "TORCHWARD-IN"]);
+    let (_, drift) = drift_of(&ns, state);
+    assert!(
+        drift.iter().any(|d| d.starts_with("partial: chain TORCHWARD-IN is present without its INPUT jump")),
+        "{drift:?}"
+    );
+    let out = ns.torchward(&["firewall", "remove", "--state-file", state]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (code, drift) = drift_of(&ns, state);
+    assert_eq!((code, drift.len()), (Some(0), 0), "{drift:?}");
+    let listing = std::process::Command::new("ip")
+        .args(["netns", "exec", &ns.0, "iptables", "-S"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        !stdout(&listing).contains("TORCHWARD"),
+        "{}",
+        stdout(&listing)
+    );
 }

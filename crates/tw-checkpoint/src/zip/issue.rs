@@ -121,6 +121,15 @@ pub enum ZipIssue {
         /// Offset of the central directory.
         offset: u64,
     },
+    /// An entry name that leaves the folder it is extracted to: a `..` component, or an
+    /// absolute path (`/x`, `\\x`, `C:x`). Python's zipfile and unzip sanitise such names
+    /// differently; no writer of model files produces them.
+    UnsafeName {
+        /// Entry name.
+        name: String,
+        /// Local header offset.
+        offset: u64,
+    },
     /// An entry is encrypted (flag bit 0, 6 or 13).
     Encrypted {
         /// Entry name.
@@ -249,6 +258,7 @@ impl ZipIssue {
             | ZipIssue::EndRecordMismatch { offset, .. }
             | ZipIssue::DirectorySizeMismatch { offset, .. }
             | ZipIssue::Encrypted { offset, .. }
+            | ZipIssue::UnsafeName { offset, .. }
             | ZipIssue::UnusualFlags { offset, .. }
             | ZipIssue::UnsupportedMethod { offset, .. }
             | ZipIssue::CrcMismatch { offset, .. }

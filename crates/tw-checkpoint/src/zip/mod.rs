@@ -65,6 +65,16 @@ pub(crate) fn cmp_ignoring_case(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     a.len().cmp(&b.len())
 }
 
+/// Whether an entry name leaves the extraction folder: absolute (`/`, `\\`, a drive letter)
+/// or with a `..` component (either separator counts, as Python's zipfile treats both).
+fn unsafe_name(raw: &[u8]) -> bool {
+    let absolute = matches!(raw, [b'/' | b'\\', ..] | [b'A'..=b'Z' | b'a'..=b'z', b':', ..]);
+    absolute
+        || raw
+            .split(|&b| b == b'/' || b == b'\\')
+            .any(|part| part == b"..")
+}
+
 /// Finds the last end record signature (miniz and Python both search backwards from the end).
 fn find_end_record(data: &[u8]) -> Option<usize> {
     let last = data.len().checked_sub(EOCD_LEN)?;
@@ -445,6 +455,12 @@ impl<'a> ZipArchive<'a> {
     fn check_entry_values(&mut self, e: &ZipEntry, file_len: u64, limits: &Limits) {
         let name = || e.name.clone();
         let offset = e.local_header_offset;
+        if unsafe_name(&e.raw_name) {
+            self.issues.push(ZipIssue::UnsafeName {
+                name: name(),
+                offset,
+            });
+        }
         if e.is_encrypted() {
             self.issues.push(ZipIssue::Encrypted {
                 name: name(),

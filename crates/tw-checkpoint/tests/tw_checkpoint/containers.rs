@@ -635,8 +635,9 @@ fn local_field_mismatch_names_the_field() {
 }
 
 #[test]
-fn storage_bytes_are_not_hashed_unless_asked() {
-    // Corrupt the tensor bytes of data/0: a scan never reads them, verify_data does.
+fn storage_bytes_are_hashed_within_a_budget_or_when_asked() {
+    // Corrupt the tensor bytes of data/0: a small record is CRC-checked within the per-file
+    // budget; past the budget only verify_data reads it.
     let mut data = fixture("torch_zip.pt");
     data[317] ^= 0xFF;
     let is_crc = |c: &Container<'_>| {
@@ -644,10 +645,13 @@ fn storage_bytes_are_not_hashed_unless_asked() {
             .iter()
             .any(|i| matches!(i, ZipIssue::CrcMismatch { name, .. } if name == "archive/data/0"))
     };
-    assert!(!is_crc(&open(&data, &Options::default()).unwrap()));
+    assert!(is_crc(&open(&data, &Options::default()).unwrap()));
+    let mut no_budget = Options::default();
+    no_budget.limits.crc_storage_budget = 0;
+    assert!(!is_crc(&open(&data, &no_budget).unwrap()));
     let verify = Options {
         verify_data: true,
-        ..Options::default()
+        ..no_budget
     };
     assert!(is_crc(&open(&data, &verify).unwrap()));
 }

@@ -1,4 +1,4 @@
-//! Replays every input of the zip, npy and safetensors fuzz corpora (`fuzz/corpus/<target>/`),
+//! Replays every input of the zip, npy, safetensors and archive fuzz corpora (`fuzz/corpus/<target>/`),
 //! so inputs found by fuzzing stay regression tests on stable Rust.
 
 use std::path::PathBuf;
@@ -9,7 +9,7 @@ use super::properties::exercise;
 fn fuzz_corpora_replay_without_panics() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus");
     let mut replayed = 0;
-    for target in ["zip", "npy", "safetensors"] {
+    for target in ["zip", "npy", "safetensors", "archive"] {
         let dir = root.join(target);
         let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         for entry in entries {

@@ -46,6 +46,7 @@ pub fn exercise(data: &[u8]) {
     let _ = ZipArchive::parse(data, &limits);
     let _ = NpyHeader::parse(data, &limits);
     let _ = SafetensorsHeader::parse(data, &limits);
+    super::archive_readers::exercise_archive(data, &limits);
 }
 
 proptest! {

@@ -1,7 +1,8 @@
 //! Real application in network namespaces: a peer reaches the training port and a non-peer
 //! does not, over IPv4 and IPv6, before and after `remove`; re-applying is idempotent; a
 //! broken ruleset changes nothing; the iptables jump beats an existing ACCEPT; a failed IPv6
-//! apply rolls back IPv4. Each test builds its own lab (unique namespace names).
+//! apply rolls back IPv4; an outsider's connection opened before its port was restricted
+//! carries nothing afterwards. Each test builds its own lab (unique namespace names).
 use super::netns::{skip, Lab, NetnsExec, OTHER4, OTHER6, PEER4, PEER6};
 use tw_firewall::{
     resolve_peer, Action, ApplyError, Backend, Cmd, Coverage, Exec, ExecError, Firewall, Output,
@@ -273,5 +274,120 @@ fn iptables_interface_coverage_keeps_open_list() {
         Backend::Iptables,
         &["iptables", "ip6tables"],
         "iptables_interface_coverage_keeps_open_list",
+    );
+}
+
+/// Server: accepts one connection on the port and prints `got N` for each read.
+const HOLD_SERVER: &str = "import socket,sys\ns=socket.socket(socket.AF_INET6)\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(('::',int(sys.argv[1])))\ns.listen()\nprint('listening',flush=True)\nc,_=s.accept()\nc.settimeout(8)\ntry:\n  while True:\n    d=c.recv(100)\n    if not d: break\n    print('got',len(d),flush=True)\nexcept OSError:\n  pass\nprint('end',flush=True)\n";
+/// Client: connects from argv[1], sends a line, and sends another once file argv[4] exists.
+const HOLD_CLIENT: &str = "import socket,sys,os,time\nc=socket.create_connection((sys.argv[2],int(sys.argv[3])),timeout=3,source_address=(sys.argv[1],0))\nc.sendall(b'before')\nprint('connected',flush=True)\nwhile not os.path.exists(sys.argv[4]): time.sleep(0.05)\nc.sendall(b'after')\ntime.sleep(3)\n";
+
+/// An outsider's connection opened before a port was restricted (how `run --dynamic` met
+/// it: the watcher restricts a port after the job listens) must not carry data once the rule
+/// is in place: the chain checks every packet of connections others opened. (Measured: with
+/// `ct state established accept` first, the data arrived.)
+fn outsider_connection_dies(backend: Backend, tools: &[&str], test: &str) {
+    use std::io::BufRead;
+    let mut with_python = tools.to_vec();
+    with_python.push("python3");
+    if skip(test, &with_python) {
+        return;
+    }
+    let lab = Lab::new().unwrap();
+    let port = PORT.to_string();
+    let mut server = std::process::Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &lab.server,
+            "python3",
+            "-c",
+            HOLD_SERVER,
+            &port,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let out = server.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let next = |what: &str| {
+        let line = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+        assert!(line.starts_with(what), "expected `{what}`, got `{line}`");
+    };
+    next("listening");
+    // Rules are in place (another port restricted), so conntrack tracks the connection from
+    // its first packet, as while a job runs.
+    let (_dir2, path) = state();
+    let exec = lab.exec();
+    let fw = Firewall::new(&exec, &path);
+    fw.apply(&plan(PORT + 1, Action::Drop), backend, None)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let go = dir.path().join("go");
+    let mut client = std::process::Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &lab.client,
+            "python3",
+            "-c",
+            HOLD_CLIENT,
+            OTHER4,
+        ])
+        .arg(super::netns::SERVER4)
+        .arg(&port)
+        .arg(&go)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    next("got 6");
+    // Now the port is restricted too (as `--dynamic` adds a port the job opened).
+    fw.apply(
+        &plan(PORT, Action::Drop).with_ports(&[PortRange::single(PORT + 1)]),
+        backend,
+        None,
+    )
+    .unwrap();
+    std::fs::write(&go, "").unwrap();
+    // The client's second send is dropped and retransmitted until the server gives up (8 s
+    // without data): it never arrives.
+    let rest: Vec<String> = rx.iter().collect();
+    assert_eq!(
+        rest,
+        ["end"],
+        "data from the outsider arrived after the rule"
+    );
+    let _ = client.wait();
+    let _ = server.wait();
+    fw.remove().unwrap();
+}
+
+#[test]
+fn an_outsiders_earlier_connection_carries_nothing_after_nft_apply() {
+    outsider_connection_dies(
+        Backend::Nft,
+        &["nft"],
+        "an_outsiders_earlier_connection_carries_nothing_after_nft_apply",
+    );
+}
+
+#[test]
+fn an_outsiders_earlier_connection_carries_nothing_after_iptables_apply() {
+    outsider_connection_dies(
+        Backend::Iptables,
+        &[
+            "iptables",
+            "ip6tables",
+            "iptables-restore",
+            "ip6tables-restore",
+        ],
+        "an_outsiders_earlier_connection_carries_nothing_after_iptables_apply",
     );
 }

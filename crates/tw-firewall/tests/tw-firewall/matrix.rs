@@ -29,8 +29,9 @@ fn defaults_match_the_statement() {
         tw_firewall::port::join(&matrix.training_ports()),
         "29500, 60000-60015"
     );
-    // The default HCCL span lies in the default ephemeral range: reported (TW404).
-    assert_eq!(rules(&matrix), ["TW404"]);
+    // The collectives' per-rank listeners are on random ports (TW406); the default HCCL span
+    // lies in the default ephemeral range (TW404).
+    assert_eq!(rules(&matrix), ["TW406", "TW404"]);
     insta::assert_snapshot!(
         "matrix_default_markdown",
         tw_firewall::table::render_markdown(&matrix)
@@ -58,7 +59,7 @@ fn flags_win_over_pet_variables_which_win_over_master_variables() {
     assert_eq!(matrix.endpoints[0].origin, "PET_MASTER_PORT");
     let matrix = Matrix::compute(&sources(&env[1..], LaunchFlags::default(), 16));
     assert_eq!(matrix.endpoints[0].origin, "MASTER_PORT");
-    assert!(rules(&matrix).is_empty());
+    assert_eq!(rules(&matrix), ["TW406"]);
 }
 
 #[test]
@@ -74,14 +75,14 @@ fn c10d_endpoint_and_standalone_report_random_ports() {
         "20000-20031, 29401"
     );
     assert_eq!(matrix.endpoints[0].address.as_deref(), Some("fd00::1"));
-    assert_eq!(rules(&matrix), ["TW406"]);
+    assert_eq!(rules(&matrix), ["TW406", "TW406"]);
     let standalone = LaunchFlags {
         standalone: true,
         ..LaunchFlags::default()
     };
     let matrix = Matrix::compute(&sources(&[("HCCL_IF_BASE_PORT", "20000")], standalone, 16));
     assert!(matrix.has_random_ports());
-    assert_eq!(rules(&matrix), ["TW406"]);
+    assert_eq!(rules(&matrix), ["TW406", "TW406"]);
 }
 
 #[test]
@@ -98,14 +99,17 @@ fn invalid_values_are_findings() {
     let matrix = Matrix::compute(&sources(&env, LaunchFlags::default(), 32));
     let mut ids = rules(&matrix);
     ids.sort();
-    assert_eq!(ids, ["TW401", "TW401", "TW403", "TW405", "TW405", "TW409"]);
+    assert_eq!(
+        ids,
+        ["TW401", "TW401", "TW403", "TW405", "TW405", "TW406", "TW409"]
+    );
     assert_eq!(matrix.interface_hint.as_deref(), Some("ib0"));
     let low = Matrix::compute(&sources(
         &[("HCCL_IF_BASE_PORT", "80")],
         LaunchFlags::default(),
         16,
     ));
-    assert_eq!(rules(&low), ["TW402"]);
+    assert_eq!(rules(&low), ["TW406", "TW402"]);
 }
 
 #[test]
@@ -113,16 +117,16 @@ fn reserved_ports_clear_the_ephemeral_overlap() {
     let mut src = sources(&[], LaunchFlags::default(), 16);
     src.kernel.reserved = vec![PortRange::new(60000, 60007).unwrap()];
     let matrix = Matrix::compute(&src);
-    assert_eq!(rules(&matrix), ["TW404"]);
+    assert_eq!(rules(&matrix), ["TW406", "TW404"]);
     assert!(
-        matrix.findings[0]
+        matrix.findings[1]
             .message
             .ends_with("not reserved: 60008-60015"),
         "{}",
         matrix.findings[0].message
     );
     src.kernel.reserved = vec![PortRange::new(60000, 60031).unwrap()];
-    assert!(rules(&Matrix::compute(&src)).is_empty());
+    assert_eq!(rules(&Matrix::compute(&src)), ["TW406"]);
 }
 
 #[test]
@@ -138,4 +142,50 @@ fn kernel_ports_are_read_from_proc_sys() {
         tw_firewall::port::join(&kernel.reserved),
         "29500, 60000-60015"
     );
+}
+
+#[test]
+fn collectives_are_listed_per_rank_with_their_interface_and_pinned_root() {
+    let flags = LaunchFlags {
+        nproc_per_node: Some("8".into()),
+        nnodes: Some("2".into()),
+        ..LaunchFlags::default()
+    };
+    let env = [
+        ("GLOO_SOCKET_IFNAME", "eth1"),
+        ("NCCL_COMM_ID", "10.0.0.1:29600"),
+    ];
+    let matrix = Matrix::compute(&sources(&env, flags, 16));
+    let services: Vec<&str> = matrix
+        .endpoints
+        .iter()
+        .map(|e| e.service.as_str())
+        .collect();
+    assert!(
+        services.contains(&"gloo listeners, one per rank, 8 on this node; GLOO_SOCKET_IFNAME=eth1"),
+        "{services:?}"
+    );
+    assert!(services
+        .iter()
+        .any(|s| s.starts_with("NCCL bootstrap and socket listeners, per rank, 8 on this node")));
+    assert_eq!(matrix.interface_hint.as_deref(), Some("eth1"));
+    assert_eq!(matrix.job.nnodes.as_deref(), Some("2"));
+    // NCCL_COMM_ID pins the root bootstrap port: a fixed training port.
+    assert_eq!(
+        tw_firewall::port::join(&matrix.training_ports()),
+        "29500, 29600, 60000-60015"
+    );
+    // A port list covers the fixed ports it names; the random ones never.
+    let uncovered: Vec<&str> = matrix
+        .uncovered(&[PortRange::single(29500)])
+        .iter()
+        .map(|e| e.origin.as_str())
+        .collect();
+    assert_eq!(uncovered.len(), 4, "{uncovered:?}");
+    let bad = Matrix::compute(&sources(
+        &[("NCCL_COMM_ID", "10.0.0.1")],
+        LaunchFlags::default(),
+        16,
+    ));
+    assert!(rules(&bad).contains(&"TW401".to_owned()));
 }

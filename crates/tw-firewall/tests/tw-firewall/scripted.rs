@@ -215,34 +215,32 @@ fn iptables_ipv6_failure_rolls_back_ipv4() {
 }
 
 #[test]
-fn iptables_jump_behind_an_accept_is_moved_first() {
-    // 0: jump present behind an ACCEPT; 1: deleted; 2: inserted first.
-    let jump = RefCell::new(0u8);
+fn iptables_chain_and_jump_go_in_one_commit_and_a_jump_behind_an_accept_moves_first() {
+    // Per family: false until its restore commit ran (jump behind an ACCEPT), then first.
+    let moved = RefCell::new([false, false]);
     let exec = scripted(|cmd| {
         let args: Vec<&str> = cmd.args.iter().map(String::as_str).collect();
+        let six = cmd.program.starts_with("ip6");
+        let ours = if six { "TORCHWARD-IN6" } else { "TORCHWARD-IN" };
         match (cmd.program.as_str(), args.as_slice()) {
-            (tool, ["-S", "INPUT"]) => {
-                let ours = if tool.starts_with("ip6") {
-                    "-A INPUT -j TORCHWARD-IN6"
-                } else {
-                    "-A INPUT -j TORCHWARD-IN"
-                };
+            (_, ["-S", "INPUT"]) => {
                 let accept = "-A INPUT -p tcp -m tcp --dport 29510 -j ACCEPT";
-                if *jump.borrow() == 2 {
-                    out(0, &format!("-P INPUT ACCEPT\n{ours}\n{accept}\n"))
+                if moved.borrow()[usize::from(six)] {
+                    out(
+                        0,
+                        &format!("-P INPUT ACCEPT\n-A INPUT -j {ours}\n{accept}\n"),
+                    )
                 } else {
-                    out(0, &format!("-P INPUT ACCEPT\n{accept}\n{ours}\n"))
+                    out(
+                        0,
+                        &format!("-P INPUT ACCEPT\n{accept}\n-A INPUT -j {ours}\n"),
+                    )
                 }
             }
-            (_, ["-D", "INPUT", ..]) => {
-                *jump.borrow_mut() = 1;
+            (tool, _) if tool.ends_with("-restore") => {
+                moved.borrow_mut()[usize::from(six)] = true;
                 out(0, "")
             }
-            (_, ["-I", "INPUT", "1", ..]) => {
-                *jump.borrow_mut() = 2;
-                out(0, "")
-            }
-            (_, ["-C", ..]) => out(i32::from(*jump.borrow() == 1), ""),
             (_, ["-S", chain]) => {
                 let family = if chain.ends_with('6') {
                     tw_firewall::Family::V6
@@ -257,19 +255,29 @@ fn iptables_jump_behind_an_accept_is_moved_first() {
         }
     });
     let (_dir, path) = state_path();
-    // The v6 family sees the jump first after the v4 move (shared state): both verified.
     Firewall::new(&exec, &path)
         .apply(&super::plan::statement_example(), Backend::Iptables, None)
         .unwrap();
-    let log: Vec<String> = exec.log.borrow().iter().map(Cmd::display).collect();
-    assert!(
-        log.contains(&"iptables -D INPUT -j TORCHWARD-IN".to_owned()),
-        "{log:#?}"
-    );
-    assert!(
-        log.contains(&"iptables -I INPUT 1 -j TORCHWARD-IN".to_owned()),
-        "{log:#?}"
-    );
+    let log = exec.log.borrow();
+    for (tool, chain) in [
+        ("iptables-restore", "TORCHWARD-IN"),
+        ("ip6tables-restore", "TORCHWARD-IN6"),
+    ] {
+        let input = log
+            .iter()
+            .find(|c| c.program == tool)
+            .and_then(|c| c.stdin.clone())
+            .unwrap();
+        // One commit: the chain, its rules, the old jump out and the new jump first.
+        let tail = format!("-D INPUT -j {chain}\n-I INPUT 1 -j {chain}\nCOMMIT\n");
+        assert!(input.contains(&format!(":{chain} - [0:0]\n")), "{input}");
+        assert!(input.ends_with(&tail), "{input}");
+        assert_eq!(input.matches("COMMIT").count(), 1, "{input}");
+    }
+    // No jump command outside a commit: a crash cannot leave a chain without its jump.
+    assert!(!log
+        .iter()
+        .any(|c| c.args.iter().any(|a| a == "-I" || a == "-D")));
     assert!(path.exists());
-    assert_only_own_objects(&exec.log.borrow());
+    assert_only_own_objects(&log);
 }

@@ -79,7 +79,7 @@ pub(crate) fn check(ctx: &Context) -> Vec<Checked> {
                 .with_evidence("endpoint", endpoint.clone());
             with_owner(ctx, listener, result)
         };
-        let result = match ctx.cover.covering(listener.port) {
+        let result = match ctx.covered_by(listener) {
             Some(state) => base(
                 Status::Pass,
                 format!("{endpoint} ({label}) listens on {family}; a torchward firewall covers it"),

@@ -41,6 +41,11 @@ pub(crate) fn check(ctx: &Context) -> Vec<Checked> {
         if !pids.iter().any(|pid| ctx.in_training_tree(*pid)) {
             continue;
         }
+        // A port `run --dynamic` added, or a socket of a `torchward run` job's cgroup, is
+        // restricted to the peers: not a finding.
+        if ctx.covered_by(listener).is_some() {
+            continue;
+        }
         let endpoint = listener.endpoint();
         let result = finding(
             &RULE,

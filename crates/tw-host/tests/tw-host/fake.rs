@@ -182,6 +182,7 @@ pub fn options(profile: Profile) -> Options {
         all_processes: false,
         skips: Vec::new(),
         today: "2026-06-01".to_owned(),
+        state_files: Vec::new(),
     }
 }
 

@@ -104,9 +104,8 @@ fn firewall_state_covers_ports() {
         .any(|e| e.name == "firewall state" && e.value == "/run/torchward/firewall.json"));
 }
 
-#[test]
-fn training_tree_listeners_outside_declared_ports() {
-    let mut fake = Fake::hardened();
+/// A torchrun agent (PID 600) and its worker (601).
+fn training_tree(fake: &Fake) {
     fake.process(&Proc {
         pid: 600,
         cmdline: &["/usr/local/bin/torchrun", "train.py"],
@@ -118,6 +117,12 @@ fn training_tree_listeners_outside_declared_ports() {
         cmdline: &["/opt/worker"],
         ..Proc::default()
     });
+}
+
+#[test]
+fn training_tree_listeners_outside_declared_ports() {
+    let mut fake = Fake::hardened();
+    training_tree(&fake);
     fake.process(&Proc {
         pid: 700,
         cmdline: &["/usr/sbin/nginx"],
@@ -136,6 +141,34 @@ fn training_tree_listeners_outside_declared_ports() {
     assert!(tw210[0].1.contains("[::]:39409"));
     let strict = tw_host::audit(&fake.root(), &options(Profile::Strict));
     assert_eq!(results(&strict, "TW210")[0].0, Status::Fail);
+}
+
+#[test]
+fn a_run_jobs_cgroup_and_a_custom_state_file_cover_its_random_listeners() {
+    // A torchrun worker under `torchward run --state-file /srv/job/fw.json`: its gloo listener
+    // on a random wildcard port is in the job's cgroup, which the state file names.
+    let mut fake = Fake::hardened();
+    training_tree(&fake);
+    fake.file("/proc/601/cgroup", "0::/torchward/run-599\n");
+    fake.file("/proc/599/stat", "599 (torchward) S 1");
+    fake.listen(true, V6_ANY, 41831, 1000, 20);
+    fake.listen(true, V6_ANY, 29500, 1000, 21);
+    fake.socket_fd(601, 5, 20);
+    fake.socket_fd(600, 6, 21);
+    fake.file(
+        "/srv/job/fw.json",
+        r#"{"version":1,"backend":"nft","owner":true,"pid":599,"ports":[{"start":29500,"end":29500}],"plan":{"ports":[{"start":29500,"end":29500}],"cgroup":{"path":"torchward/run-599","level":2}}}"#,
+    );
+    let without = audit(&fake.root(), &options(Profile::Baseline));
+    assert_eq!(results(&without, "TW210")[0].0, Status::Warn);
+    assert_eq!(results(&without, "TW209")[0].0, Status::Fail);
+    let mut with = options(Profile::Baseline);
+    with.state_files = vec!["/srv/job/fw.json".to_owned()];
+    let audit = audit(&fake.root(), &with);
+    let tw210 = results(&audit, "TW210");
+    assert_eq!(tw210.len(), 1, "{tw210:?}");
+    assert_eq!(tw210[0].0, Status::Pass, "{tw210:?}");
+    assert_eq!(results(&audit, "TW209")[0].0, Status::Pass);
 }
 
 #[test]

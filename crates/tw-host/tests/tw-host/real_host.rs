@@ -17,6 +17,7 @@ fn options() -> Options {
         all_processes: true,
         skips: Vec::new(),
         today: tw_host::today(),
+        state_files: Vec::new(),
     }
 }
 

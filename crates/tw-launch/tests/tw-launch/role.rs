@@ -79,6 +79,7 @@ fn run_role() {
             skip: vec![tw_launch::preflight::Check::Aslr],
         },
         dynamic: var("TW_LAUNCH_DYNAMIC") == "1",
+        job_sockets: var("TW_LAUNCH_JOB_SOCKETS") == "1",
         state_path: var("TW_LAUNCH_STATE").into(),
     };
     let mut print = |event: Event| {

@@ -362,6 +362,23 @@ fn dynamic_restricts_ports_the_command_opens() {
         PEERS_ONLY,
         "a port opened at run time is restricted"
     );
+    // The state file records the port (audit host reads it), and status sees no drift.
+    let state = tw_firewall::State::read(&run.state).unwrap().unwrap();
+    assert!(
+        state.ports.iter().any(|r| r.contains(port)),
+        "{:?}",
+        state.ports
+    );
+    let exec = super::netns::NetnsExec {
+        ns: lab.server.clone(),
+    };
+    let status = Firewall::new(&exec, &run.state).status().unwrap();
+    assert_eq!(
+        status.nft.and_then(|n| n.differences),
+        Some(vec![]),
+        "a healthy run shows no drift"
+    );
+    assert_eq!(status.holder_alive, Some(true));
     kill(run.child.id(), "-TERM");
     let (code, _) = run.code();
     assert_eq!(code, 143);

@@ -17,6 +17,26 @@ pub const RULE: RuleMeta = RuleMeta {
     },
 };
 
+/// A finding for the global `module.name` outside the weights-only allowlist; when a
+/// framework profile lists it as data, the message says which (`allowed by --profile
+/// megatron`).
+pub fn finding_for_global(location: Location, module: &str, name: &str) -> Finding {
+    let key = format!("{module}.{name}");
+    match tw_pickle::profiles::profile_for(module, name) {
+        Some(profile) => Finding::new(
+            &RULE,
+            location,
+            format!(
+                "imports {key}, which torch.load(weights_only=True) does not allow (allowed by --profile {})",
+                profile.name
+            ),
+        )
+        .with_evidence("global", key)
+        .with_evidence("profile", profile.name),
+        None => finding(location, &key),
+    }
+}
+
 /// A finding for a global outside the weights-only allowlist, described by `what`
 /// (`os.system`, or how an unresolved global was formed).
 pub fn finding(location: Location, what: &str) -> Finding {

@@ -2,15 +2,21 @@
 //! binary registers; a test checks it is sorted and unique.
 use tw_diagnostics::RuleMeta;
 
+pub mod archive_without_model;
 pub mod code_bearing_archive;
 pub mod dangerous_callable;
 pub mod decompression_bomb;
 pub mod global_not_allowlisted;
 pub mod invalid_mutation_target;
+pub mod keras_foreign_object;
+pub mod keras_lambda_layer;
 pub mod legacy_tar_checkpoint;
 pub mod numpy_object_array;
 pub mod persistent_id_not_storage;
+pub mod pickle_stack_residue;
+pub mod safe_globals_needed;
 pub mod safetensors_header_invalid;
+pub mod shared_reference_expansion;
 pub mod storage_dtype_conflict;
 pub mod storage_size_mismatch;
 pub mod tensor_view_out_of_bounds;
@@ -37,6 +43,12 @@ pub static RULES: &[RuleMeta] = &[
     weights_only_incompatible::RULE,
     safetensors_header_invalid::RULE,
     unsupported_model_format::RULE,
+    keras_lambda_layer::RULE,
+    keras_foreign_object::RULE,
+    archive_without_model::RULE,
+    pickle_stack_residue::RULE,
+    shared_reference_expansion::RULE,
+    safe_globals_needed::RULE,
 ];
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The fixture manifest is the oracle: `expect` lists exactly the rule IDs a correct scanner
 //! reports for each file, and `error` whether it must report an analysis error.
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use tw_modelscan::{analyse_bytes, ScanOptions};
@@ -11,24 +11,30 @@ fn fixtures_dir() -> PathBuf {
 }
 
 fn manifest() -> Vec<Value> {
-    let text = std::fs::read_to_string(fixtures_dir().join("manifest.json")).unwrap();
+    manifest_in(&fixtures_dir())
+}
+
+/// The `files` of `dir/manifest.json`.
+pub(crate) fn manifest_in(dir: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(dir.join("manifest.json")).unwrap();
     let manifest: Value = serde_json::from_str(&text).unwrap();
     manifest["files"].as_array().unwrap().clone()
 }
 
-#[test]
-fn every_fixture_gives_exactly_its_expected_rules_and_errors() {
+/// Every file of `dir/manifest.json` analysed and compared with its `expect` and `error`:
+/// a line per file that differs, after at least `min` files were checked.
+pub(crate) fn assert_manifest_holds(dir: &Path, min: usize) {
     let options = ScanOptions::default();
     let mut mismatches = Vec::new();
-    let entries = manifest();
+    let entries = manifest_in(dir);
     assert!(
-        entries.len() >= 100,
+        entries.len() >= min,
         "manifest lists {} files",
         entries.len()
     );
     for entry in &entries {
         let file = entry["file"].as_str().unwrap();
-        let data = std::fs::read(fixtures_dir().join(file)).unwrap();
+        let data = std::fs::read(dir.join(file)).unwrap();
         let outcome = analyse_bytes(file, &data, &options);
         let got: BTreeSet<&str> = outcome.findings.iter().map(|f| f.rule.as_str()).collect();
         let want: BTreeSet<&str> = entry["expect"]
@@ -65,6 +71,11 @@ fn every_fixture_gives_exactly_its_expected_rules_and_errors() {
         entries.len(),
         mismatches.join("\n")
     );
+}
+
+#[test]
+fn every_fixture_gives_exactly_its_expected_rules_and_errors() {
+    assert_manifest_holds(&fixtures_dir(), 100);
 }
 
 #[test]

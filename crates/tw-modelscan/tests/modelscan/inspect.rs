@@ -68,7 +68,7 @@ fn values_serialize_with_their_type_and_value() {
         serde_json::json!(["size", {"type": "size", "value": [2, 3]}]),
         serde_json::json!(["bytes", {"type": "bytes", "value": [0, 1, 255]}]),
         serde_json::json!(["device", {"type": "device", "value": "cpu"}]),
-        serde_json::json!(["dtype", {"type": "other", "value": "global torch.float16"}]),
+        serde_json::json!(["dtype", {"type": "global", "value": "torch.float16"}]),
     ] {
         assert!(
             nested.as_array().unwrap().contains(&expected),

@@ -10,5 +10,8 @@
     clippy::format_collect
 )]
 
+mod archives;
+mod bounds;
 mod fixtures;
+mod frameworks;
 mod inspect;

@@ -4,6 +4,7 @@
 
 pub mod dtype;
 mod error;
+mod plain;
 mod storage;
 mod tensor;
 mod walk;
@@ -112,8 +113,35 @@ pub enum Leaf {
     /// strings, kept as one value (Adam's `betas`, a kernel size) rather than one value per
     /// item.
     Tuple(Vec<Leaf>),
-    /// Anything else, described (e.g. `global torch.float16`, `call argparse.Namespace`).
+    /// An int too large for `i64`, in decimal.
+    BigInt(String),
+    /// A global used as a value, not called (`torch.float16`, `typing.Any`): its
+    /// `module.name`.
+    Global(String),
+    /// A set or frozenset of plain values, sorted (numbers, then strings, then the rest by
+    /// their debug text), as `weights_only=True` returns them as a `set`.
+    Set(Vec<Leaf>),
+    /// A numpy array or scalar (read through a profile that allows numpy's reconstruction):
+    /// its dtype string (`<u4`), shape and raw bytes in C order.
+    Array(NdArray),
+    /// Anything else, described (e.g. `call argparse.Namespace`).
     Other(String),
+    /// The same large value (a string, bytes or tuple the pickle shares by memo reference) as
+    /// the one listed at this path: listed once, so that a value repeated by reference
+    /// thousands of times is neither copied nor printed per reference.
+    Shared(String),
+}
+
+/// A numpy array as `numpy.core.multiarray._reconstruct` and its BUILD state describe it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NdArray {
+    /// The dtype as numpy spells it with its byte order (`<u4`, `|u1`).
+    pub dtype: String,
+    /// The shape (empty for a scalar).
+    pub shape: Vec<u64>,
+    /// The raw bytes, C order.
+    #[serde(skip)]
+    pub data: Vec<u8>,
 }
 
 /// The most items a tuple of plain values may have to be one [`Leaf::Tuple`] value.
@@ -126,4 +154,7 @@ pub struct ObjectTable {
     pub tensors: Vec<TensorRef>,
     /// Every non-tensor leaf value, with its path.
     pub values: Vec<(String, Leaf)>,
+    /// Bytes the walk materialised (paths, values and tensor records with their in-memory
+    /// size), which [`crate::Limits::materialise_allowance`] bounds.
+    pub materialised: u64,
 }

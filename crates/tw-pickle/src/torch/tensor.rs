@@ -31,7 +31,13 @@ enum Rebuild {
     FromTypeV2,
 }
 
-const REBUILDS: [(&str, Rebuild); 14] = [
+const REBUILDS: [(&str, Rebuild); 15] = [
+    // torch_npu's rebuild takes _rebuild_tensor_v2's arguments, the last being NPU storage
+    // information used only on the device (torch_npu/utils/storage.py).
+    (
+        "torch_npu.utils.storage._rebuild_npu_tensor",
+        Rebuild::TensorV2,
+    ),
     ("torch._utils._rebuild_tensor", Rebuild::Tensor),
     ("torch._utils._rebuild_tensor_v2", Rebuild::TensorV2),
     ("torch._utils._rebuild_tensor_v3", Rebuild::TensorV3),

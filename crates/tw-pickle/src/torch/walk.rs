@@ -1,21 +1,35 @@
 //! The walk from the root that names every tensor and value by its dotted path. Iterative, with
-//! a depth limit, cycle detection (a value on its own path becomes `Other("<cycle>")`) and a
-//! step budget, so shared subtrees (memo, DUP) cannot make the walk exponential.
+//! a depth limit, cycle detection (a value on its own path becomes `Other("<cycle>")`), a step
+//! budget, so shared subtrees (memo, DUP) cannot make the walk exponential, and a budget of
+//! materialised bytes. A large value reached again through a shared reference is not copied:
+//! it becomes [`Leaf::Shared`] naming the path where it was first listed.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use crate::graph::{BigInt, Graph, Node, NodeId, Object};
+use crate::graph::{BigInt, GlobalRef, Graph, Node, NodeId, Object};
 use crate::limits::LimitKind;
 use crate::machine::Parsed;
+use crate::profiles;
 use crate::torch::error::ExtractError;
+use crate::torch::plain;
 use crate::torch::tensor::{join, Rebuilds};
-use crate::torch::{Leaf, ObjectTable, MAX_TUPLE_VALUE};
+use crate::torch::{Leaf, ObjectTable, TensorRef, MAX_TUPLE_VALUE};
+
+/// Values of at least this many bytes are listed once; later references to the same node are
+/// [`Leaf::Shared`]. Smaller values (a dtype name, a device) repeat inline: cheaper to read
+/// than a reference, and bounded by the materialised-bytes budget.
+const SHARE_MIN_BYTES: u64 = 256;
 
 enum Work {
     Visit {
         id: NodeId,
         path: String,
         depth: u32,
+        /// Whether this is a field of an object a profile or the user allowed: such objects
+        /// may point back at their parents (the `_parent` of omegaconf nodes), which is structure, not
+        /// data, and is left out rather than reported as a cycle.
+        in_object: bool,
     },
     Leave(NodeId),
 }
@@ -75,12 +89,18 @@ fn walk(
         id: root,
         path: String::new(),
         depth: 0,
+        in_object: false,
     }];
     let max_steps = 4u64
         .saturating_mul(graph.len() as u64)
         .saturating_add(limits.walk_step_allowance);
     let mut steps = 0u64;
     let mut total_elements = 0u64;
+    let budget = Budget {
+        limit: parsed.materialise_budget(),
+    };
+    // Large values already listed: node -> index in `table.values`.
+    let mut listed: HashMap<NodeId, usize> = HashMap::new();
     let mut children: Vec<(String, NodeId)> = Vec::new();
     let rebuilds = Rebuilds::new(graph);
     // One tensor per rebuild call is the common case; reserving avoids regrowing a large table.
@@ -91,14 +111,19 @@ fn walk(
         .count();
     table.tensors.reserve(calls.min(limits.max_tensors));
     while let Some(item) = work.pop() {
-        let (id, path, depth) = match item {
+        let (id, path, depth, in_object) = match item {
             Work::Leave(id) => {
                 if let Some(flag) = on_path.get_mut(id.index()) {
                     *flag = false;
                 }
                 continue;
             }
-            Work::Visit { id, path, depth } => (id, path, depth),
+            Work::Visit {
+                id,
+                path,
+                depth,
+                in_object,
+            } => (id, path, depth, in_object),
         };
         steps += 1;
         if steps > max_steps {
@@ -118,13 +143,17 @@ fn walk(
             });
         }
         if on_path.get(id.index()).copied().unwrap_or(false) {
-            table.values.push((path, Leaf::Other("<cycle>".to_owned())));
+            if !in_object {
+                table.values.push((path, Leaf::Other("<cycle>".to_owned())));
+            }
             continue;
         }
         if rebuilds.is_tensor_call(graph, id) {
             let first = table.tensors.len();
             let kept = rebuilds.decode(graph, id, path, &mut table.tensors)?;
             for tensor in table.tensors.get(first..).unwrap_or(&[]) {
+                table.materialised = table.materialised.saturating_add(tensor_bytes(tensor));
+                budget.check(table.materialised, &tensor.path)?;
                 let numel = tensor.numel().unwrap_or(u64::MAX);
                 total_elements = total_elements.saturating_add(numel);
                 if total_elements > limits.max_total_elements {
@@ -154,8 +183,26 @@ fn walk(
             }
             continue;
         }
+        let seen = if listed.is_empty() {
+            None
+        } else {
+            listed.get(&id).and_then(|&i| table.values.get(i))
+        };
+        if let Some(first) = seen {
+            let leaf = Leaf::Shared(first.0.clone());
+            table.materialised = table.materialised.saturating_add(value_bytes(&leaf));
+            budget.check(table.materialised, &path)?;
+            table.values.push((path, leaf));
+            continue;
+        }
         children.clear();
-        if let Some(leaf) = classify(graph, id, containers, &mut children) {
+        let mut object_fields = false;
+        if let Some(leaf) = classify(graph, id, containers, &mut children, &mut object_fields) {
+            table.materialised = table.materialised.saturating_add(value_bytes(&leaf));
+            budget.check(table.materialised, &path)?;
+            if leaf_bytes(&leaf) >= SHARE_MIN_BYTES {
+                listed.insert(id, table.values.len());
+            }
             table.values.push((path, leaf));
             continue;
         }
@@ -169,14 +216,93 @@ fn walk(
                 PathStyle::Dotted => join(&path, &segment),
                 PathStyle::Segments => push_segment(&path, &segment),
             };
+            // Paths are counted when made: a long key shared by many children would otherwise
+            // be copied once per child before any of them is listed.
+            table.materialised = table.materialised.saturating_add(path.len() as u64);
+            budget.check(table.materialised, &path)?;
             work.push(Work::Visit {
                 id: child,
                 path,
                 depth: depth + 1,
+                in_object: object_fields,
             });
         }
     }
     Ok(table)
+}
+
+/// The bound on [`ObjectTable::materialised`] ([`Parsed::materialise_budget`]).
+struct Budget {
+    limit: u64,
+}
+
+impl Budget {
+    fn check(&self, materialised: u64, path: &str) -> Result<(), ExtractError> {
+        if materialised <= self.limit {
+            return Ok(());
+        }
+        Err(ExtractError::LimitExceeded {
+            what: LimitKind::MaterialisedBytes,
+            limit: self.limit,
+            actual: materialised,
+            path: truncated_path(path),
+        })
+    }
+}
+
+/// `path` cut to at most 200 bytes (at a character boundary) for an error message: the path
+/// that broke a budget may itself be huge.
+fn truncated_path(path: &str) -> String {
+    const MAX: usize = 200;
+    if path.len() <= MAX {
+        return path.to_owned();
+    }
+    let mut end = MAX;
+    while !path.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", path.get(..end).unwrap_or(""))
+}
+
+/// Bytes one listed value takes in memory besides its path (counted when it was made): its
+/// entry and what its leaf holds.
+fn value_bytes(leaf: &Leaf) -> u64 {
+    std::mem::size_of::<(String, Leaf)>() as u64 + leaf_bytes(leaf)
+}
+
+/// Heap bytes a leaf holds.
+fn leaf_bytes(leaf: &Leaf) -> u64 {
+    match leaf {
+        Leaf::None | Leaf::Bool(_) | Leaf::Int(_) | Leaf::Float(_) | Leaf::Complex(..) => 0,
+        Leaf::Str(s)
+        | Leaf::Device(s)
+        | Leaf::BigInt(s)
+        | Leaf::Global(s)
+        | Leaf::Other(s)
+        | Leaf::Shared(s) => s.len() as u64,
+        Leaf::Bytes(b) => b.len() as u64,
+        Leaf::Size(dims) => (dims.len() * std::mem::size_of::<i64>()) as u64,
+        Leaf::Array(array) => {
+            (array.dtype.len() + array.shape.len() * std::mem::size_of::<u64>() + array.data.len())
+                as u64
+        }
+        Leaf::Tuple(items) | Leaf::Set(items) => items.iter().fold(0u64, |acc, item| {
+            acc.saturating_add(std::mem::size_of::<Leaf>() as u64 + leaf_bytes(item))
+        }),
+    }
+}
+
+/// Bytes one tensor record takes in memory, its path included: sparse tensors name their
+/// components with paths of their own (a plain tensor's path, also counted when it was made,
+/// is counted twice: a small overcount, on the safe side).
+fn tensor_bytes(tensor: &TensorRef) -> u64 {
+    let storage = tensor.storage.as_ref().map_or(0, |s| {
+        s.key.len() + s.location.len() + s.view.as_ref().map_or(0, |(k, _, _)| k.len())
+    });
+    (std::mem::size_of::<TensorRef>()
+        + tensor.path.len()
+        + storage
+        + (tensor.shape.len() + tensor.stride.len()) * std::mem::size_of::<u64>()) as u64
 }
 
 /// A leaf value for `id`, or `None` after filling `children` with (segment, child) for a
@@ -186,6 +312,7 @@ fn classify(
     id: NodeId,
     containers: &[String],
     children: &mut Vec<(String, NodeId)>,
+    object_fields: &mut bool,
 ) -> Option<Leaf> {
     let indexed = |children: &mut Vec<(String, NodeId)>, items: &[NodeId]| {
         children.extend(items.iter().enumerate().map(|(i, &c)| (i.to_string(), c)));
@@ -197,12 +324,12 @@ fn classify(
         Node::None => Some(Leaf::None),
         Node::Bool(b) => Some(Leaf::Bool(*b)),
         Node::Int(i) => Some(Leaf::Int(*i)),
-        Node::BigIntDecimal(_) | Node::BigIntLe(_) => {
+        Node::BigIntDecimal(_) | Node::BigIntLe(_) => plain::big_int(graph, id).or_else(|| {
             Some(Leaf::Other(match graph.as_big_int(id)? {
                 BigInt::Decimal(text) => format!("int {text}"),
                 BigInt::LittleEndian(bytes) => format!("int of {} bytes", bytes.len()),
             }))
-        }
+        }),
         Node::Float(f) => Some(Leaf::Float(*f)),
         Node::Str(_) | Node::StrOwned(_) => graph.as_str(id).map(|s| Leaf::Str(s.to_owned())),
         Node::Bytes(_) | Node::BytesOwned(_) => graph.as_bytes(id).map(|b| Leaf::Bytes(b.to_vec())),
@@ -216,10 +343,22 @@ fn classify(
             None
         }
         Node::FrozenSet(seq) => {
-            indexed(children, graph.seq(*seq));
+            let items = graph.seq(*seq);
+            if let Some(set) = plain::set(graph, items) {
+                return Some(set);
+            }
+            indexed(children, items);
             None
         }
-        Node::List(_) | Node::Set(_) => {
+        Node::Set(_) => {
+            let items = graph.as_list(id).unwrap_or(&[]);
+            if let Some(set) = plain::set(graph, items) {
+                return Some(set);
+            }
+            indexed(children, items);
+            None
+        }
+        Node::List(_) => {
             indexed(children, graph.as_list(id).unwrap_or(&[]));
             None
         }
@@ -229,20 +368,27 @@ fn classify(
         }
         Node::Global(_) => {
             let global = graph.global_of(id)?;
-            Some(Leaf::Other(match global.names() {
-                Some((m, n)) => format!("global {m}.{n}"),
-                None => "global (unresolved)".to_owned(),
-            }))
+            Some(match global.names() {
+                Some(("__builtin__", n)) => Leaf::Global(format!("builtins.{n}")),
+                Some((m, n)) => Leaf::Global(format!("{m}.{n}")),
+                None => Leaf::Other("global (unresolved)".to_owned()),
+            })
         }
         Node::PersistentId { .. } => Some(Leaf::Other("persistent object".to_owned())),
         Node::Buffer { .. } => Some(Leaf::Other("out-of-band buffer".to_owned())),
         Node::Object(_) => {
             let object = graph.object_of(id)?;
-            let allowed_container = graph
+            let allowed = graph
                 .global_of(object.callable)
-                .is_some_and(|g| containers.iter().any(|key| g.key_eq(key)));
-            if allowed_container {
+                .and_then(|g| containers.iter().find(|key| g.key_eq(key)));
+            if let Some(key) = allowed {
+                if let Some(leaf) = profiles::kind_of(key)
+                    .and_then(|kind| plain::profile_value(graph, object, kind))
+                {
+                    return Some(leaf);
+                }
                 container_object(graph, object, children, indexed, keyed);
+                *object_fields = true;
                 return None;
             }
             classify_call(graph, object, children, indexed, keyed)
@@ -351,8 +497,14 @@ fn classify_call(
         keyed(children, &graph.mutations(object).items);
         return None;
     }
-    if global.key_eq("builtins.set") || global.key_eq("builtins.frozenset") {
-        if let Some(items) = first.and_then(|f| graph.as_list(f).or_else(|| graph.as_tuple(f))) {
+    if is_builtin(global, "set") || is_builtin(global, "frozenset") {
+        let items = first.map_or(Some(&[][..]), |f| {
+            graph.as_list(f).or_else(|| graph.as_tuple(f))
+        });
+        if let Some(items) = items {
+            if let Some(set) = plain::set(graph, items) {
+                return Some(set);
+            }
             indexed(children, items);
         }
         return None;
@@ -374,7 +526,7 @@ fn classify_call(
             },
         ));
     }
-    if global.key_eq("_codecs.encode") || global.key_eq("builtins.bytearray") {
+    if global.key_eq("_codecs.encode") || is_builtin(global, "bytearray") {
         let Some(first) = first else {
             return Some(Leaf::Bytes(Vec::new()));
         };
@@ -384,12 +536,13 @@ fn classify_call(
                     .map_or_else(|| Leaf::Other("non-latin-1 text".to_owned()), Leaf::Bytes),
             );
         }
-        return Some(graph.as_bytes(first).map_or_else(
+        // bytearray(b'..') under protocol 2 spells its bytes as `_codecs.encode(...)`.
+        return Some(plain::bytes_of(graph, first).map_or_else(
             || Leaf::Other("bytes from a non-string".to_owned()),
-            |bytes| Leaf::Bytes(bytes.to_vec()),
+            Leaf::Bytes,
         ));
     }
-    if global.key_eq("builtins.complex") {
+    if is_builtin(global, "complex") {
         let part = |i: usize| match args.get(i).and_then(|a| graph.node(*a)) {
             Some(Node::Float(f)) => Some(*f),
             #[allow(clippy::cast_precision_loss)] // Python's complex() converts ints the same way
@@ -406,6 +559,14 @@ fn classify_call(
         Some((m, n)) => format!("call {m}.{n}"),
         None => "call of an unresolved global".to_owned(),
     }))
+}
+
+/// Whether `global` is `builtins.name`, also as protocol 2 spells it (`__builtin__.name`,
+/// which torch maps through `_compat_pickle` like `pickle` does).
+fn is_builtin(global: &GlobalRef<'_>, name: &str) -> bool {
+    global
+        .names()
+        .is_some_and(|(m, n)| n == name && (m == "builtins" || m == "__builtin__"))
 }
 
 /// `str.encode('latin-1')`: `None` when a character is above U+00FF.

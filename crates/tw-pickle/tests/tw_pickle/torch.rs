@@ -111,7 +111,7 @@ fn python_made_state_dict() {
             ("meta.device".to_owned(), Leaf::Device("cuda:0".into())),
             (
                 "meta.dtype".to_owned(),
-                Leaf::Other("global torch.float16".into())
+                Leaf::Global("torch.float16".into())
             ),
         ]
     );
@@ -323,7 +323,7 @@ fn values_bytes_sets_complex() {
         table.values,
         vec![
             ("b".to_owned(), Leaf::Bytes(vec![0xff, b'a'])),
-            ("s.0".to_owned(), Leaf::Int(5)),
+            ("s".to_owned(), Leaf::Set(vec![Leaf::Int(5)])),
             ("c".to_owned(), Leaf::Complex(1.0, 2.0)),
             (
                 "o".to_owned(),

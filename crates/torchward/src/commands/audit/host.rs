@@ -60,6 +60,11 @@ pub struct Args {
     #[arg(long = "port", value_name = "PORT")]
     pub ports: Vec<u16>,
 
+    /// A torchward firewall state file outside /run/torchward (run --state-file), read
+    /// besides every state file there (under --root); repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub state_file: Vec<PathBuf>,
+
     /// Apply the safe fixes after printing them (needs root on a real host).
     #[arg(long, conflicts_with = "dry_run")]
     pub fix: bool,
@@ -108,6 +113,11 @@ impl Args {
             all_processes: self.all_processes,
             skips: overlay.skip,
             today: tw_host::today(),
+            state_files: self
+                .state_file
+                .iter()
+                .map(|path| std::path::absolute(path).map(|p| p.to_string_lossy().into_owned()))
+                .collect::<std::io::Result<_>>()?,
         })
     }
 }
@@ -156,6 +166,14 @@ impl ReportCommand for Args {
         report.stats.skipped = u64::try_from(audit.vanished).unwrap_or(u64::MAX);
         report.findings = audit.findings;
         report.errors = audit.errors;
+        // The statement's CVE notice for what runs here: TW22x of running processes and host
+        // files (`audit env` without its path and install-place discovery).
+        super::env::fill(
+            ctx,
+            &tw_env::Root::new(&self.root),
+            &tw_env::Options::host(),
+            &mut report,
+        );
         Ok(report)
     }
 }

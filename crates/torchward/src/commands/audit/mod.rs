@@ -1,11 +1,13 @@
-//! `torchward audit host|perms`: the command group for the host checks (TW2xx, `tw-host`) and
-//! the permission table (TW3xx, `tw-perms`); one module per leaf.
+//! `torchward audit host|perms|env`: the command group for the host checks (TW2xx, `tw-host`),
+//! the permission table (TW3xx, `tw-perms`) and Python environments (TW22x, `tw-env`); one
+//! module per leaf.
 // Item doc comments here are clap `--help` text, where backticks would print literally.
 #![allow(clippy::doc_markdown)]
 use crate::context::Context;
 use crate::exit::ExitStatus;
 use clap::Subcommand;
 
+mod env;
 mod host;
 mod perms;
 mod perms_report;
@@ -28,6 +30,9 @@ pub enum AuditCommand {
     /// Check paths against the statement's permission table (TW3xx); --fix only removes bits,
     /// race-free, with an undo journal.
     Perms(perms::Args),
+    /// Check Python environments and running processes against the statement's CVE notice:
+    /// torch, torch_npu and serving stacks, TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD (TW22x).
+    Env(env::Args),
 }
 
 /// Runs the audit subcommand.
@@ -35,5 +40,6 @@ pub fn run(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
     match &args.command {
         AuditCommand::Host(args) => host::run(args, ctx),
         AuditCommand::Perms(args) => perms::run(args, ctx),
+        AuditCommand::Env(args) => env::run(args, ctx),
     }
 }
