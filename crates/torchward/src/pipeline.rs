@@ -75,31 +75,8 @@ pub trait ReportCommand {
 
 /// Runs `command` through the whole pipeline and returns the exit status.
 pub fn execute(command: &dyn ReportCommand, ctx: &Context) -> anyhow::Result<ExitStatus> {
-    let config = Config::for_inputs(command.roots())?;
-    let merged = config.merge_into(command.report_args());
+    let (merged, ignore_files, config) = prepare(command, ctx)?;
     let args = &merged;
-    check_format(command, args.format)?;
-    if let Some(path) = &args.output {
-        // `-o` names a file: a directory there is a usage error --force cannot help with.
-        if path.is_dir() {
-            anyhow::bail!(
-                "--output `{}` is a directory: -o takes the report's file name (e.g. `{}`)",
-                path.display(),
-                path.join(format!("{}.json", command.name())).display()
-            );
-        }
-    }
-    if let (Some(path), false) = (&args.output, args.force) {
-        // Fail before a long run, not after it; tw-fs checks again when it renames.
-        if path.symlink_metadata().is_ok() {
-            anyhow::bail!(
-                "refusing to overwrite existing file `{}`: pass --force to replace the --output file",
-                path.display()
-            );
-        }
-    }
-    let ignore_files = load_ignore_files(args, command.roots())?;
-    warn_about_unknown_ids(ctx, args, &ignore_files);
     if args.format == Format::Jsonl {
         return stream::execute(command, ctx, args, &ignore_files);
     }
@@ -126,6 +103,41 @@ pub fn execute(command: &dyn ReportCommand, ctx: &Context) -> anyhow::Result<Exi
     }
     tell_stderr(ctx, &report, args);
     Ok(status)
+}
+
+/// What every reporting command does before its run: merge the project configuration file
+/// into the flags (flags win), check the format, refuse an `--output` that is a directory, or
+/// an existing file without `--force` (before a long run, not after it; tw-fs checks again when
+/// it renames), load the ignore files and warn about unknown IDs. Returns the report options
+/// in force, the ignore files and the configuration (for its per-path settings).
+pub(crate) fn prepare(
+    command: &dyn ReportCommand,
+    ctx: &Context,
+) -> anyhow::Result<(ReportArgs, Vec<IgnoreFile>, Config)> {
+    let config = Config::for_inputs(command.roots())?;
+    let args = config.merge_into(command.report_args());
+    check_format(command, args.format)?;
+    if let Some(path) = &args.output {
+        // `-o` names a file: a directory there is a usage error --force cannot help with.
+        if path.is_dir() {
+            anyhow::bail!(
+                "--output `{}` is a directory: -o takes the report's file name (e.g. `{}`)",
+                path.display(),
+                path.join(format!("{}.json", command.name())).display()
+            );
+        }
+    }
+    if let (Some(path), false) = (&args.output, args.force) {
+        if path.symlink_metadata().is_ok() {
+            anyhow::bail!(
+                "refusing to overwrite existing file `{}`: pass --force to replace the --output file",
+                path.display()
+            );
+        }
+    }
+    let ignore_files = load_ignore_files(&args, command.roots())?;
+    warn_about_unknown_ids(ctx, &args, &ignore_files);
+    Ok((args, ignore_files, config))
 }
 
 /// The exit status of a filtered report: 2 on analysis errors, 1 on findings at or above

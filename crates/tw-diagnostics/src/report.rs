@@ -118,26 +118,7 @@ impl Report {
     /// Sorts findings and errors into a deterministic order (path, entry, offset, line, rule)
     /// so output does not depend on thread scheduling.
     pub fn sort(&mut self) {
-        self.findings.sort_by(|a, b| {
-            (
-                &a.location.path,
-                &a.location.entry,
-                a.location.offset,
-                a.location.line,
-                a.location.column,
-                &a.rule,
-                &a.message,
-            )
-                .cmp(&(
-                    &b.location.path,
-                    &b.location.entry,
-                    b.location.offset,
-                    b.location.line,
-                    b.location.column,
-                    &b.rule,
-                    &b.message,
-                ))
-        });
+        self.findings.sort_by(Finding::report_order);
         self.errors
             .sort_by(|a, b| (&a.path, &a.entry, a.offset).cmp(&(&b.path, &b.entry, b.offset)));
         self.skipped.sort();

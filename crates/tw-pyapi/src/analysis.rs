@@ -65,7 +65,7 @@ fn read(display: &str, content: &Content) -> Result<String, FileProblem> {
                     "file is {actual} bytes, more than the limit of {MAX_FILE_BYTES}"
                 )),
                 other => problem(
-                    tw_diagnostics::AnalysisError::of_path(file.display.clone(), &other).message,
+                    tw_diagnostics::AnalysisError::of_path(display.to_owned(), &other).message,
                 ),
             })?;
             // Python source is UTF-8 (PEP 3120); other encodings are read lossily.

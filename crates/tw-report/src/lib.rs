@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod digest;
 mod error;
 mod escape;
 mod github;
@@ -25,11 +26,15 @@ mod style;
 mod summary;
 mod text;
 
+pub use digest::{digest_text, Digest};
 pub use error::Error;
+/// Control characters shown as visible escapes (`\x0a`), for any text a command prints that
+/// came from the files it read (paths in notes on stderr, `--explain` output).
+pub use escape::for_terminal as escape_control;
 pub use github::github;
-pub use json::json;
+pub use json::{json, json_stream};
 pub use jsonl::{jsonl, Line};
 pub use location::display_location;
 pub use sarif::{sarif, SarifOptions, INFORMATION_URI};
 pub use summary::Summary;
-pub use text::{text, TextOptions};
+pub use text::{text, TextOptions, TextWriter};
