@@ -115,11 +115,13 @@ pub(crate) fn analyse_into<'a>(
     if format == Format::Unknown {
         if top {
             out.format = Some(format);
-            if named_like_model(path, data) {
+            // A Git LFS pointer stands where the weights should be under any model-file name
+            // (`.bin` included, which otherwise names any binary).
+            if lfs::is_pointer(data) && promises_model(path) {
+                out.error(path, None, None, lfs::MESSAGE.to_owned());
+            } else if named_like_model(path, data) {
                 let message = if data.is_empty() {
                     "empty file with a model-file extension"
-                } else if lfs::is_pointer(data) {
-                    lfs::MESSAGE
                 } else {
                     "content is not a model format torchward knows, despite the model-file extension"
                 };
