@@ -12,6 +12,7 @@ mod filters;
 mod help;
 mod ignore_file;
 mod job_netns;
+mod kubernetes;
 mod lint;
 mod network;
 mod output;
