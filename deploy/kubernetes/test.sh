@@ -73,6 +73,29 @@ if [ -x "$bin" ]; then
     else
         pass "an invalid job name is refused"
     fi
+
+    # The command lines the manifests give torchward parse (`ARGS --help` fails on an unknown
+    # option or value); `$(VAR)` becomes 0.
+    "$scratch/venv/bin/python" - "$here"/*.yaml >"$scratch/argv" <<'PY'
+import re, sys, yaml
+for path in sys.argv[1:]:
+    for doc in yaml.safe_load_all(open(path)):
+        spec = (doc or {}).get("spec", {}).get("template", {}).get("spec", {})
+        for c in spec.get("initContainers", []) + spec.get("containers", []):
+            if "torchward" in c.get("image", "") and c.get("args"):
+                print(path.rsplit("/", 1)[-1], *(re.sub(r"\$\(\w+\)", "0", a) for a in c["args"]), sep="\t")
+PY
+    while IFS=$'\t' read -r -a fields; do
+        file=${fields[0]}
+        argv=("${fields[@]:1}")
+        if [[ " ${argv[*]} " == *" --shard "* ]] && ! "$bin" scan --help 2>/dev/null | grep -q -- '--shard'; then
+            echo "SKIP: $file: this torchward has no scan --shard yet: ${argv[*]}"
+        elif "$bin" "${argv[@]}" --help >/dev/null 2>"$scratch/argv.err"; then
+            pass "$file: torchward accepts ${argv[*]}"
+        else
+            fail "$file: torchward refuses ${argv[*]}: $(head -n 3 "$scratch/argv.err")"
+        fi
+    done <"$scratch/argv"
 else
     fail "no torchward binary at $bin (build it or pass its path)"
 fi
@@ -86,6 +109,7 @@ for candidate in docker podman; do
     fi
 done
 static="$repo/target/x86_64-unknown-linux-gnu/release/torchward"
+[ -x "$static" ] || static="$repo/target/x86_64-unknown-linux-gnu/debug/torchward"
 if [ -z "$engine" ]; then
     echo "SKIP: image build: no working container engine (docker/podman absent or its daemon not running)"
 elif [ ! -x "$static" ]; then
