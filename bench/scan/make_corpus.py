@@ -6,7 +6,12 @@ pickle; about one in ten files is malicious (a crafted data.pkl calling os.syste
 pickle, an object .npy), like a real model directory with a few bad apples. Also writes the
 "same keys, different size" pair used to show scan time does not grow with tensor bytes.
 
-Usage: make_corpus.py OUT_DIR [--files N] [--big-gb G]
+With --large N (the mixed corpus of issue 14: `--files 1000 --large 140` gives about 1,140
+files and 230 MB), also N bigger archives: torch zip checkpoints of 0.5-3 MB of tensors, one
+in seven a TorchScript module (torch.jit.save), one in seven a legacy (non-zip) checkpoint,
+one in ten malicious, so directory reads, mapping and page release on big archives count.
+
+Usage: make_corpus.py OUT_DIR [--files N] [--big-gb G] [--large N]
 Needs a Python with torch and numpy (e.g. /work/venv-torch/bin/python); nothing is loaded.
 """
 import argparse
@@ -51,11 +56,36 @@ def malicious_zip(path, rng_py):
             out.writestr(info.filename, data)
 
 
+class _Scripted(torch.nn.Module):
+    def __init__(self, width):
+        super().__init__()
+        self.lin = torch.nn.Linear(width, width)
+
+    def forward(self, x):
+        return torch.relu(self.lin(x))
+
+
+def large(stem, i, rng, rng_py):
+    """One bigger archive: 0.5-3 MB of tensors in a torch zip, a TorchScript module, a legacy
+    checkpoint, or (one in ten) a torch zip whose data.pkl calls os.system."""
+    width = rng_py.choice([128, 256, 384])
+    layers = max(1, int(rng_py.uniform(0.5, 3.0) * (1 << 20) / (4 * width * width)))
+    if i % 10 == 3:
+        malicious_zip(stem + ".pt", rng_py)
+    elif i % 7 == 1:
+        torch.jit.save(torch.jit.script(_Scripted(width)), stem + ".pt")
+    elif i % 7 == 2:
+        torch.save(state_dict(rng, layers, width), stem + ".bin", _use_new_zipfile_serialization=False)
+    else:
+        torch.save(state_dict(rng, layers, width), stem + ".pth")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
     ap.add_argument("--files", type=int, default=1000)
     ap.add_argument("--big-gb", type=float, default=2.0)
+    ap.add_argument("--large", type=int, default=0)
     args = ap.parse_args()
     corpus = os.path.join(args.out, "corpus")
     os.makedirs(corpus, exist_ok=True)
@@ -77,6 +107,8 @@ def main():
             layers = rng_py.randint(2, 24)
             width = rng_py.choice([8, 16, 32, 64])
             torch.save(state_dict(rng, layers, width), os.path.join(corpus, f"b{i:05}.pth"))
+    for i in range(args.large):
+        large(os.path.join(corpus, f"large{i:04}"), i, rng, rng_py)
     # Same keys, different tensor bytes: scan time should not follow the size.
     keys = 32
     small = {f"layers.{k}.weight": torch.zeros(128, 32) for k in range(keys)}  # ~0.5 MB

@@ -11,6 +11,8 @@
 #      RUNS          timed runs of torchward and picklescan (default 5; the best is reported)
 #      MODELSCAN_RUNS runs of modelscan (default 1, no warm-up: one run takes about a minute;
 #                    0 skips it)
+#      LARGE         also N bigger archives in the corpus (make_corpus.py --large; issue 14's
+#                    mixed corpus is LARGE=140: ~1,140 files, ~240 MB; use its own WORKDIR)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -19,6 +21,7 @@ torch_py=${TORCH_PYTHON:-/work/venv-torch/bin/python}
 venv=${BENCH_VENV:-$root/bench/.venv}
 runs=${RUNS:-5}
 ms_runs=${MODELSCAN_RUNS:-1}
+large=${LARGE:-0}
 
 if [ ! -x "$venv/bin/picklescan" ] || [ ! -x "$venv/bin/modelscan" ]; then
   python3 -m venv "$venv"
@@ -26,7 +29,7 @@ if [ ! -x "$venv/bin/picklescan" ] || [ ! -x "$venv/bin/modelscan" ]; then
 fi
 if [ ! -d "$work/corpus" ]; then
   mkdir -p "$work"
-  "$torch_py" "$here/make_corpus.py" "$work"
+  "$torch_py" "$here/make_corpus.py" "$work" --large "$large"
 fi
 if [ -n "${TORCHWARD:-}" ]; then
   tw=$TORCHWARD

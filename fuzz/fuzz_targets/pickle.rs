@@ -18,6 +18,7 @@ fuzz_target!(|data: &[u8]| {
         max_tensors: 10_000,
         max_total_elements: 1 << 40,
         walk_step_allowance: 10_000,
+        materialise_allowance: 1 << 20,
     };
     for profile in [Profile::WeightsOnly, Profile::Scan] {
         let options = ParseOptions { profile, limits, ..ParseOptions::default() };
@@ -40,6 +41,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         let _ = torch::extract(&parsed);
+        let _ = parsed.expansion();
         if let Some(root) = parsed.root {
             parsed.graph.walk(root, 64, |_, _| {});
         }

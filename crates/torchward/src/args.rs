@@ -16,7 +16,8 @@ Examples:
   torchward report scan.json --format sarif  Re-render a saved JSON report as SARIF
 
 Every reporting command accepts the report options shown in its own --help:
-  --format text|json|sarif|github, --output FILE (written atomically, mode 640),
+  --format text|json|sarif|github (urls: also markdown|csv; api: also markdown),
+  --output FILE (written atomically, mode 640),
   --fail-on LEVEL, --exit-zero, --select/--ignore ID|PREFIX, --ignore-file PATH.
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 errors or bad usage.
@@ -51,12 +52,14 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow annotations.
     Github,
-    /// A Markdown document (commands that support it).
-    #[value(hide = true)]
+    /// A Markdown table (`urls`: the address declaration; `api`: the interface); other
+    /// commands refuse it.
     Markdown,
-    /// Comma-separated values (commands that support it).
-    #[value(hide = true)]
+    /// Comma-separated values (`urls` only: the address declaration).
     Csv,
+    /// One JSON object per line, written as each file finishes (`scan`).
+    #[value(hide = true)]
+    Jsonl,
 }
 
 impl Format {
@@ -69,6 +72,7 @@ impl Format {
             Format::Github => "github",
             Format::Markdown => "markdown",
             Format::Csv => "csv",
+            Format::Jsonl => "jsonl",
         }
     }
 
@@ -98,7 +102,8 @@ pub struct ReportArgs {
     #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
     pub format: Format,
 
-    /// Write the report to FILE (atomically, mode 640) instead of stdout.
+    /// Write the report to FILE (a file name, not a directory; atomically, mode 640) instead of
+    /// stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 

@@ -8,15 +8,18 @@
 
 mod args;
 mod commands;
+mod config;
 mod context;
 mod date;
 mod exit;
 mod filter;
+mod hostname;
 mod ignore_file;
 mod output;
 mod pipeline;
 mod progress;
 mod registry;
+mod stream;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -3,15 +3,17 @@
 //! ignore file suppresses; render in the chosen format; write to stdout or `--output`; turn
 //! the report into the exit code. A command implements [`ReportCommand`] and gets all of it.
 use crate::args::{Format, ReportArgs};
+use crate::config::Config;
 use crate::context::Context;
 use crate::date::Date;
 use crate::exit::ExitStatus;
 use crate::filter::apply_selectors;
 use crate::ignore_file::IgnoreFile;
 use crate::output;
+use crate::stream::{self, Sink};
 use anyhow::Context as _;
 use std::path::{Path, PathBuf};
-use tw_diagnostics::Report;
+use tw_diagnostics::{Report, Stats};
 use tw_report::{SarifOptions, Summary, TextOptions};
 
 /// The file name looked for when `--ignore-file` is not given.
@@ -48,31 +50,46 @@ pub trait ReportCommand {
         )
     }
 
+    /// Whether the text view lists the inputs passed over (`scan --show-skipped`).
+    fn show_skipped(&self) -> bool {
+        false
+    }
+
     /// Does the work. Per-input failures go into `Report::errors` (exit code 2, the run
     /// goes on); return `Err` only when nothing useful can be reported at all.
     fn run(&self, ctx: &Context) -> anyhow::Result<Report>;
+
+    /// Does the work handing each finished file to `sink` at once (`--format jsonl`, for
+    /// commands listing `Format::Jsonl` in [`ReportCommand::extra_formats`]), and returns the
+    /// run's counts.
+    fn stream(&self, ctx: &Context, sink: &Sink<'_>) -> anyhow::Result<Stats> {
+        let _ = (ctx, sink);
+        anyhow::bail!("`{}` cannot stream --format jsonl", self.name())
+    }
+
+    /// The part of the inputs this run covers (`--shard I/N`), recorded in streamed output.
+    fn shard(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Runs `command` through the whole pipeline and returns the exit status.
 pub fn execute(command: &dyn ReportCommand, ctx: &Context) -> anyhow::Result<ExitStatus> {
-    let args = command.report_args();
-    check_format(command, args.format)?;
-    if let (Some(path), false) = (&args.output, args.force) {
-        // Fail before a long run, not after it; tw-fs checks again when it renames.
-        if path.symlink_metadata().is_ok() {
-            anyhow::bail!(
-                "refusing to overwrite existing file `{}`: pass --force to replace the --output file",
-                path.display()
-            );
-        }
+    let (merged, ignore_files, config) = prepare(command, ctx)?;
+    let args = &merged;
+    if args.format == Format::Jsonl {
+        return stream::execute(command, ctx, args, &ignore_files);
     }
-    let ignore_files = load_ignore_files(args, command.roots())?;
-    warn_about_unknown_ids(ctx, args, &ignore_files);
 
     let mut report = command.run(ctx)?;
+    // A re-rendered report (`torchward report FILE`) keeps the host it was made on.
+    if report.host.is_none() {
+        report.host = crate::hostname::current();
+    }
     filter(&mut report, args, &ignore_files, Date::today(), &mut |w| {
         ctx.warn(w);
     });
+    config.apply_per_path(&mut report);
     report.sort();
 
     let rendered = render(command, ctx, &report, args)?;
@@ -86,6 +103,41 @@ pub fn execute(command: &dyn ReportCommand, ctx: &Context) -> anyhow::Result<Exi
     }
     tell_stderr(ctx, &report, args);
     Ok(status)
+}
+
+/// What every reporting command does before its run: merge the project configuration file
+/// into the flags (flags win), check the format, refuse an `--output` that is a directory, or
+/// an existing file without `--force` (before a long run, not after it; tw-fs checks again when
+/// it renames), load the ignore files and warn about unknown IDs. Returns the report options
+/// in force, the ignore files and the configuration (for its per-path settings).
+pub(crate) fn prepare(
+    command: &dyn ReportCommand,
+    ctx: &Context,
+) -> anyhow::Result<(ReportArgs, Vec<IgnoreFile>, Config)> {
+    let config = Config::for_inputs(command.roots())?;
+    let args = config.merge_into(command.report_args());
+    check_format(command, args.format)?;
+    if let Some(path) = &args.output {
+        // `-o` names a file: a directory there is a usage error --force cannot help with.
+        if path.is_dir() {
+            anyhow::bail!(
+                "--output `{}` is a directory: -o takes the report's file name (e.g. `{}`)",
+                path.display(),
+                path.join(format!("{}.json", command.name())).display()
+            );
+        }
+    }
+    if let (Some(path), false) = (&args.output, args.force) {
+        if path.symlink_metadata().is_ok() {
+            anyhow::bail!(
+                "refusing to overwrite existing file `{}`: pass --force to replace the --output file",
+                path.display()
+            );
+        }
+    }
+    let ignore_files = load_ignore_files(&args, command.roots())?;
+    warn_about_unknown_ids(ctx, &args, &ignore_files);
+    Ok((args, ignore_files, config))
 }
 
 /// The exit status of a filtered report: 2 on analysis errors, 1 on findings at or above
@@ -200,6 +252,7 @@ fn render(
             TextOptions {
                 color: output::use_color(args),
                 show_suppressed: args.show_suppressed,
+                show_skipped: command.show_skipped(),
             },
         ),
         Format::Json => tw_report::json(report)?,
@@ -243,7 +296,7 @@ mod tests {
         let mut argv = vec!["torchward", "report", "r.json"];
         argv.extend_from_slice(extra);
         match Cli::try_parse_from(argv).map(|cli| cli.command) {
-            Ok(crate::commands::Command::Report(report)) => report.report,
+            Ok(crate::commands::Command::Report(report)) => report.rerender.report,
             other => panic!("unexpected parse: {other:?}"),
         }
     }

@@ -1,7 +1,8 @@
 //! Compression wrappers (every compressor joblib offers: zlib, gzip, bz2, xz, lzma and lz4, and
 //! `.pkl.gz` files): recognised by content and decompressed with a hard output limit so a bomb
 //! stops at `Limits::max_decompressed` bytes instead of exhausting memory. Every decoder is pure
-//! Rust (`miniz_oxide`, `libbz2-rs-sys`, `lzma-rs`, `lz4_flex`).
+//! Rust (`miniz_oxide`, `libbz2-rs-sys`, `lzma-rust2`, `lz4_flex`), read as streams so output
+//! is checked against the limit as it is produced.
 
 use std::io::{self, Read, Write};
 
@@ -134,9 +135,12 @@ pub fn decompress(kind: Compression, data: &[u8], limit: u64) -> Result<Vec<u8>,
     let result = match kind {
         Compression::Gzip => copy(flate2::read::MultiGzDecoder::new(data), &mut sink),
         Compression::Bzip2 => copy(bzip2::read::MultiBzDecoder::new(data), &mut sink),
-        Compression::Xz => lzma_rs::xz_decompress(&mut io::BufReader::new(data), &mut sink)
-            .map_err(|e| io::Error::other(e.to_string())),
-        Compression::Lzma => lzma_alone(data, limit, &mut sink),
+        Compression::Xz => copy(
+            lzma_rust2::XzReader::new_mem_limit(data, true, DICT_LIMIT_KIB),
+            &mut sink,
+        ),
+        Compression::Lzma => lzma_rust2::LzmaReader::new_mem_limit(data, DICT_LIMIT_KIB, None)
+            .and_then(|r| copy(r, &mut sink)),
         Compression::Zlib => copy(flate2::read::ZlibDecoder::new(data), &mut sink),
         Compression::Lz4 => copy(lz4_flex::frame::FrameDecoder::new(data), &mut sink),
     };
@@ -151,27 +155,9 @@ pub fn decompress(kind: Compression, data: &[u8], limit: u64) -> Result<Vec<u8>,
     }
 }
 
-/// The legacy `.lzma` format. lzma-rs keeps a window of the declared dictionary size and writes
-/// it out only when full, so the window is capped at the output limit (plus one byte, so output
-/// past the limit still reaches the sink); a window that would have to grow past it is output
-/// past the limit too.
-fn lzma_alone(data: &[u8], limit: u64, sink: &mut Bounded) -> io::Result<()> {
-    let memlimit = to_usize(limit.saturating_add(1)).unwrap_or(usize::MAX);
-    let options = lzma_rs::decompress::Options {
-        memlimit: Some(memlimit),
-        ..lzma_rs::decompress::Options::default()
-    };
-    lzma_rs::lzma_decompress_with_options(&mut io::BufReader::new(data), sink, &options).map_err(
-        |e| match e {
-            // lzma-rs reports its window limit only as text.
-            lzma_rs::error::Error::LzmaError(m) if m.starts_with("exceeded memory limit") => {
-                sink.hit = true;
-                io::Error::other(m)
-            }
-            other => io::Error::other(other.to_string()),
-        },
-    )
-}
+/// Largest xz or lzma dictionary accepted, in KiB: `xz -9` uses 64 MiB; a header asking for
+/// more is refused before anything is allocated.
+const DICT_LIMIT_KIB: u32 = 256 * 1024;
 
 fn copy(mut r: impl Read, sink: &mut Bounded) -> io::Result<()> {
     let mut buf = vec![0u8; 64 * 1024];

@@ -55,11 +55,57 @@ pub fn attempts(format: Format) -> bool {
 }
 
 /// Walks `root` (sorted, no symlinks) and decides for each regular file; files inside
-/// `out_dir` (when it lies within `root`) are not walked.
+/// `out_dir` (when it lies strictly within `root`: earlier outputs) are not walked. An output
+/// that would be one of the inputs (the same file: `--out-dir` equal to the tree, a symlink or
+/// a hard link to an input) is an error for that input, never overwritten.
 pub fn walk(root: &Path, out_dir: &Path, options: &tw_checkpoint::Options) -> Vec<Entry> {
+    let (entries, attempted) = walk_inputs(root, out_dir, options);
+    refuse_outputs_that_are_inputs(entries, &attempted)
+}
+
+/// Turns every `Convert` whose output is the same file as an attempted input of the walk
+/// (converted or not) into an error.
+fn refuse_outputs_that_are_inputs(entries: Vec<Entry>, attempted: &[PathBuf]) -> Vec<Entry> {
+    let inputs: std::collections::HashMap<(u64, u64), &PathBuf> = attempted
+        .iter()
+        .filter_map(|input| crate::same_file::identity(input).map(|id| (id, input)))
+        .collect();
+    entries
+        .into_iter()
+        .map(|entry| match entry {
+            Entry::Convert { input, output } => {
+                match crate::same_file::identity(&output).and_then(|id| inputs.get(&id)) {
+                    Some(other) => Entry::Error {
+                        message: format!(
+                            "its output `{}` is the input `{}` (the same file); choose an --out-dir outside the inputs",
+                            output.display(),
+                            other.display()
+                        ),
+                        input,
+                    },
+                    None => Entry::Convert { input, output },
+                }
+            }
+            other => other,
+        })
+        .collect()
+}
+
+/// The walk itself: one decision per regular file, and every file attempted.
+fn walk_inputs(
+    root: &Path,
+    out_dir: &Path,
+    options: &tw_checkpoint::Options,
+) -> (Vec<Entry>, Vec<PathBuf>) {
     let mut entries = Vec::new();
+    let mut attempted = Vec::new();
     let mut outputs: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let out_canonical = out_dir.canonicalize().ok();
+    // Only an output directory strictly inside the tree holds earlier outputs to leave out;
+    // one that is the tree (or holds it) would hide every input.
+    let out_canonical = out_dir.canonicalize().ok().filter(|out| {
+        root.canonicalize()
+            .is_ok_and(|root| out.starts_with(&root) && *out != root)
+    });
     for item in walkdir::WalkDir::new(root)
         .follow_links(false)
         .sort_by_file_name()
@@ -103,6 +149,7 @@ pub fn walk(root: &Path, out_dir: &Path, options: &tw_checkpoint::Options) -> Ve
             });
             continue;
         }
+        attempted.push(path.clone());
         let relative = path.strip_prefix(root).unwrap_or(&path);
         let output = crate::default_output(&out_dir.join(relative));
         if let Some((first, _)) = outputs.iter().find(|(_, o)| *o == output) {
@@ -122,5 +169,5 @@ pub fn walk(root: &Path, out_dir: &Path, options: &tw_checkpoint::Options) -> Ve
             output,
         });
     }
-    entries
+    (entries, attempted)
 }

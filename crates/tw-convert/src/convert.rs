@@ -152,19 +152,39 @@ pub fn convert_file(
     options: &ConvertOptions,
     progress: &dyn Fn(u64),
 ) -> Result<Conversion, ConvertError> {
+    if crate::same_file::output_is_input(input, output) {
+        return Err(ConvertError::OutputIsInput {
+            input: input.to_path_buf(),
+            output: output.to_path_buf(),
+        });
+    }
     let (format, notes, inputs, plan) = read_and_plan(input, options)?;
     let write_options = tw_fs::WriteOptions::new()
         .force(options.force)
         .create_parents(options.create_parents);
     let file = tw_fs::AtomicFile::create(output, write_options)?;
     // Reserve the whole output up front: one extent allocation instead of many as the copy
-    // grows the file, and an early ENOSPC. Optional: file systems without it just skip it.
-    let _ = rustix::fs::fallocate(
+    // grows the file, and an early ENOSPC that stops here instead of writing until the disk is
+    // full. File systems without fallocate (EOPNOTSUPP) just skip the reservation.
+    let reserved = rustix::fs::fallocate(
         file.as_file(),
         rustix::fs::FallocateFlags::empty(),
         0,
         plan.file_len(),
     );
+    let no_space = match reserved {
+        Err(rustix::io::Errno::NOSPC) => Some("ENOSPC: no space left on device"),
+        Err(rustix::io::Errno::FBIG) => Some("EFBIG: larger than the file size limit allows"),
+        Err(rustix::io::Errno::DQUOT) => Some("EDQUOT: the disk quota is exceeded"),
+        _ => None,
+    };
+    if let Some(reason) = no_space {
+        return Err(ConvertError::NoSpace {
+            path: output.to_path_buf(),
+            bytes: plan.file_len(),
+            reason,
+        });
+    }
     let out_dir = match output.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),

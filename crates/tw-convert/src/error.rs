@@ -94,6 +94,26 @@ pub enum ConvertError {
         /// Why it is refused.
         reason: String,
     },
+    /// The output names the input itself (same path, a symlink or a hard link to it): writing
+    /// it would replace the checkpoint with its own conversion. `--force` does not override it.
+    #[error("the output `{}` is the input `{}` (the same file): converting would replace the checkpoint with its own conversion; choose another output (--force does not change this)", output.display(), input.display())]
+    OutputIsInput {
+        /// The input file.
+        input: std::path::PathBuf,
+        /// The output as given.
+        output: std::path::PathBuf,
+    },
+    /// Reserving the output's whole size up front (`fallocate`) failed for lack of space: the
+    /// conversion stops before writing instead of filling the disk.
+    #[error("cannot reserve {bytes} bytes for `{}`: {reason}", path.display())]
+    NoSpace {
+        /// The output file.
+        path: std::path::PathBuf,
+        /// The size of the output.
+        bytes: u64,
+        /// The errno name and its meaning (`ENOSPC: no space left on device`).
+        reason: &'static str,
+    },
     /// A `--profile` name no profile has.
     #[error("--profile {name}: no such profile (known: {known})")]
     UnknownProfile {

@@ -47,6 +47,7 @@ impl Plan {
 fn describe(leaf: &Leaf) -> String {
     match leaf {
         Leaf::Other(what) => what.clone(),
+        Leaf::Shared(path) => format!("a shared reference to the value at {path}"),
         _ => "a value".to_owned(),
     }
 }
@@ -317,6 +318,28 @@ mod tests {
             super::plan(&reserved, &ConvertOptions::default(), 100),
             Err(ConvertError::NameCollision { .. })
         ));
+    }
+
+    #[test]
+    fn writes_a_shared_value_once() {
+        // A value the pickle shares is not copied into the header under a second key.
+        let shared = inputs(
+            vec![],
+            vec![
+                ("x.0".to_owned(), Leaf::Str("a".repeat(300))),
+                ("x.1".to_owned(), Leaf::Shared("x.0".to_owned())),
+            ],
+        );
+        let err = plan(&shared, &ConvertOptions::default(), 100).unwrap_err();
+        assert!(
+            matches!(&err, ConvertError::NonTensorValues { keys } if keys == &["x.1 (a shared reference to the value at x.0)"]),
+            "{err}"
+        );
+        let mut dropping = ConvertOptions::default();
+        dropping.drop_non_tensors = true;
+        let plan = plan(&shared, &dropping, 100).unwrap();
+        assert_eq!(plan.metadata["x.0"].len(), 302);
+        assert!(!plan.metadata.contains_key("x.1"));
     }
 
     #[test]

@@ -171,7 +171,7 @@ pub(crate) struct Sources {
 impl Sources {
     /// Opens `path` for reading; inflated regions go to unnamed files in `temp_dir`.
     pub fn open(path: &Path, temp_dir: &Path, regions: usize) -> Result<Self, ConvertError> {
-        let input = File::open(path).map_err(|e| io(tw_fs::Op::Open, path, e))?;
+        let (input, _) = tw_fs::open_regular(path).map_err(ConvertError::Io)?;
         Ok(Sources {
             input,
             input_path: path.to_path_buf(),

@@ -40,7 +40,9 @@ pub(crate) fn value_json(leaf: &Leaf) -> Option<String> {
             serde_json::to_string(&array.shape).ok()?,
             serde_json::to_string(&base64(&array.data)).ok()?
         ),
-        Leaf::Other(_) => return None,
+        // A shared value is written once, where it was first listed; a second copy under
+        // another key would let a pickle of references expand the header without bound.
+        Leaf::Other(_) | Leaf::Shared(_) => return None,
     })
 }
 

@@ -163,9 +163,37 @@ pub struct Finding {
     /// Set when a suppression matched; the finding then does not affect the exit code.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub suppressed: Option<Suppression>,
+    /// How many times the same finding occurs in the file, when more than once; `location` is
+    /// the first (SARIF `occurrenceCount`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub occurrences: Option<u64>,
 }
 
 impl Finding {
+    /// The order of findings in every report (path, entry, offset, line, column, rule,
+    /// message), so output does not depend on thread scheduling; [`crate::Report::sort`] and
+    /// streaming writers that merge sorted runs use this one definition.
+    pub fn report_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+        (
+            &a.location.path,
+            &a.location.entry,
+            a.location.offset,
+            a.location.line,
+            a.location.column,
+            &a.rule,
+            &a.message,
+        )
+            .cmp(&(
+                &b.location.path,
+                &b.location.entry,
+                b.location.offset,
+                b.location.line,
+                b.location.column,
+                &b.rule,
+                &b.message,
+            ))
+    }
+
     /// A failing finding of `rule` at `location`, with the rule's default severity.
     pub fn new(rule: &RuleMeta, location: Location, message: impl Into<String>) -> Self {
         Finding {
@@ -181,6 +209,7 @@ impl Finding {
             evidence: Vec::new(),
             remediation: None,
             suppressed: None,
+            occurrences: None,
         }
     }
 

@@ -8,9 +8,15 @@ mod report;
 mod rule;
 mod rule_list;
 mod severity;
+mod shell;
+mod skip;
 
 pub use finding::{Confidence, Evidence, Finding, Location, Status, Suppression};
 pub use report::{AnalysisError, Report, Stats, ToolInfo, SCHEMA_VERSION};
 pub use rule::{Registry, RuleDoc, RuleMeta};
 pub use rule_list::{check_rule_list, RuleListError};
 pub use severity::{ParseSeverityError, Severity};
+pub use shell::shell_quote;
+#[cfg(unix)]
+pub use shell::shell_quote_path;
+pub use skip::{SkipReason, SkippedInput};

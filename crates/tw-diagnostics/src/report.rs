@@ -1,7 +1,7 @@
 //! The report one command run produces: findings, per-file analysis errors and counts. It is
 //! versioned (`SCHEMA_VERSION`) because JSON consumers depend on its shape; see
 //! `docs/json-schema.md`.
-use crate::{Finding, Severity};
+use crate::{Finding, Severity, SkippedInput};
 use serde::{Deserialize, Serialize};
 
 /// Version of the JSON report shape. Bump on any incompatible change and document it.
@@ -32,6 +32,26 @@ pub struct AnalysisError {
     pub message: String,
 }
 
+impl AnalysisError {
+    /// The failure of `path` as a whole, with `error`'s message and every cause after it
+    /// (`cannot open `x` (ENOENT): No such file or directory`), so the OS reason is never lost.
+    pub fn of_path(path: impl Into<String>, error: &dyn std::error::Error) -> Self {
+        let mut message = error.to_string();
+        let mut cause = error.source();
+        while let Some(err) = cause {
+            message.push_str(": ");
+            message.push_str(&err.to_string());
+            cause = err.source();
+        }
+        AnalysisError {
+            path: path.into(),
+            entry: None,
+            offset: None,
+            message,
+        }
+    }
+}
+
 /// Counts for the summary line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Stats {
@@ -41,6 +61,14 @@ pub struct Stats {
     pub skipped: u64,
     /// Bytes read.
     pub bytes: u64,
+    /// Symbolic links followed to the files they name (`scan`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub links_followed: u64,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Everything one command run found.
@@ -52,12 +80,21 @@ pub struct Report {
     pub tool: ToolInfo,
     /// The subcommand that produced it (`scan`, `audit host`, ...).
     pub command: String,
+    /// The host name of the machine it ran on, so reports gathered from a fleet
+    /// (`torchward report merge`) say which host each came from. Absent in reports written
+    /// before it existed.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub host: Option<String>,
     /// The findings, suppressed ones included (they carry `suppressed`).
     pub findings: Vec<Finding>,
     /// Inputs that could not be analysed.
     pub errors: Vec<AnalysisError>,
     /// Counts.
     pub stats: Stats,
+    /// Inputs passed over without analysis (vanished, special files, unfollowed links), with
+    /// the reason; omitted when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<SkippedInput>,
 }
 
 impl Report {
@@ -70,37 +107,21 @@ impl Report {
                 version: version.into(),
             },
             command: command.into(),
+            host: None,
             findings: Vec::new(),
             errors: Vec::new(),
             stats: Stats::default(),
+            skipped: Vec::new(),
         }
     }
 
     /// Sorts findings and errors into a deterministic order (path, entry, offset, line, rule)
     /// so output does not depend on thread scheduling.
     pub fn sort(&mut self) {
-        self.findings.sort_by(|a, b| {
-            (
-                &a.location.path,
-                &a.location.entry,
-                a.location.offset,
-                a.location.line,
-                a.location.column,
-                &a.rule,
-                &a.message,
-            )
-                .cmp(&(
-                    &b.location.path,
-                    &b.location.entry,
-                    b.location.offset,
-                    b.location.line,
-                    b.location.column,
-                    &b.rule,
-                    &b.message,
-                ))
-        });
+        self.findings.sort_by(Finding::report_order);
         self.errors
             .sort_by(|a, b| (&a.path, &a.entry, a.offset).cmp(&(&b.path, &b.entry, b.offset)));
+        self.skipped.sort();
     }
 
     /// Findings that count at `fail_on` (unsuppressed problems at or above it).

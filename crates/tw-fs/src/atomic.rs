@@ -21,6 +21,7 @@
 //! Dropping it uncommitted removes it, but a killed process leaves it behind.
 use crate::dir::create_dir_all;
 use crate::error::{Error, Op, Result};
+use crate::open::FileKind;
 use rustix::fs::{AtFlags, Mode, OFlags, CWD};
 use rustix::io::Errno;
 use std::fs::{File, Permissions};
@@ -124,7 +125,8 @@ impl AtomicFile {
             // `--force` replaces a regular file only: renaming over a device (`/dev/null`), a
             // FIFO, a socket or a symlink would destroy something that is not ours.
             Ok(meta) if options.force && !meta.file_type().is_file() => {
-                return Err(Error::NotRegularFile { path: dest });
+                let kind = FileKind::of(meta.file_type()).unwrap_or(FileKind::Other);
+                return Err(Error::NotRegularFile { path: dest, kind });
             }
             Ok(_) if !options.force => return Err(Error::Exists { path: dest }),
             _ => {}

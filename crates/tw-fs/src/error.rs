@@ -1,8 +1,10 @@
 //! The one error type of `tw-fs`. Every variant carries the path it is about, so a message can
 //! never say "permission denied" without saying where.
+use crate::open::FileKind;
 use std::fmt;
 use std::io;
 use std::path::PathBuf;
+use tw_diagnostics::SkipReason;
 
 /// The operation that failed, named in the error message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,8 +56,10 @@ impl fmt::Display for Op {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// An operating-system call failed.
-    #[error("cannot {op} `{}`", path.display())]
+    /// An operating-system call failed. The message names the error number (`ENOENT`,
+    /// `EACCES`, `ENOSPC` ...); the source carries the system's text, so a cause chain reads
+    /// `cannot open `x` (ENOENT): No such file or directory (os error 2)`.
+    #[error("cannot {op} `{}`{}", path.display(), OsReason(source))]
     Io {
         /// What was being done.
         op: Op,
@@ -78,10 +82,12 @@ pub enum Error {
         path: PathBuf,
     },
     /// The path is not a regular file (a directory, device, FIFO or socket).
-    #[error("`{}` is not a regular file", path.display())]
+    #[error("`{}` is {kind}, not a regular file", path.display())]
     NotRegularFile {
         /// The path.
         path: PathBuf,
+        /// What it is instead.
+        kind: FileKind,
     },
     /// The file is larger than the caller's bound.
     #[error("`{}` is at least {actual} bytes, over the limit of {limit}", path.display())]
@@ -119,11 +125,79 @@ impl Error {
             Error::Io { path, .. }
             | Error::Exists { path }
             | Error::Symlink { path }
-            | Error::NotRegularFile { path }
+            | Error::NotRegularFile { path, .. }
             | Error::TooLarge { path, .. }
             | Error::InvalidUtf8 { path, .. } => path,
         }
     }
+
+    /// Whether the path was not there (`ENOENT`): a file that vanished between a directory
+    /// listing and its open, which walks skip and count instead of reporting an error.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::Io { source, .. } if source.kind() == io::ErrorKind::NotFound)
+    }
+
+    /// Why a file a walk listed is passed over rather than reported as an error: it vanished
+    /// before it was opened, or it is (or was swapped for) a special file. `None` for every
+    /// other error, and callers never ask for a path the user named: that is always an error.
+    pub fn walk_skip(&self) -> Option<SkipReason> {
+        match self {
+            Error::NotRegularFile { kind, .. } => Some(kind.skip_reason()),
+            error if error.is_not_found() => Some(SkipReason::Vanished),
+            _ => None,
+        }
+    }
+}
+
+/// ` (ENAME)` for an error that carries an operating-system error number, nothing otherwise.
+struct OsReason<'a>(&'a io::Error);
+
+impl fmt::Display for OsReason<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.raw_os_error() {
+            Some(code) => match errno_name(code) {
+                Some(name) => write!(f, " ({name})"),
+                None => write!(f, " (errno {code})"),
+            },
+            None => Ok(()),
+        }
+    }
+}
+
+/// The symbolic name of the Linux error numbers file operations return (asm-generic/errno*.h).
+fn errno_name(code: i32) -> Option<&'static str> {
+    Some(match code {
+        1 => "EPERM",
+        2 => "ENOENT",
+        4 => "EINTR",
+        5 => "EIO",
+        6 => "ENXIO",
+        9 => "EBADF",
+        11 => "EAGAIN",
+        12 => "ENOMEM",
+        13 => "EACCES",
+        16 => "EBUSY",
+        17 => "EEXIST",
+        18 => "EXDEV",
+        19 => "ENODEV",
+        20 => "ENOTDIR",
+        21 => "EISDIR",
+        22 => "EINVAL",
+        23 => "ENFILE",
+        24 => "EMFILE",
+        26 => "ETXTBSY",
+        27 => "EFBIG",
+        28 => "ENOSPC",
+        30 => "EROFS",
+        31 => "EMLINK",
+        32 => "EPIPE",
+        36 => "ENAMETOOLONG",
+        40 => "ELOOP",
+        95 => "EOPNOTSUPP",
+        116 => "ESTALE",
+        122 => "EDQUOT",
+        _ => return None,
+    })
 }
 
 /// `Result` with [`Error`].

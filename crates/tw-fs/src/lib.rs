@@ -1,6 +1,6 @@
-//! File-system access for everything torchward writes or maps: atomic writes (files 0640,
-//! directories 0750, never overwriting without `force`), bounded reads, a read-only mmap and a
-//! race-free chmod. Every error names the path it is about, so no caller can lose it.
+//! File-system access for everything torchward reads, writes or maps: atomic writes (files
+//! 0640, directories 0750, never overwriting without `force`), non-blocking opens of regular
+//! files only, bounded reads, a read-only mmap and a race-free chmod. Every error names the path it is about, so no caller can lose it.
 #![deny(missing_docs)]
 
 mod atomic;
@@ -8,6 +8,7 @@ mod chmod;
 mod dir;
 mod error;
 mod mmap;
+mod open;
 mod read;
 
 pub use atomic::{write_atomic, AtomicFile, WriteOptions, DIR_MODE, FILE_MODE};
@@ -15,4 +16,5 @@ pub use chmod::{remove_mode_bits, set_mode, ModeChange};
 pub use dir::create_dir_all;
 pub use error::{Error, Op, Result};
 pub use mmap::Mapping;
+pub use open::{open_regular, FileKind};
 pub use read::{read_bounded, read_to_string_bounded};

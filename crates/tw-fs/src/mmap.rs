@@ -6,6 +6,7 @@
 //! process. Rust cannot turn that into an error. torchward maps only files the user asked it
 //! to read; callers that cannot rule out concurrent truncation should use bounded reads.
 use crate::error::{Error, Op, Result};
+use crate::open::open_regular;
 use std::fs::File;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
@@ -21,25 +22,23 @@ pub struct Mapping {
 }
 
 impl Mapping {
-    /// Maps `path` read-only. Only regular files are mapped (not devices or FIFOs).
+    /// Maps `path` read-only. Only regular files are mapped (not devices or FIFOs), opened
+    /// without blocking ([`crate::open_regular`]).
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let file = File::open(path).map_err(|source| Error::io(Op::Open, path, source))?;
-        let meta = file
-            .metadata()
-            .map_err(|source| Error::io(Op::Stat, path, source))?;
-        if !meta.is_file() {
-            return Err(Error::NotRegularFile {
-                path: path.to_path_buf(),
-            });
-        }
+        let (file, _) = open_regular(path)?;
+        Self::of_file(&file, path)
+    }
+
+    /// Maps `file`, a regular file already opened (by [`crate::open_regular`]) from `path`.
+    pub fn of_file(file: &File, path: &Path) -> Result<Self> {
         // SAFETY: the mapping is read-only (PROT_READ, MAP_PRIVATE semantics for our view) and
         // we never create a `&mut` into it. The remaining hazard is another process changing
         // or truncating the file while mapped: changes may show through (we treat the bytes
         // as untrusted input anyway, never as validated data) and truncation raises SIGBUS,
         // documented in the module docs above.
         #[allow(unsafe_code)]
-        let map = unsafe { memmap2::Mmap::map(&file) }
+        let map = unsafe { memmap2::Mmap::map(file) }
             .map_err(|source| Error::io(Op::Map, path, source))?;
         Ok(Mapping {
             map,

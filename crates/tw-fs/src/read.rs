@@ -1,19 +1,18 @@
-//! Bounded reads: a file is read only up to a caller's limit, so a huge or endless input (a
-//! FIFO, `/dev/zero`, a file that grows while read) can never exhaust memory.
+//! Bounded reads: a regular file is read only up to a caller's limit, so a huge or growing
+//! input can never exhaust memory; FIFOs, devices and sockets are refused at the open
+//! ([`crate::open_regular`]), so an endless or writer-less input can never stall a read.
 use crate::error::{Error, Op, Result};
-use std::fs::File;
+use crate::open::open_regular;
 use std::io::Read;
 use std::path::Path;
 
-/// Reads the whole of `path`, failing with [`Error::TooLarge`] when it holds more than
-/// `limit` bytes. Memory use is bounded by `limit` (plus one byte of probe).
+/// Reads the whole of the regular file `path`, failing with [`Error::TooLarge`] when it holds
+/// more than `limit` bytes and [`Error::NotRegularFile`] when it is not a regular file. Memory
+/// use is bounded by `limit` (plus one byte of probe).
 pub fn read_bounded(path: impl AsRef<Path>, limit: u64) -> Result<Vec<u8>> {
     let path = path.as_ref();
-    let file = File::open(path).map_err(|source| Error::io(Op::Open, path, source))?;
-    let meta = file
-        .metadata()
-        .map_err(|source| Error::io(Op::Stat, path, source))?;
-    if meta.is_file() && meta.len() > limit {
+    let (file, meta) = open_regular(path)?;
+    if meta.len() > limit {
         return Err(Error::TooLarge {
             path: path.to_path_buf(),
             limit,
@@ -70,16 +69,30 @@ mod tests {
     }
 
     #[test]
-    fn endless_device_stops_at_the_limit() {
-        let err = read_bounded("/dev/zero", 4096);
+    fn devices_and_fifos_are_refused_not_read() -> Result<()> {
         assert!(matches!(
-            err,
-            Err(Error::TooLarge {
-                limit: 4096,
-                actual: 4097,
+            read_bounded("/dev/zero", 4096),
+            Err(Error::NotRegularFile {
+                kind: crate::FileKind::CharDevice,
                 ..
             })
         ));
+        let dir = tempfile::tempdir().map_err(|e| Error::io(Op::Open, "tmp", e))?;
+        let fifo = dir.path().join("fifo");
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+        )
+        .map_err(|e| Error::io(Op::Open, &fifo, e.into()))?;
+        assert!(matches!(
+            read_to_string_bounded(&fifo, 4096),
+            Err(Error::NotRegularFile {
+                kind: crate::FileKind::Fifo,
+                ..
+            })
+        ));
+        Ok(())
     }
 
     #[test]

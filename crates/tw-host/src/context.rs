@@ -4,11 +4,11 @@
 //! change a result.
 use crate::firewall::Cover;
 use crate::ports::TrainingPorts;
-use crate::process::{self, Process};
+use crate::process::{self, CoreLimit, Probe, Process};
 use crate::profile::{Profile, Skip};
 use crate::root::SystemRoot;
 use crate::socket::{self, Listener, Owners};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How to audit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +54,10 @@ pub struct Context<'a> {
     pub cover: Cover,
     /// Probe failures that make results incomplete, in words (path and reason).
     pub problems: Vec<String>,
+    /// `RLIMIT_CORE` of `me` and of each target, by `/proc` directory name.
+    pub core_limits: BTreeMap<String, Probe<CoreLimit>>,
+    /// Processes that exited while the audit read them (skipped, not errors).
+    pub vanished: usize,
 }
 
 impl<'a> Context<'a> {
@@ -71,11 +75,21 @@ impl<'a> Context<'a> {
             problems.push(err.to_string());
             Vec::new()
         });
-        // Processes that exit while we read them are simply gone.
-        let processes: Vec<Process> = pids
-            .iter()
-            .filter_map(|pid| Process::read(root, &pid.to_string()).ok())
-            .collect();
+        // Processes that exit while we read them are gone: skipped and counted, never an
+        // error (dataloader workers come and go all the time).
+        let mut vanished = BTreeSet::new();
+        let mut processes: Vec<Process> = Vec::new();
+        for pid in &pids {
+            match Process::probe(root, &pid.to_string()) {
+                Probe::Read(process) => processes.push(process),
+                Probe::Vanished => {
+                    vanished.insert(*pid);
+                }
+                // hidepid or an unprivileged run: the process is hidden, as if not listed.
+                Probe::Denied => {}
+                Probe::Failed(message) => problems.push(message),
+            }
+        }
         let mut targets = Vec::new();
         let mut missing_pids = Vec::new();
         for pid in &options.pids {
@@ -91,6 +105,25 @@ impl<'a> Context<'a> {
                 }
             }
         }
+        // Each judged process's core limit is read now, so a target that exits before the
+        // checks run is dropped here (counted) instead of failing a check later.
+        let mut core_limits = BTreeMap::new();
+        if let Some(me) = &me {
+            core_limits.insert(me.dir.clone(), Process::core_limit(root, &me.dir));
+        }
+        targets.retain(|target| match Process::core_limit(root, &target.dir) {
+            Probe::Vanished => {
+                vanished.insert(target.status.pid);
+                if options.pids.contains(&target.status.pid) {
+                    missing_pids.push(target.status.pid);
+                }
+                false
+            }
+            probe => {
+                core_limits.insert(target.dir.clone(), probe);
+                true
+            }
+        });
         let listeners = socket::listeners(root).unwrap_or_else(|err| {
             problems.push(err.to_string());
             Vec::new()
@@ -108,6 +141,8 @@ impl<'a> Context<'a> {
             owners,
             cover: Cover::read(root, &options.state_files),
             problems,
+            core_limits,
+            vanished: vanished.len(),
         }
     }
 

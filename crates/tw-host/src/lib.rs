@@ -24,7 +24,7 @@ pub use error::{ConfigError, FixError, ProbeError};
 pub use firewall::{Cover, STATE_DIR};
 pub use fix::{apply as apply_fixes, FixAction, LOGIN_DEFS};
 pub use ports::{PortRange, TrainingPorts, HCCL_BASE_PORT, MASTER_PORT, RDZV_PORT};
-pub use process::{CoreLimit, Limit, Process, Status as ProcessStatus};
+pub use process::{CoreLimit, Limit, Probe, Process, Status as ProcessStatus};
 pub use profile::{Overlay, Profile, Skip};
 pub use root::{SystemRoot, READ_LIMIT};
 pub use rules::RULES;
@@ -50,6 +50,8 @@ pub struct HostAudit {
     /// Whether torchward ran as UID 0 (when not, results that depend on other users'
     /// processes are marked incomplete).
     pub privileged: bool,
+    /// Processes that exited while the audit read them: skipped, counted, never errors.
+    pub vanished: usize,
 }
 
 /// Whether `skip` names `finding`: same rule, and the subject (if given) equals the finding's
@@ -122,6 +124,7 @@ pub fn audit(root: &SystemRoot, options: &Options) -> HostAudit {
             })
             .collect(),
         privileged: ctx.privileged(),
+        vanished: ctx.vanished,
     };
     for check in rules::CHECKS {
         for checked in (check.run)(&ctx) {

@@ -191,6 +191,21 @@ impl Process {
         })
     }
 
+    /// The core-size limit of the process in `/proc/<dir>`.
+    pub fn core_limit(root: &SystemRoot, dir: &str) -> Probe<CoreLimit> {
+        Probe::read(root, dir, "limits", CoreLimit::parse)
+    }
+
+    /// Like [`Process::read`], with a process that ended meanwhile told apart from an error.
+    pub fn probe(root: &SystemRoot, dir: &str) -> Probe<Process> {
+        match Process::read(root, dir) {
+            Ok(process) => Probe::Read(process),
+            Err(err) if is_gone_error(&err) || has_exited(root, dir) => Probe::Vanished,
+            Err(err) if err.is_denied() => Probe::Denied,
+            Err(err) => Probe::Failed(err.to_string()),
+        }
+    }
+
     /// The command line for messages (`cmdline`, not `comm`: torchrun's comm is `pt_elastic`),
     /// cut at 200 characters.
     pub fn command(&self) -> String {
@@ -226,6 +241,70 @@ impl Process {
                 || arg.starts_with("torch.distributed.run")
                 || arg.starts_with("torch.distributed.launch")
         })
+    }
+}
+
+/// `ESRCH` (Linux): some `/proc/PID` files answer it for a process that is exiting.
+const ESRCH: i32 = 3;
+
+/// Whether a read error means the process is gone: its `/proc/PID` entry vanished (`ENOENT`)
+/// or the kernel no longer finds the task (`ESRCH`).
+fn is_gone_error(err: &ProbeError) -> bool {
+    err.is_not_found()
+        || matches!(err, ProbeError::Io { source, .. } if source.raw_os_error() == Some(ESRCH))
+}
+
+/// Whether the process in `/proc/<dir>` has exited: its directory is gone, or it is a zombie
+/// (`State: Z`) or dead (`State: X`) whose per-task files read empty. Used after a failed or
+/// empty read to tell a process that ended mid-audit from a real probe error.
+pub fn has_exited(root: &SystemRoot, dir: &str) -> bool {
+    match root.read(&format!("/proc/{dir}/status")) {
+        Ok(text) => {
+            text.is_empty()
+                || text.lines().any(|line| {
+                    line.strip_prefix("State:")
+                        .map(str::trim_start)
+                        .is_some_and(|state| state.starts_with('Z') || state.starts_with('X'))
+                })
+        }
+        Err(err) => is_gone_error(&err),
+    }
+}
+
+/// What reading one process's file gave, with "the process ended meanwhile" kept apart from
+/// errors: a process that exits between listing `/proc` and reading its files is skipped and
+/// counted, never an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probe<T> {
+    /// The value.
+    Read(T),
+    /// The process exited (or became a zombie) before its file could be read.
+    Vanished,
+    /// The OS refused the read (an unprivileged run).
+    Denied,
+    /// The file could not be read or parsed although the process lives; the message names the
+    /// path and the reason.
+    Failed(String),
+}
+
+impl<T> Probe<T> {
+    /// Reads `/proc/<dir>/<file>` under `root` and parses it with `parse`, classifying failures.
+    pub fn read(
+        root: &SystemRoot,
+        dir: &str,
+        file: &str,
+        parse: impl FnOnce(&str, &str) -> Result<T, ProbeError>,
+    ) -> Probe<T> {
+        let path = format!("/proc/{dir}/{file}");
+        let result = root.read(&path).and_then(|text| parse(&path, &text));
+        match result {
+            Ok(value) => Probe::Read(value),
+            Err(err) if is_gone_error(&err) => Probe::Vanished,
+            Err(err) if err.is_denied() => Probe::Denied,
+            // A zombie's per-task files read empty and fail to parse: that is an exit too.
+            Err(_) if has_exited(root, dir) => Probe::Vanished,
+            Err(err) => Probe::Failed(err.to_string()),
+        }
     }
 }
 

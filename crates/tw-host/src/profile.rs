@@ -9,6 +9,9 @@ use serde::Deserialize;
 use std::fmt;
 use std::str::FromStr;
 
+/// The largest overlay file read (a profile is a few hundred bytes of TOML).
+const MAX_OVERLAY_BYTES: u64 = 1 << 20;
+
 /// A built-in profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -125,9 +128,15 @@ impl Overlay {
     /// Reads and parses the overlay file at `path` (a real path, not under the system root).
     pub fn load(path: &std::path::Path) -> Result<Overlay, ConfigError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::OverlayRead {
-            path: shown.clone(),
-            source,
+        // Non-blocking and regular files only: a FIFO named --overlay is refused, never waited on.
+        let text = tw_fs::read_to_string_bounded(path, MAX_OVERLAY_BYTES).map_err(|err| {
+            ConfigError::OverlayRead {
+                path: shown.clone(),
+                source: match err {
+                    tw_fs::Error::Io { source, .. } => source,
+                    other => std::io::Error::other(other.to_string()),
+                },
+            }
         })?;
         Overlay::parse(&shown, &text)
     }

@@ -6,24 +6,27 @@ use std::collections::BTreeSet;
 use tw_checkpoint::{Container, Format, PickleRole, PickleSource, TensorTable};
 use tw_diagnostics::{AnalysisError, Finding, Location};
 use tw_pickle::torch::ExtractError;
-use tw_pickle::{GlobalTarget, Opcode, Parsed, ViolationKind};
+use tw_pickle::{GlobalTarget, LimitKind, Opcode, Parsed, ViolationKind};
 
-use crate::classify;
 use crate::lfs;
+use crate::nested;
 use crate::rules::{
     code_bearing_archive, dangerous_callable, global_not_allowlisted, invalid_mutation_target,
-    legacy_tar_checkpoint, persistent_id_not_storage, safetensors_header_invalid,
-    tensor_view_out_of_bounds, trailing_data, unsupported_model_format, weights_only_incompatible,
+    legacy_tar_checkpoint, persistent_id_not_storage, pickle_stack_residue,
+    safetensors_header_invalid, shared_reference_expansion, tensor_view_out_of_bounds,
+    trailing_data, unsupported_model_format, weights_only_incompatible,
 };
 use crate::safe_globals;
 use crate::ScanOptions;
+use crate::{aggregate, classify};
 
 /// What analysing one file found.
 #[derive(Debug, Default, Clone)]
 pub struct FileOutcome {
     /// The format detected by content (`None` when the file could not be opened at all).
     pub format: Option<Format>,
-    /// Findings, deduplicated per rule, place and message.
+    /// Findings; the same finding seen again in the file is counted on the first
+    /// ([`Finding::occurrences`]).
     pub findings: Vec<Finding>,
     /// Parts of the file that could not be analysed (exit code 2).
     pub errors: Vec<AnalysisError>,
@@ -33,13 +36,7 @@ pub struct FileOutcome {
 
 impl FileOutcome {
     pub(crate) fn push(&mut self, finding: Finding) {
-        if !self.findings.iter().any(|f| {
-            f.rule == finding.rule
-                && f.message == finding.message
-                && f.location.entry == finding.location.entry
-        }) {
-            self.findings.push(finding);
-        }
+        aggregate::add(&mut self.findings, finding);
     }
 
     pub(crate) fn error(
@@ -78,6 +75,18 @@ pub(crate) fn analyse_keeping_container<'a>(
         out.findings.push(hint);
     }
     (out, container)
+}
+
+/// Analyses `data`, a part of the file `path` named `label` (an item of a DCP data file), into
+/// `out`, its findings located at that part.
+pub(crate) fn analyse_part(
+    path: &str,
+    label: &str,
+    data: &[u8],
+    options: &ScanOptions,
+    out: &mut FileOutcome,
+) {
+    analyse_into(path, Some(label), data, options, 0, false, out);
 }
 
 /// Opens `data` and analyses it into `out`; returns the format detected and the container,
@@ -344,6 +353,24 @@ fn analyse_pickle(
         out.push(weights_only_incompatible::finding(at(0), &list));
     }
 
+    if !parsed.residue.is_clean() {
+        out.push(pickle_stack_residue::finding(
+            at(parsed.end.map_or(0, |end| end.saturating_sub(1) as u64)),
+            parsed.residue.open_marks,
+            parsed.residue.extra_values,
+        ));
+    }
+    let expansion = parsed.expansion();
+    if let Some(expansion) = expansion {
+        out.push(shared_reference_expansion::finding(
+            at(0),
+            format!(
+                "shared references expand the pickle's value to more than {} bytes (the limit for {} bytes of pickle): anything that copies it per reference exhausts memory",
+                expansion.limit,
+                parsed.end.unwrap_or(0).saturating_sub(parsed.start),
+            ),
+        ));
+    }
     let failed = if let Some(err) = &parsed.error {
         let mut loc = at(err.offset());
         out.error(
@@ -379,8 +406,13 @@ fn analyse_pickle(
         }
     }
     if let Some(scope) = source.role.storage_scope() {
-        if parsed.is_complete() && !not_allowlisted {
+        if parsed.is_complete() && !not_allowlisted && expansion.is_none() {
             validate_tensors(path, container, scope, &parsed, source, data, location, out);
+            if depth < options.max_nested_depth {
+                analyse_extra_state(
+                    path, container, scope, &parsed, bytes, data, location, options, depth, out,
+                );
+            }
         }
     }
     if depth < options.max_nested_depth {
@@ -427,12 +459,51 @@ fn validate_tensors(
             location.clone().with_offset(source.base_offset),
             err.to_string(),
         )),
+        Err(
+            err @ ExtractError::LimitExceeded {
+                what: LimitKind::WalkSteps | LimitKind::MaterialisedBytes,
+                ..
+            },
+        ) => out.push(shared_reference_expansion::finding(
+            location.clone().with_offset(source.base_offset),
+            format!("listing what the pickle holds stops: {err}"),
+        )),
         Err(err) => out.error(
             path,
             location.entry.as_deref(),
             None,
             format!("cannot interpret the pickle as torch objects: {err}"),
         ),
+    }
+}
+
+/// Byte tensors holding pickles (Transformer Engine's `_extra_state`), analysed as nested
+/// files. Only called on a pickle that passed the weights-only checks, so its tensors extract.
+#[allow(clippy::too_many_arguments)]
+fn analyse_extra_state(
+    path: &str,
+    container: &Container<'_>,
+    scope: tw_checkpoint::StorageScope,
+    parsed: &Parsed<'_>,
+    pickle: &[u8],
+    data: &[u8],
+    location: &Location,
+    options: &ScanOptions,
+    depth: u32,
+    out: &mut FileOutcome,
+) {
+    // Only a pickle that names an `_extra_state` key pays for the extraction.
+    const KEY: &[u8] = b"_extra_state";
+    if !pickle.windows(KEY.len()).any(|w| w == KEY) {
+        return;
+    }
+    let Ok(objects) = tw_pickle::torch::extract(parsed) else {
+        return;
+    };
+    let base = location.entry.as_deref().unwrap_or("");
+    for (tensor, bytes) in nested::extra_state_tensors(container, scope, &objects, data) {
+        let label = format!("{base} > tensor {tensor}");
+        analyse_into(path, Some(&label), bytes, options, depth + 1, false, out);
     }
 }
 
@@ -448,6 +519,14 @@ fn analyse_nested(
     out: &mut FileOutcome,
 ) {
     let graph = &parsed.graph;
+    let base = location.entry.as_deref().unwrap_or(source.name.as_str());
+    for (offset, bytes) in nested::bytesio_contents(graph) {
+        let label = format!(
+            "{base} > io.BytesIO at offset {}",
+            source.base_offset + offset
+        );
+        analyse_into(path, Some(&label), &bytes, options, depth + 1, false, out);
+    }
     for object in graph.objects() {
         let Some(global) = graph.global_of(object.callable) else {
             continue;

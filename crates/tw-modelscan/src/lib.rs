@@ -3,26 +3,32 @@
 //! inert and containers are walked by torchward's own strict readers.
 //!
 //! - [`analyse_bytes`]: one file's bytes to findings and analysis errors.
-//! - [`scan::files`] and [`scan::scan_files`]: many paths, walked and analysed in parallel.
+//! - [`walk::collect`], [`shard::Shard`] and [`scan::for_each_file`]: many paths walked (links
+//!   followed to the files they name), partitioned among workers, analysed in parallel.
 //! - [`screen()`]: the refuse-or-pass gate `inspect` and `convert` put before reading a file.
 //! - [`inspect::inspect_bytes`]: what a weights-only file holds.
 #![forbid(unsafe_code)]
 // Rule IDs and format names (TW101, TorchScript) appear in docs as prose, not code.
 #![allow(clippy::doc_markdown)]
 
+mod aggregate;
 mod analyse;
 mod classify;
+pub mod dcp;
 pub mod inspect;
 mod keras;
 mod lfs;
 mod mapped;
 mod nest;
+mod nested;
 mod options;
 pub mod rules;
 mod safe_globals;
 pub mod scan;
 mod screen;
-mod walk;
+pub mod shard;
+mod shards;
+pub mod walk;
 
 pub use analyse::{analyse_bytes, FileOutcome};
 pub use mapped::with_mapped;

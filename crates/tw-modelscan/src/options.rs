@@ -1,5 +1,5 @@
-//! What a scan is configured with: the container and pickle limits, the allowlist additions
-//! and the walk settings. Defaults are the safe ones; nothing here can make a scan run code.
+//! What a scan is configured with: the container and pickle limits and the allowlist
+//! additions (framework profiles included). Defaults are the safe ones; nothing here can make a scan run code.
 use tw_pickle::{profiles, ParseOptions, Profile};
 
 /// Settings of a model-file scan.
@@ -10,8 +10,6 @@ pub struct ScanOptions {
     /// Pickle machine settings; the profile is always [`Profile::Scan`] so every import and
     /// call is seen.
     pub pickle: ParseOptions,
-    /// Follow symbolic links while walking (off by default: a link could lead anywhere).
-    pub follow_symlinks: bool,
     /// How deep to follow pickles nested inside pickles (`torch.storage._load_from_bytes`).
     pub max_nested_depth: u32,
 }
@@ -22,7 +20,6 @@ impl Default for ScanOptions {
         let mut options = ScanOptions {
             checkpoint: tw_checkpoint::Options::default(),
             pickle: ParseOptions::new(Profile::Scan),
-            follow_symlinks: false,
             max_nested_depth: 3,
         };
         for profile in profiles::PROFILES.iter().filter(|p| p.default) {

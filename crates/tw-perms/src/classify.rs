@@ -1,9 +1,11 @@
 //! Built-in classification of a path into a [`Kind`] of the §4 table, by name, extension,
 //! content and location (the directories around it), in a fixed order: specific names and key
-//! material first, then strong locations (profiler/dump, log and key directories), then
-//! extensions, then content (ELF and `#!` are programs, PEM blocks are keys), then weak
-//! locations, then business data. Every answer carries the rule that decided it, which is what
-//! `--explain` prints.
+//! material first, then strong locations (profiler/dump and log directories), then
+//! extensions, then content (ELF and `#!` are programs; PEM, DER, PKCS#12 and `PuTTY` key
+//! headers are keys), then weak locations, then business data. A file is key material by its
+//! name, extension or content only, never by the directory it sits in: `serde/src/private/*.rs`
+//! is source code. Every answer carries the rule that decided it, which is what `--explain`
+//! prints.
 use crate::kind::Kind;
 use std::borrow::Cow;
 
@@ -59,8 +61,14 @@ pub enum Content {
     Elf,
     /// `#!`: a script.
     Shebang,
-    /// A PEM block (`-----BEGIN `): key, certificate or CSR.
+    /// A PEM block (`-----BEGIN `): key, certificate or CSR (OpenSSH private keys are PEM
+    /// armoured too).
     Pem,
+    /// A DER-encoded ASN.1 structure as keys and certificates start (PKCS#1, PKCS#8, PKCS#12,
+    /// X.509): a SEQUENCE with a long-form length, then an INTEGER version or a SEQUENCE.
+    Der,
+    /// A `PuTTY` private key file (`PuTTY-User-Key-File-`).
+    Putty,
     /// Anything else (or unreadable).
     Other,
 }
@@ -76,9 +84,31 @@ pub fn sniff(head: &[u8]) -> Content {
         Content::Shebang
     } else if head.windows(11).any(|w| w == b"-----BEGIN ") {
         Content::Pem
+    } else if head.starts_with(b"PuTTY-User-Key-File-") {
+        Content::Putty
+    } else if is_der_key(head) {
+        Content::Der
     } else {
         Content::Other
     }
+}
+
+/// `30 81 LL` or `30 82 LL LL` (a SEQUENCE long enough to be a key or certificate, length in
+/// long form as DER requires past 127 bytes), then `02` (the version INTEGER of PKCS#1, PKCS#8
+/// and PKCS#12) or `30` (X.509's `TBSCertificate`), per ITU-T X.690 §8.1.3 and RFC 5208/7292.
+fn is_der_key(head: &[u8]) -> bool {
+    let inner = match head {
+        [0x30, 0x81, len, rest @ ..] if *len >= 0x80 => rest.first(),
+        [0x30, 0x82, hi, _, rest @ ..] if *hi > 0 => rest.first(),
+        _ => None,
+    };
+    matches!(inner, Some(0x02 | 0x30))
+}
+
+/// Whether `name` is an SSH identity (`id_rsa`, `id_ed25519`, `id_ecdsa_sk` ...): `id_` and no
+/// extension (`id_rsa.pub` is the public half).
+fn is_ssh_identity(name: &str) -> bool {
+    name.len() > 3 && name.starts_with("id_") && !name.contains('.')
 }
 
 fn ext_of(name: &str) -> &str {
@@ -103,19 +133,12 @@ const KEY_EXT: &[&str] = &[
     "pem", "key", "crt", "cer", "der", "p12", "pfx", "p8", "pk8", "jks", "keystore", "csr", "gpg",
     "pgp", "enc", "kdbx", "ks",
 ];
-const KEY_NAMES: &[&str] = &[
-    "id_rsa",
-    "id_dsa",
-    "id_ecdsa",
-    "id_ed25519",
-    "authorized_keys",
-    "known_hosts",
-    ".netrc",
-    ".pgpass",
-];
+const KEY_NAMES: &[&str] = &["authorized_keys", "known_hosts", ".netrc", ".pgpass"];
 const PROGRAM_EXT: &[&str] = &[
-    "py", "pyc", "pyd", "pyx", "sh", "bash", "zsh", "so", "pl", "rb", "lua", "js", "run", "exe",
-    "whl", "egg",
+    "py", "pyc", "pyd", "pyx", "pyi", "sh", "bash", "zsh", "so", "pl", "rb", "lua", "js", "run",
+    "exe", "whl", "egg", // Source code is program text too (a crate's `src/private/*.rs`).
+    "rs", "c", "h", "cc", "cpp", "cxx", "hpp", "cu", "cuh", "go", "java", "ts", "kt", "scala",
+    "swift",
 ];
 const CONFIG_EXT: &[&str] = &[
     "json",
@@ -217,7 +240,7 @@ pub fn dir_area(name: &str) -> Option<(Kind, Area, &'static str)> {
         "certificates",
         "ssl",
         "tls",
-        "private",
+        "private_keys",
         "secrets",
         "secret",
         ".ssh",
@@ -226,7 +249,7 @@ pub fn dir_area(name: &str) -> Option<(Kind, Area, &'static str)> {
     ]) {
         return Some((Kind::KeyDir, Area::Key, "directory named like key material"));
     }
-    if lower_is(&["tmp", "temp", ".tmp", "scratch"]) {
+    if lower_is(&["tmp", "temp", ".tmp", "scratch", "shm"]) {
         return Some((
             Kind::TempDir,
             Area::Temp,
@@ -346,7 +369,7 @@ pub fn classify_file_by_name(
             Class::of(Kind::LogFinished, reason)
         }
     };
-    if is_any(name, KEY_NAMES) || is_any(ext, KEY_EXT) {
+    if is_any(name, KEY_NAMES) || is_any(ext, KEY_EXT) || is_ssh_identity(name) {
         return Some(Class::of(
             Kind::KeyFile,
             "name or extension of key material, certificates or ciphertext",
@@ -390,7 +413,6 @@ pub fn classify_file_by_name(
                 "inside a profiler or dump directory",
             ))
         }
-        Area::Key => return Some(Class::of(Kind::KeyFile, "inside a key material directory")),
         Area::Log => {
             let open = open_for_write();
             return Some(log(
@@ -427,6 +449,13 @@ fn is_core_n(name: &str) -> bool {
 pub fn classify_file_by_content(name: &str, content: Content, area: Area) -> Class {
     match content {
         Content::Pem => return Class::of(Kind::KeyFile, "content: PEM block (key or certificate)"),
+        Content::Der => {
+            return Class::of(
+                Kind::KeyFile,
+                "content: DER key or certificate (PKCS#1, PKCS#8, PKCS#12, X.509)",
+            )
+        }
+        Content::Putty => return Class::of(Kind::KeyFile, "content: PuTTY private key"),
         Content::Elf | Content::Shebang => {
             if contains_ci(name, "crypt") {
                 return Class::of(
@@ -501,7 +530,13 @@ mod tests {
             by_name("kernel_details.csv", Area::Debug),
             Some(Kind::DebugFile)
         );
-        assert_eq!(by_name("anything", Area::Key), Some(Kind::KeyFile));
+        // A key directory's files are keys by name, extension or content, not by location.
+        assert_eq!(by_name("anything", Area::Key), None);
+        assert_eq!(by_name("de.rs", Area::Key), Some(Kind::ProgramFile));
+        assert_eq!(by_name("id_ecdsa_sk", Area::None), Some(Kind::KeyFile));
+        assert_eq!(by_name("id_rsa.pub", Area::None), None);
+        assert_eq!(by_name("id_utils.py", Area::None), Some(Kind::ProgramFile));
+        assert_eq!(dir_area("private"), None);
         assert_eq!(
             classify_file_by_name("rank0", Area::Log, || true)
                 .unwrap()
@@ -529,6 +564,16 @@ mod tests {
             Content::Pem
         );
         assert_eq!(sniff(b"hello"), Content::Other);
+        // An RSA PKCS#1 key (30 82 04 a4 02 01 00 ...) and a PKCS#12 bundle (30 82 0a 3b 02 01 03).
+        assert_eq!(sniff(b"\x30\x82\x04\xa4\x02\x01\x00"), Content::Der);
+        assert_eq!(sniff(b"\x30\x82\x0a\x3b\x02\x01\x03"), Content::Der);
+        assert_eq!(sniff(b"\x30\x81\x87\x02\x01\x00"), Content::Der);
+        assert_eq!(sniff(b"\x30\x82\x00\x10\x02"), Content::Other);
+        assert_eq!(sniff(b"0\x82zz"), Content::Other);
+        assert_eq!(
+            sniff(b"PuTTY-User-Key-File-3: ssh-ed25519\n"),
+            Content::Putty
+        );
         assert_eq!(
             classify_file_by_content("run", Content::Shebang, Area::None).kind,
             Kind::ProgramFile

@@ -32,6 +32,12 @@ impl Entry {
     pub fn display(&self) -> String {
         self.path.to_string_lossy().into_owned()
     }
+
+    /// The path quoted for a POSIX shell, exact even for hostile or non-UTF-8 names, for the
+    /// fix commands a user pastes.
+    pub fn quoted(&self) -> String {
+        tw_diagnostics::shell_quote_path(&self.path)
+    }
 }
 
 /// Who runs the audit.

@@ -39,6 +39,13 @@ pub struct Options<'a> {
     pub policy: Option<&'a Policy>,
     /// Called after each directory with the number of entries read (progress bars).
     pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
+    /// Where findings go, a batch at a time as the walk finishes each directory (from several
+    /// threads). With a sink, [`PermsAudit::findings`] stays empty and memory does not grow
+    /// with the number of findings; without one they are collected there.
+    pub sink: Option<&'a (dyn Fn(Vec<Finding>) + Sync)>,
+    /// Only count the paths `--fix` would tighten ([`PermsAudit::removable`]) instead of
+    /// listing them in [`PermsAudit::candidates`] (a report-only run over a huge tree).
+    pub count_candidates_only: bool,
 }
 
 /// The result of one permission audit.
@@ -48,8 +55,10 @@ pub struct PermsAudit {
     pub findings: Vec<Finding>,
     /// Paths that could not be examined (exit code 2).
     pub errors: Vec<AnalysisError>,
-    /// Paths `--fix` would tighten.
+    /// Paths `--fix` would tighten (empty with [`Options::count_candidates_only`]).
     pub candidates: Vec<Candidate>,
+    /// How many paths `--fix` would tighten.
+    pub removable: u64,
     /// Entries examined.
     pub entries: u64,
     /// Files whose first bytes were read to classify them.
@@ -89,12 +98,14 @@ fn root_entry(path: &Path) -> Result<Entry, String> {
 pub fn audit(paths: &[PathBuf], options: &Options<'_>) -> PermsAudit {
     let empty = Policy::default();
     let homes = homes();
-    let walker = Walker::new(
+    let mut walker = Walker::new(
         options.policy.unwrap_or(&empty),
         &homes,
         User::current(),
         options.progress,
     );
+    walker.sink = options.sink;
+    walker.keep_candidates = !options.count_candidates_only;
     let mut findings = vec![rules::umask::check(current_umask())];
     let mut errors = Vec::new();
     let mut candidates = Vec::new();
@@ -142,7 +153,8 @@ pub fn audit(paths: &[PathBuf], options: &Options<'_>) -> PermsAudit {
         }
     }
     let roots = u64::try_from(paths.len()).unwrap_or(u64::MAX);
-    findings.extend(walker.findings.into_inner().unwrap_or_default());
+    walker.emit(findings);
+    let findings = walker.findings.into_inner().unwrap_or_default();
     errors.extend(walker.errors.into_inner().unwrap_or_default());
     candidates.extend(walker.candidates.into_inner().unwrap_or_default());
     candidates.sort_by(|a, b| a.path.cmp(&b.path));
@@ -150,6 +162,7 @@ pub fn audit(paths: &[PathBuf], options: &Options<'_>) -> PermsAudit {
         findings,
         errors,
         candidates,
+        removable: walker.removable.into_inner(),
         entries: walker.entries.into_inner() + roots,
         sniffed: walker.sniffed.into_inner(),
     }

@@ -41,12 +41,18 @@ pub(crate) struct Walker<'a> {
     pub homes: &'a HashSet<PathBuf>,
     pub user: User,
     pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
+    /// Where findings go as each directory is done (else they are kept in `findings`).
+    pub sink: Option<&'a (dyn Fn(Vec<Finding>) + Sync)>,
+    /// Whether fix candidates are kept (else only counted in `removable`).
+    pub keep_candidates: bool,
     writers: OnceLock<HashSet<(u64, u64)>>,
     pub findings: Mutex<Vec<Finding>>,
     pub errors: Mutex<Vec<AnalysisError>>,
     pub candidates: Mutex<Vec<Candidate>>,
     pub entries: AtomicU64,
     pub sniffed: AtomicU64,
+    /// Paths `--fix` would tighten (kept or not).
+    pub removable: AtomicU64,
 }
 
 /// Opens directory `path` without following any symlink anywhere in it.
@@ -85,12 +91,30 @@ impl<'a> Walker<'a> {
             homes,
             user,
             progress,
+            sink: None,
+            keep_candidates: true,
             writers: OnceLock::new(),
             findings: Mutex::new(Vec::new()),
             errors: Mutex::new(Vec::new()),
             candidates: Mutex::new(Vec::new()),
             entries: AtomicU64::new(0),
             sniffed: AtomicU64::new(0),
+            removable: AtomicU64::new(0),
+        }
+    }
+
+    /// Hands a batch of findings to the sink, or keeps them.
+    pub fn emit(&self, mut batch: Vec<Finding>) {
+        if batch.is_empty() {
+            return;
+        }
+        match self.sink {
+            Some(sink) => sink(batch),
+            None => {
+                if let Ok(mut all) = self.findings.lock() {
+                    all.append(&mut batch);
+                }
+            }
         }
     }
 
@@ -179,7 +203,7 @@ impl<'a> Walker<'a> {
         findings: &mut Vec<Finding>,
         candidates: &mut Vec<Candidate>,
     ) {
-        if let Some(finding) = rules::world_writable::check(entry) {
+        if let Some(finding) = rules::world_writable::check(entry, class) {
             findings.push(finding);
         }
         if let Some(finding) = rules::setid::check(entry) {
@@ -191,12 +215,19 @@ impl<'a> Walker<'a> {
         if let Some(finding) = rules::hard_link::check(entry) {
             findings.push(finding);
         }
-        let too_open = rules::mode_too_open::check(entry, class);
-        let removable = entry.mode & !class.max_mode & 0o7777 != 0;
+        // A shared temp directory (1777) is expected to be open; nothing to tighten.
+        let shared_temp = rules::world_writable::is_shared_temp(entry, class);
+        let too_open = (!shared_temp)
+            .then(|| rules::mode_too_open::check(entry, class))
+            .flatten();
+        let removable = !shared_temp && entry.mode & !class.max_mode & 0o7777 != 0;
         if let Some(finding) = too_open {
             findings.push(finding);
         }
         if removable {
+            self.removable.fetch_add(1, Ordering::Relaxed);
+        }
+        if removable && self.keep_candidates {
             candidates.push(Candidate {
                 path: entry.path.clone(),
                 dev: entry.dev,
@@ -314,11 +345,7 @@ impl<'a> Walker<'a> {
         if let Some(progress) = self.progress {
             progress(count);
         }
-        if !findings.is_empty() {
-            if let Ok(mut all) = self.findings.lock() {
-                all.append(&mut findings);
-            }
-        }
+        self.emit(findings);
         if !candidates.is_empty() {
             if let Ok(mut all) = self.candidates.lock() {
                 all.append(&mut candidates);

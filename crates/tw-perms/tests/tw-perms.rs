@@ -17,5 +17,7 @@ mod tree;
 mod audit;
 #[path = "tw-perms/fix.rs"]
 mod fix;
+#[path = "tw-perms/paste.rs"]
+mod paste;
 #[path = "tw-perms/race.rs"]
 mod race;

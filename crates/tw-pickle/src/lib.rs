@@ -28,6 +28,7 @@
 mod allowlist;
 mod denylist;
 mod error;
+mod expansion;
 mod graph;
 mod limits;
 mod machine;
@@ -43,10 +44,11 @@ pub use allowlist::{
 };
 pub use denylist::dangerous_reason;
 pub use error::PickleError;
+pub use expansion::Expansion;
 pub use graph::{
     BigInt, CallKind, GlobalRef, GlobalTarget, Graph, Mutations, Node, NodeId, Object, PyType, Seq,
 };
 pub use limits::{LimitKind, Limits};
-pub use machine::{parse, parse_at, BuildRecord, Parsed};
+pub use machine::{parse, parse_at, BuildRecord, Parsed, StopResidue};
 pub use opcode::{Opcode, OpcodeInfo, OPCODES};
 pub use policy::{ParseOptions, Profile, Violation, ViolationKind};

@@ -24,6 +24,8 @@ pub enum LimitKind {
     TotalElements,
     /// Steps of a walk over the graph (shared subtrees are visited once per path).
     WalkSteps,
+    /// Bytes extraction materialises (paths, values and tensor records).
+    MaterialisedBytes,
 }
 
 impl std::fmt::Display for LimitKind {
@@ -39,6 +41,7 @@ impl std::fmt::Display for LimitKind {
             LimitKind::Tensors => "tensors",
             LimitKind::TotalElements => "total elements",
             LimitKind::WalkSteps => "walk steps",
+            LimitKind::MaterialisedBytes => "materialised bytes",
         })
     }
 }
@@ -73,6 +76,12 @@ pub struct Limits {
     /// Walk steps extraction may take beyond four per graph node (default 1,000,000): shared
     /// subtrees are walked once per path, so this bounds "billion laughs" expansion.
     pub walk_step_allowance: u64,
+    /// Bytes extraction may materialise beyond eight per pickle byte (default 64 MiB): paths,
+    /// values and tensor records, each counted with its in-memory size. A value the pickle
+    /// shares by memo reference is materialised once (later references are
+    /// [`crate::torch::Leaf::Shared`]), but paths are one per reference, so a few kilobytes
+    /// of shared references could otherwise expand to gigabytes.
+    pub materialise_allowance: u64,
 }
 
 impl Default for Limits {
@@ -88,6 +97,7 @@ impl Default for Limits {
             max_tensors: 1_000_000,
             max_total_elements: 1 << 44,
             walk_step_allowance: 1_000_000,
+            materialise_allowance: 64 << 20,
         }
     }
 }

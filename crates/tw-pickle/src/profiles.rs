@@ -101,6 +101,7 @@ const MEGATRON: &[ProfileGlobal] = &[
     g("types.SimpleNamespace", Class),
     g("pathlib.PosixPath", Path),
     g("io.BytesIO", Class),
+    g("_io.BytesIO", Class),
     g("signal.Signals", Enum),
     g("torch._C.Generator", Class),
     g("megatron.core.enums.ModelType", Enum),
@@ -160,6 +161,37 @@ const LIGHTNING: &[ProfileGlobal] = &[
     g("collections.defaultdict", Class),
 ];
 
+const DCP: &[ProfileGlobal] = &[
+    g("torch.distributed.checkpoint.metadata.Metadata", Class),
+    g(
+        "torch.distributed.checkpoint.metadata.TensorStorageMetadata",
+        Class,
+    ),
+    g(
+        "torch.distributed.checkpoint.metadata.BytesStorageMetadata",
+        Class,
+    ),
+    g(
+        "torch.distributed.checkpoint.metadata.ChunkStorageMetadata",
+        Class,
+    ),
+    g(
+        "torch.distributed.checkpoint.metadata.TensorProperties",
+        Class,
+    ),
+    g("torch.distributed.checkpoint.metadata.MetadataIndex", Class),
+    g("torch.distributed.checkpoint.metadata.StorageMeta", Class),
+    g(
+        "torch.distributed.checkpoint.metadata._MEM_FORMAT_ENCODING",
+        Enum,
+    ),
+    g(
+        "torch.distributed.checkpoint.filesystem._StorageInfo",
+        Class,
+    ),
+    g("pathlib.PosixPath", Path),
+];
+
 /// Every profile, in the order `allowed by --profile NAME` hints search them (the most
 /// specific first, so a `NumPy` global names `numpy-rng`, not a profile that includes it).
 pub static PROFILES: &[FrameworkProfile] = &[
@@ -210,6 +242,14 @@ pub static PROFILES: &[FrameworkProfile] = &[
         default: false,
         includes: &[],
         globals: LIGHTNING,
+    },
+    FrameworkProfile {
+        name: "dcp",
+        summary: "torch.distributed.checkpoint .metadata: DCP's metadata data classes (applied to .metadata beside *.distcp files)",
+        source: "torch/distributed/checkpoint/metadata.py, filesystem.py (_StorageInfo); pytorch/pytorch #189308",
+        default: false,
+        includes: &[],
+        globals: DCP,
     },
 ];
 

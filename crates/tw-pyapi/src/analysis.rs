@@ -51,22 +51,23 @@ enum Parsed {
     Failed(FileProblem),
 }
 
-fn read(file: &SourceFile) -> Result<String, FileProblem> {
-    match &file.content {
+fn read(display: &str, content: &Content) -> Result<String, FileProblem> {
+    match content {
         Content::Text(text) => Ok(text.clone()),
         Content::Path(path) => {
             let problem = |message: String| FileProblem {
-                path: file.display.clone(),
+                path: display.to_owned(),
                 message,
             };
-            let metadata = std::fs::metadata(path).map_err(|e| problem(e.to_string()))?;
-            if metadata.len() > MAX_FILE_BYTES {
-                return Err(problem(format!(
-                    "file is {} bytes, more than the limit of {MAX_FILE_BYTES}",
-                    metadata.len()
-                )));
-            }
-            let bytes = std::fs::read(path).map_err(|e| problem(e.to_string()))?;
+            // Non-blocking and regular files only: a FIFO in a package is refused, not waited on.
+            let bytes = tw_fs::read_bounded(path, MAX_FILE_BYTES).map_err(|err| match err {
+                tw_fs::Error::TooLarge { actual, .. } => problem(format!(
+                    "file is {actual} bytes, more than the limit of {MAX_FILE_BYTES}"
+                )),
+                other => problem(
+                    tw_diagnostics::AnalysisError::of_path(display.to_owned(), &other).message,
+                ),
+            })?;
             // Python source is UTF-8 (PEP 3120); other encodings are read lossily.
             Ok(String::from_utf8_lossy(&bytes).into_owned())
         }
@@ -74,13 +75,34 @@ fn read(file: &SourceFile) -> Result<String, FileProblem> {
 }
 
 fn parse_file(file: &SourceFile) -> Parsed {
-    let source = match read(file) {
-        Ok(source) => source,
-        Err(problem) => return Parsed::Failed(problem),
-    };
+    let (facts, mut errors, mut bytes) =
+        match parse_one(file, &file.display, &file.content, file.is_stub) {
+            Ok(parsed) => parsed,
+            Err(problem) => return Parsed::Failed(problem),
+        };
+    let mut facts = facts;
+    if let Some((display, content)) = &file.stub {
+        // An unreadable stub leaves the source's own facts; the source was read.
+        if let Ok((stub, stub_errors, stub_bytes)) = parse_one(file, display, content, true) {
+            facts = crate::stub::merge(facts, stub, display);
+            errors.extend(stub_errors);
+            bytes += stub_bytes;
+        }
+    }
+    Parsed::Module(Box::new(facts), errors, bytes)
+}
+
+/// The facts of one file of `file`'s module (its source or its stub).
+fn parse_one(
+    file: &SourceFile,
+    display: &str,
+    content: &Content,
+    is_stub: bool,
+) -> Result<(ModuleFacts, Vec<ParseFailure>, u64), FileProblem> {
+    let source = read(display, content)?;
     let parsed = parse_python(&source);
     let index = LineIndex::new(&source);
-    let errors = syntax_errors(&file.display, &source, &index, &parsed);
+    let errors = syntax_errors(display, &source, &index, &parsed);
     let body = match parsed.syntax() {
         Mod::Module(module) => module.body.as_slice(),
         Mod::Expression(_) => &[],
@@ -88,15 +110,15 @@ fn parse_file(file: &SourceFile) -> Parsed {
     let facts = module_facts(
         &ModuleSource {
             name: &file.module,
-            path: &file.display,
+            path: display,
             is_package: file.is_package,
-            is_stub: file.is_stub,
+            is_stub,
             source: &source,
             index: &index,
         },
         body,
     );
-    Parsed::Module(Box::new(facts), errors, source.len() as u64)
+    Ok((facts, errors, source.len() as u64))
 }
 
 /// Stack of each parsing thread. Ruff's parser recurses (and its tree drops recursively) once

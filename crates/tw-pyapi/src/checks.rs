@@ -1,4 +1,4 @@
-//! The interface checks `TW651`-`TW655` over a resolved package and its interface. Invariant:
+//! The interface checks `TW651`-`TW655` and `TW659` over a resolved package and its interface. Invariant:
 //! a check that needs the whole namespace of a module (is this `__all__` entry bound? is this
 //! definition listed?) is skipped for modules whose namespace is computed at run time or only
 //! partly known, so no finding rests on a guess.
@@ -6,7 +6,7 @@ use crate::facts::{AllEntry, ModuleFacts, Value};
 use crate::interface::{Declaration, Interface};
 use crate::package::Package;
 use crate::rules::{
-    missing_from_all, private_name_in_all, private_star_import, undefined_all_name,
+    dynamic_all, missing_from_all, private_name_in_all, private_star_import, undefined_all_name,
     undocumented_public_name,
 };
 use crate::source::is_public_module;
@@ -22,7 +22,7 @@ pub fn check(package: &Package, interface: &Interface) -> Vec<Finding> {
             if namespace_known(package, module) {
                 for entry in &all.entries {
                     if !provides(package, module, &entry.name) {
-                        findings.push(undefined_all_name::finding(module, entry));
+                        findings.push(undefined_all_name::finding(module, all.path(module), entry));
                     }
                 }
                 // Names added with `__all__ += other.__all__` must be bound here too; they
@@ -35,7 +35,11 @@ pub fn check(package: &Package, interface: &Interface) -> Vec<Finding> {
                                 name: name.clone(),
                                 position: all.position,
                             };
-                            findings.push(undefined_all_name::finding(module, &entry));
+                            findings.push(undefined_all_name::finding(
+                                module,
+                                all.path(module),
+                                &entry,
+                            ));
                         }
                     }
                 }
@@ -44,10 +48,17 @@ pub fn check(package: &Package, interface: &Interface) -> Vec<Finding> {
                 for entry in &all.entries {
                     let dunder = entry.name.starts_with("__") && entry.name.ends_with("__");
                     if entry.name.starts_with('_') && !dunder {
-                        findings.push(private_name_in_all::finding(module, entry));
+                        findings.push(private_name_in_all::finding(
+                            module,
+                            all.path(module),
+                            entry,
+                        ));
                     }
                 }
                 missing(package, index, module, &mut findings);
+                if let Some((names, true)) = package.all(index) {
+                    findings.push(dynamic_all::finding(module, all, names.len()));
+                }
             }
         } else if public {
             for star in &module.star_imports {

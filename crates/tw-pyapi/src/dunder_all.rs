@@ -2,8 +2,9 @@
 //! `__all__ = [...]` or `(...)` (annotated too), `__all__ += [...]`, `.extend([...])`,
 //! `.append("x")`, `.insert(i, "x")`, `.remove("x")`, and other modules' lists added with
 //! `__all__ += other.__all__`, `__all__ = a.__all__ + b.__all__ + [...]`,
-//! `__all__.extend(other.__all__)` or `list(...)`. Anything computed (a comprehension, a
-//! filter) marks the list dynamic: its literal part is still known, but not all of it.
+//! `__all__.extend(other.__all__)`, `list(...)`/`set(...)` and `|` of such sets (numpy's
+//! spelling), and a comprehension that yields the items of a literal (`[n for n in ("a",
+//! "b")]`). Anything else computed (a filtering comprehension, a loop) marks the list dynamic: its literal part is still known, but not all of it.
 //! Invariant: entries come only from string literals; a module reference is recorded only
 //! when the name it goes through is bound to an import.
 use crate::facts::{AllEntry, DunderAll, Position};
@@ -94,7 +95,24 @@ impl Reader<'_> {
             Expr::List(list) => list.elts.iter().for_each(|e| self.element(e, parts)),
             Expr::Tuple(tuple) => tuple.elts.iter().for_each(|e| self.element(e, parts)),
             Expr::Set(set) => set.elts.iter().for_each(|e| self.element(e, parts)),
-            Expr::BinOp(binop) if binop.op == ruff_python_ast::Operator::Add => {
+            // `[name for name in ("a", "b")]`: a comprehension over literals yielding its
+            // variable (no condition) lists exactly those literals.
+            Expr::ListComp(comp) if literal_comprehension(&comp.elt, &comp.generators) => {
+                if let Some(generator) = comp.generators.first() {
+                    self.sequence(&generator.iter, parts);
+                }
+            }
+            Expr::Generator(comp) if literal_comprehension(&comp.elt, &comp.generators) => {
+                if let Some(generator) = comp.generators.first() {
+                    self.sequence(&generator.iter, parts);
+                }
+            }
+            Expr::BinOp(binop)
+                if matches!(
+                    binop.op,
+                    ruff_python_ast::Operator::Add | ruff_python_ast::Operator::BitOr
+                ) =>
+            {
                 self.sequence(&binop.left, parts);
                 self.sequence(&binop.right, parts);
             }
@@ -114,7 +132,7 @@ impl Reader<'_> {
                 None => parts.dynamic = true,
             },
             Expr::Call(call)
-                if matches!(call.func.as_ref(), Expr::Name(f) if matches!(f.id.as_str(), "list" | "tuple" | "sorted"))
+                if matches!(call.func.as_ref(), Expr::Name(f) if matches!(f.id.as_str(), "list" | "tuple" | "sorted" | "set"))
                     && call.arguments.args.len() == 1
                     && call.arguments.keywords.is_empty() =>
             {
@@ -125,6 +143,18 @@ impl Reader<'_> {
             _ => parts.dynamic = true,
         }
     }
+}
+
+/// Whether `[elt for target in iter]` yields exactly the items of `iter`: one generator, no
+/// condition, not async, and the element is the loop variable itself.
+fn literal_comprehension(elt: &Expr, generators: &[ruff_python_ast::Comprehension]) -> bool {
+    let [generator] = generators else {
+        return false;
+    };
+    let (Expr::Name(item), Expr::Name(target)) = (elt, &generator.target) else {
+        return false;
+    };
+    generator.ifs.is_empty() && !generator.is_async && item.id == target.id
 }
 
 impl AllBuilder {

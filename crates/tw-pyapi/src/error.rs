@@ -14,6 +14,14 @@ pub enum ApiError {
         /// The path given.
         path: PathBuf,
     },
+    /// The directory holds no Python module or package at all (empty, or not Python).
+    #[error(
+        "`{path}` holds no Python package or module (no __init__.py, .py or .pyi file): give the package directory"
+    )]
+    NoModules {
+        /// The path given.
+        path: PathBuf,
+    },
     /// `--rev` was used on a directory outside any git work tree.
     #[error(
         "`{path}` is not inside a git work tree, so --rev cannot read revisions there: {message}"

@@ -123,6 +123,7 @@ impl Walker<'_> {
             value,
             position,
             conditional,
+            stub_path: None,
         };
         match self.facts.index.get(name).copied() {
             None => {

@@ -116,6 +116,9 @@ pub struct Binding {
     pub position: Position,
     /// Bound only under `if`/`try`/loops (not on every path).
     pub conditional: bool,
+    /// The `.pyi` stub this binding was read from, when it is not in the module's own file
+    /// (a name only the stub beside a source declares).
+    pub stub_path: Option<String>,
 }
 
 /// One entry of `__all__` written as a string literal.
@@ -138,6 +141,15 @@ pub struct DunderAll {
     pub dynamic: bool,
     /// Where `__all__` is first bound.
     pub position: Position,
+    /// The stub file the list was read from, when it is not the module's own file.
+    pub stub_path: Option<String>,
+}
+
+impl DunderAll {
+    /// The file the list's positions are in: the stub it came from, or `module`'s file.
+    pub fn path<'a>(&'a self, module: &'a ModuleFacts) -> &'a str {
+        self.stub_path.as_deref().unwrap_or(&module.path)
+    }
 }
 
 /// `from module import *`.

@@ -342,9 +342,12 @@ fn push_binding(
         summary: None,
         documented: false,
         origin: origin.cloned(),
-        path: defining.path.clone(),
+        path: binding
+            .stub_path
+            .clone()
+            .unwrap_or_else(|| defining.path.clone()),
         position: binding.position,
-        from_stub: defining.is_stub,
+        from_stub: defining.is_stub || binding.stub_path.is_some(),
     };
     match &binding.value {
         Value::Function(function) => {

@@ -26,6 +26,7 @@ mod recursion;
 mod rules;
 mod signature;
 mod source;
+mod stub;
 mod table;
 
 pub use analysis::{analyze, Analysis};

@@ -3,7 +3,8 @@
 //! path finder would import them: a directory is a package when it holds `__init__.py`
 //! (or is a namespace package holding modules), `x/__init__.py` wins over `x.py`, `x.py`
 //! over `x.pyi` (a stub is read only for a module with no source, such as an extension), and
-//! names that are not identifiers cannot be imported and are skipped. Invariant: every module
+//! names that are not identifiers cannot be imported and are skipped; a stub beside a source
+//! is kept with it. A directory holding no module at all is an error. Invariant: every module
 //! name is a dotted path of identifiers under the package's own name.
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -33,6 +34,9 @@ pub struct SourceFile {
     pub is_stub: bool,
     /// Its text.
     pub content: Content,
+    /// The `.pyi` stub beside a `.py` source (shown path and text): its `__all__` and
+    /// signatures win over the source's (see `crate::stub`).
+    pub stub: Option<(String, Content)>,
 }
 
 /// A file that could not be listed or read.
@@ -63,9 +67,10 @@ pub fn is_identifier(name: &str) -> bool {
         && chars.all(|c| c == '_' || c.is_alphanumeric())
 }
 
-/// Whether a dotted module name is public: no component starts with `_` (PyTorch's rule).
+/// Whether a dotted module name is public: no component starts with `_` (PyTorch's rule), and
+/// it is not a test module ([`is_test_module`]).
 pub fn is_public_module(module: &str) -> bool {
-    module.split('.').all(|part| !part.starts_with('_'))
+    module.split('.').all(|part| !part.starts_with('_')) && !is_test_module(module)
 }
 
 /// Collects `(relative path, content)` pairs into module files. `relative` uses `/`.
@@ -76,6 +81,7 @@ pub fn modules_from_paths(
 ) -> Vec<SourceFile> {
     // Rank: package __init__ beats a module file; .py beats .pyi.
     let mut chosen: BTreeMap<String, (u8, SourceFile)> = BTreeMap::new();
+    let mut stubs: BTreeMap<(String, bool), (String, Content)> = BTreeMap::new();
     for (relative, display, content) in entries {
         let Some((stem, is_stub)) = relative
             .strip_suffix(".py")
@@ -104,12 +110,19 @@ pub fn modules_from_paths(
             continue;
         }
         let rank = u8::from(is_package) * 2 + u8::from(!is_stub);
+        if is_stub {
+            stubs.insert(
+                (module.clone(), is_package),
+                (display.clone(), content.clone()),
+            );
+        }
         let file = SourceFile {
             module: module.clone(),
             display,
             is_package,
             is_stub,
             content,
+            stub: None,
         };
         match chosen.get(&module) {
             Some((existing, _)) if *existing >= rank => {}
@@ -118,7 +131,25 @@ pub fn modules_from_paths(
             }
         }
     }
-    chosen.into_values().map(|(_, file)| file).collect()
+    chosen
+        .into_values()
+        .map(|(_, mut file)| {
+            if !file.is_stub {
+                file.stub = stubs.remove(&(file.module.clone(), file.is_package));
+            }
+            file
+        })
+        .collect()
+}
+
+/// Whether a dotted module name belongs to a test suite (`tests`/`test` packages,
+/// `test_*.py`, `*_test.py`, `conftest.py`): tests are not part of a public interface.
+pub fn is_test_module(module: &str) -> bool {
+    module.split('.').any(|part| {
+        matches!(part, "tests" | "test" | "conftest")
+            || part.starts_with("test_")
+            || part.ends_with("_test")
+    })
 }
 
 /// The package name of `dir`: its final component when it is a package (holds `__init__.py`
@@ -193,9 +224,15 @@ pub fn read_dir(dir: &Path) -> Result<SourceSet, crate::ApiError> {
             }),
         }
     }
+    let files = modules_from_paths(&package, entries);
+    if files.is_empty() && problems.is_empty() {
+        return Err(crate::ApiError::NoModules {
+            path: dir.to_path_buf(),
+        });
+    }
     Ok(SourceSet {
-        files: modules_from_paths(&package, entries),
         package,
+        files,
         problems,
     })
 }
@@ -258,5 +295,15 @@ mod tests {
         assert_eq!(root, ["pkg", "pkg.m", "top"]);
         assert!(is_public_module("pkg.sub"));
         assert!(!is_public_module("pkg._impl.x"));
+        assert!(is_public_module("torch.testing"));
+        for test in [
+            "pkg.tests.test_io",
+            "pkg.test",
+            "pkg.test_io",
+            "pkg.io_test",
+            "pkg.conftest",
+        ] {
+            assert!(!is_public_module(test), "{test}");
+        }
     }
 }

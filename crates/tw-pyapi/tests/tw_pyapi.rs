@@ -4,4 +4,5 @@
 mod tw_pyapi {
     mod fixtures;
     mod robustness;
+    mod shapes;
 }

@@ -53,6 +53,10 @@ impl Arg<'_> {
 pub(crate) trait Resolve {
     /// Every fully qualified name `expr` may denote (empty when unknown or local).
     fn qualified(&self, expr: &Expr) -> Vec<String>;
+
+    /// The outside base classes (fully qualified, through this file's own classes) of the
+    /// classes of this file that `expr` may denote; empty when it denotes none.
+    fn class_bases(&self, expr: &Expr) -> Vec<String>;
 }
 
 /// A call whose callee resolved to `qualified`.
@@ -110,6 +114,12 @@ impl<'a> CallSite<'a> {
     pub(crate) fn names_of(&self, expr: &Expr) -> Vec<String> {
         self.resolver.qualified(expr)
     }
+
+    /// The outside base classes of the file's own classes an argument may denote
+    /// (`Loader=UniqueKeyLoader` where `class UniqueKeyLoader(yaml.SafeLoader)`).
+    pub(crate) fn class_bases_of(&self, expr: &Expr) -> Vec<String> {
+        self.resolver.class_bases(expr)
+    }
 }
 
 /// The literal value of `expr`, if it is one.
@@ -142,6 +152,9 @@ mod tests {
     struct NoNames;
     impl Resolve for NoNames {
         fn qualified(&self, _expr: &Expr) -> Vec<String> {
+            Vec::new()
+        }
+        fn class_bases(&self, _expr: &Expr) -> Vec<String> {
             Vec::new()
         }
     }

@@ -119,6 +119,22 @@ impl<'a> Walker<'a> {
 
     /// The names `name` may denote here, following Python's scope rules.
     fn lookup(&self, name: &str) -> Vec<String> {
+        match self.lookup_targets(name) {
+            Some(targets) => targets
+                .iter()
+                .filter_map(|target| match target {
+                    Target::Qualified(name) => Some(name.clone()),
+                    Target::Class(_) | Target::Local => None,
+                })
+                .collect(),
+            // Bound nowhere: a builtin (`eval`, `getattr`) or a name the file never defines.
+            None => vec![format!("builtins.{name}")],
+        }
+    }
+
+    /// What `name` may denote here (`None` when no scope binds it), following Python's scope
+    /// rules.
+    fn lookup_targets(&self, name: &str) -> Option<&[Target]> {
         let mut index = Some(self.current);
         let mut first = true;
         while let Some(at) = index {
@@ -134,21 +150,13 @@ impl<'a> Walker<'a> {
             // Class bodies are visible only to code directly inside them (§4.2.2).
             if first || scope.kind != ScopeKind::Class {
                 if let Some(binding) = scope.bindings.get(name) {
-                    return binding
-                        .0
-                        .iter()
-                        .filter_map(|target| match target {
-                            Target::Qualified(name) => Some(name.clone()),
-                            Target::Local => None,
-                        })
-                        .collect();
+                    return Some(&binding.0);
                 }
             }
             first = false;
             index = scope.parent;
         }
-        // Bound nowhere: a builtin (`eval`, `getattr`) or a name the file never defines.
-        vec![format!("builtins.{name}")]
+        None
     }
 
     fn visit_body_branch(&mut self, start: &Bindings, body: &'a [Stmt]) -> Bindings {
@@ -222,6 +230,34 @@ impl Resolve for Walker<'_> {
                 .collect(),
             _ => Vec::new(),
         }
+    }
+
+    fn class_bases(&self, expr: &Expr) -> Vec<String> {
+        let Expr::Name(name) = expr else {
+            return Vec::new();
+        };
+        let mut bases = Vec::new();
+        for target in self.lookup_targets(name.id.as_str()).unwrap_or_default() {
+            if let Target::Class(of) = target {
+                bases.extend(of.iter().cloned());
+            }
+        }
+        bases
+    }
+}
+
+impl Walker<'_> {
+    /// The outside bases of a class whose base list is `arguments`: each base's qualified
+    /// names, and for a class of this file its own outside bases (so the chain is followed
+    /// transitively, each class having been resolved when it was defined).
+    fn bases_of(&self, arguments: Option<&ruff_python_ast::Arguments>) -> Vec<String> {
+        let mut bases = Vec::new();
+        for base in arguments.map_or(&[][..], |a| &a.args[..]) {
+            bases.extend(self.qualified(base));
+            bases.extend(self.class_bases(base));
+        }
+        bases.dedup();
+        bases
     }
 }
 
@@ -313,13 +349,14 @@ impl<'a> Walker<'a> {
                 if let Some(arguments) = &class.arguments {
                     self.visit_arguments(arguments);
                 }
+                let bases = self.bases_of(class.arguments.as_deref());
                 let outer = self.current;
                 let index = self.scopes.len();
                 self.scopes.push(Scope::new(ScopeKind::Class, Some(outer)));
                 self.current = index;
                 self.visit_body(&class.body);
                 self.current = outer;
-                self.bind(class.name.as_str(), Binding::local());
+                self.bind(class.name.as_str(), Binding::class(bases));
             }
             Stmt::Global(global) => {
                 if let Some(scope) = self.scopes.get_mut(self.current) {

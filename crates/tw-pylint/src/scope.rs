@@ -11,6 +11,10 @@ use std::collections::{HashMap, HashSet};
 pub(crate) enum Target {
     /// A module or module member, by fully qualified name (`pickle.loads`).
     Qualified(String),
+    /// A class defined in this file, with the fully qualified names of its bases; a base that
+    /// is itself a class of this file is replaced by that class's bases, so the list holds the
+    /// outside classes it derives from (`class L(yaml.SafeLoader)` -> `yaml.SafeLoader`).
+    Class(Vec<String>),
     /// Any other value: a parameter, a local `def`, the result of a call.
     Local,
 }
@@ -23,6 +27,11 @@ impl Binding {
     /// A binding to a value the linter cannot name.
     pub(crate) fn local() -> Self {
         Binding(vec![Target::Local])
+    }
+
+    /// A binding to a class of this file deriving from `bases` (see [`Target::Class`]).
+    pub(crate) fn class(bases: Vec<String>) -> Self {
+        Binding(vec![Target::Class(bases)])
     }
 
     /// A binding to each of `names` (a local value when `names` is empty).

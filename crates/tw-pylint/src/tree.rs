@@ -1,12 +1,15 @@
 //! Finding the files to lint under the given paths and linting them in parallel. The walk is
 //! `ignore`'s (ripgrep's): `.gitignore`, `.ignore` and git excludes are honoured, hidden files
 //! are visited (so `.env` is seen) but VCS directories are not. Invariant: a file that cannot
-//! be read is reported with its path and the run goes on.
+//! be read is reported with its path and the run goes on. Files are opened non-blocking and
+//! must be regular ([`tw_fs::read_bounded`]): a special file or a missing path named is an
+//! error; one met in a walk, or a file that vanished since the walk listed it, is passed over
+//! and counted.
 use crate::source::{lint_source, ParseFailure};
 use crate::{Options, SourceKind};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
-use tw_diagnostics::Finding;
+use tw_diagnostics::{Finding, SkippedInput};
 
 /// Files larger than this are reported instead of read (generated code that big is data).
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -27,6 +30,8 @@ pub struct Input {
     pub path: PathBuf,
     /// How to lint it.
     pub kind: SourceKind,
+    /// Named by the user: failing to read it is an error, not a skip.
+    pub explicit: bool,
 }
 
 /// Everything a lint run produced.
@@ -44,6 +49,8 @@ pub struct LintOutcome {
     pub skipped: u64,
     /// Bytes read.
     pub bytes: u64,
+    /// Files passed over: vanished during the walk, or special files (FIFOs, sockets).
+    pub passed_over: Vec<SkippedInput>,
 }
 
 /// How a file is linted, from its name; `None` for files lint ignores.
@@ -70,17 +77,12 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<IoFailure>) {
     let mut inputs = Vec::new();
     let mut failures = Vec::new();
     for root in paths {
-        if root.is_file() {
+        if !root.is_dir() {
+            // Read whatever it is: a missing path or a special file is an error when read.
             inputs.push(Input {
                 path: root.clone(),
                 kind: kind_of(root).unwrap_or(SourceKind::Python),
-            });
-            continue;
-        }
-        if !root.exists() {
-            failures.push(IoFailure {
-                path: root.display().to_string(),
-                message: "no such file or directory".to_owned(),
+                explicit: true,
             });
             continue;
         }
@@ -96,13 +98,19 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<IoFailure>) {
         for entry in walker {
             match entry {
                 Ok(entry) => {
-                    if entry.file_type().is_some_and(|t| t.is_file()) {
-                        if let Some(kind) = kind_of(entry.path()) {
-                            inputs.push(Input {
-                                path: entry.into_path(),
-                                kind,
-                            });
-                        }
+                    let Some(file_type) = entry.file_type() else {
+                        continue;
+                    };
+                    if file_type.is_dir() || file_type.is_symlink() {
+                        continue;
+                    }
+                    if let Some(kind) = kind_of(entry.path()) {
+                        // Special files too: the read refuses them and counts them skipped.
+                        inputs.push(Input {
+                            path: entry.into_path(),
+                            kind,
+                            explicit: false,
+                        });
                     }
                 }
                 Err(error) => failures.push(IoFailure {
@@ -118,39 +126,31 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<IoFailure>) {
 enum FileResult {
     Linted(crate::source::FileOutcome, u64),
     Failed(IoFailure),
+    Skipped(SkippedInput),
 }
 
 fn lint_input(input: &Input, options: Options) -> FileResult {
     let path = input.path.display().to_string();
-    let metadata = match std::fs::metadata(&input.path) {
-        Ok(metadata) => metadata,
-        Err(error) => {
-            return FileResult::Failed(IoFailure {
-                path,
-                message: error.to_string(),
-            })
-        }
-    };
-    if metadata.len() > MAX_FILE_BYTES {
-        return FileResult::Failed(IoFailure {
-            path,
-            message: format!(
-                "file is {} bytes, more than the lint limit of {MAX_FILE_BYTES}",
-                metadata.len()
-            ),
-        });
-    }
-    match std::fs::read(&input.path) {
+    match tw_fs::read_bounded(&input.path, MAX_FILE_BYTES) {
         Ok(bytes) => {
             let size = bytes.len() as u64;
             // Python source is UTF-8 (PEP 3120); other encodings are read lossily.
             let source = String::from_utf8_lossy(&bytes);
             FileResult::Linted(lint_source(&path, &source, input.kind, options), size)
         }
-        Err(error) => FileResult::Failed(IoFailure {
+        Err(tw_fs::Error::TooLarge { actual, .. }) => FileResult::Failed(IoFailure {
             path,
-            message: error.to_string(),
+            message: format!(
+                "file is {actual} bytes, more than the lint limit of {MAX_FILE_BYTES}"
+            ),
         }),
+        Err(error) => match error.walk_skip() {
+            Some(reason) if !input.explicit => FileResult::Skipped(SkippedInput { path, reason }),
+            _ => FileResult::Failed(IoFailure {
+                message: tw_diagnostics::AnalysisError::of_path(path.clone(), &error).message,
+                path,
+            }),
+        },
     }
 }
 
@@ -177,6 +177,7 @@ pub fn lint_inputs(inputs: &[Input], options: Options, on_file: &(dyn Fn() + Syn
                 outcome.parse_errors.extend(file.parse_errors);
             }
             FileResult::Failed(failure) => outcome.io_errors.push(failure),
+            FileResult::Skipped(skipped) => outcome.passed_over.push(skipped),
         }
     }
     outcome

@@ -9,7 +9,7 @@ use std::fmt::Write;
 /// `text` with every control character (C0 except tab, DEL, C1) shown as `\x..` or `\u{..}`,
 /// so it prints as inert text on a terminal. Newlines are escaped too; callers that want
 /// line breaks split first.
-pub(crate) fn for_terminal(text: &str) -> String {
+pub fn for_terminal(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

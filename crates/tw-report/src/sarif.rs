@@ -21,12 +21,17 @@ const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 pub struct SarifOptions {
     /// `tool.driver.informationUri` (§3.19.17).
     pub information_uri: String,
+    /// The address of `docs/rules.md`; each rule's `helpUri` (§3.49.12) is this plus the
+    /// rule's heading anchor (`#tw101-dangerous-callable`), so a code-scanning alert links to
+    /// the rule's documentation.
+    pub rules_doc_uri: String,
 }
 
 impl Default for SarifOptions {
     fn default() -> Self {
         SarifOptions {
             information_uri: INFORMATION_URI.to_owned(),
+            rules_doc_uri: format!("{INFORMATION_URI}/blob/main/docs/rules.md"),
         }
     }
 }
@@ -86,6 +91,8 @@ struct ReportingDescriptor {
     full_description: Option<MultiformatMessage>,
     #[serde(skip_serializing_if = "Option::is_none")]
     help: Option<MultiformatMessage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help_uri: Option<String>,
     default_configuration: Configuration,
     properties: RuleProperties,
 }
@@ -134,6 +141,9 @@ struct SarifResult {
     partial_fingerprints: BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<SarifSuppression>,
+    /// §3.27 `occurrenceCount`: times this result was observed; the location given is the first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    occurrence_count: Option<u64>,
     properties: ResultProperties,
 }
 
@@ -221,7 +231,7 @@ pub fn sarif(
             let first = report.findings.iter().find(|f| f.rule == *id);
             let name = first.map_or("", |f| f.name.as_str());
             let severity = first.map_or(Severity::Medium, |f| f.severity);
-            descriptor(id, name, severity, registry.get(id))
+            descriptor(id, name, severity, registry.get(id), &options.rules_doc_uri)
         })
         .collect();
     let results = report
@@ -285,6 +295,7 @@ fn descriptor(
     name: &str,
     seen: Severity,
     meta: Option<&RuleMeta>,
+    rules_doc_uri: &str,
 ) -> ReportingDescriptor {
     let Some(meta) = meta else {
         return ReportingDescriptor {
@@ -293,6 +304,7 @@ fn descriptor(
             short_description: None,
             full_description: None,
             help: None,
+            help_uri: None,
             default_configuration: Configuration {
                 level: seen.sarif_level(),
             },
@@ -326,6 +338,7 @@ fn descriptor(
             text: markdown.clone(),
             markdown: Some(markdown),
         }),
+        help_uri: Some(format!("{rules_doc_uri}#{}", rule_anchor(meta))),
         default_configuration: Configuration {
             level: meta.severity.sarif_level(),
         },
@@ -334,6 +347,12 @@ fn descriptor(
             tags,
         },
     }
+}
+
+/// The anchor GitHub and most Markdown renderers give the rule's `## TW101 dangerous-callable`
+/// heading in `docs/rules.md`: lower case, the space made a hyphen (names are kebab-case already).
+fn rule_anchor(meta: &RuleMeta) -> String {
+    format!("{}-{}", meta.id.to_ascii_lowercase(), meta.name)
 }
 
 fn result(finding: &Finding, rule_index: usize) -> SarifResult {
@@ -370,6 +389,7 @@ fn result(finding: &Finding, rule_index: usize) -> SarifResult {
         locations: sarif_location(&finding.location).into_iter().collect(),
         partial_fingerprints: fingerprints,
         suppressions,
+        occurrence_count: finding.occurrences,
         properties: ResultProperties {
             severity: finding.severity,
             status: finding.status,

@@ -23,6 +23,10 @@ pub struct Summary {
     pub inputs: u64,
     /// Inputs skipped as not relevant.
     pub skipped: u64,
+    /// Symbolic links followed to the files they name.
+    pub links_followed: u64,
+    /// Inputs passed over without analysis (vanished, special files, unfollowed links).
+    pub passed_over: u64,
 }
 
 impl Summary {
@@ -32,6 +36,8 @@ impl Summary {
             errors: report.errors.len() as u64,
             inputs: report.stats.inputs,
             skipped: report.stats.skipped,
+            links_followed: report.stats.links_followed,
+            passed_over: report.skipped.len() as u64,
             ..Summary::default()
         };
         let mut files = BTreeSet::new();
@@ -106,6 +112,20 @@ impl fmt::Display for Summary {
             if self.skipped > 0 {
                 write!(f, ", {} skipped", self.skipped)?;
             }
+        }
+        if self.links_followed > 0 {
+            write!(
+                f,
+                "; {} followed",
+                plural(self.links_followed, "symbolic link", "symbolic links")
+            )?;
+        }
+        if self.passed_over > 0 {
+            write!(
+                f,
+                "; {} passed over (--show-skipped lists them)",
+                plural(self.passed_over, "file", "files")
+            )?;
         }
         f.write_str(".")
     }

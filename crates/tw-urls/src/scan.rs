@@ -83,6 +83,8 @@ pub struct TreeScan {
     pub skipped: u64,
     /// Bytes read.
     pub bytes: u64,
+    /// Files passed over: vanished during the walk, or special files (FIFOs, sockets).
+    pub passed_over: Vec<tw_diagnostics::SkippedInput>,
 }
 
 /// A file chosen for scanning.
@@ -90,6 +92,8 @@ struct Candidate {
     path: PathBuf,
     file: String,
     syntax: Syntax,
+    /// Named by the user: failing to read it is an error, not a skip.
+    explicit: bool,
 }
 
 /// Walks `roots` and scans the selected files in parallel (rayon).
@@ -114,6 +118,7 @@ pub fn scan_paths(roots: &[PathBuf], options: &ScanOptions) -> Result<TreeScan, 
                 }
             }
             FileResult::Skipped => scan.skipped = scan.skipped.saturating_add(1),
+            FileResult::PassedOver(skipped) => scan.passed_over.push(skipped),
             FileResult::Failed(error) => scan.errors.push(error),
         }
     }
@@ -162,11 +167,13 @@ fn walk_root(
     candidates: &mut Vec<Candidate>,
     errors: &mut Vec<FileError>,
 ) {
-    if root.is_file() {
+    if !root.is_dir() {
+        // Read whatever it is: a missing path or a special file is an error when read.
         candidates.push(Candidate {
             path: root.to_path_buf(),
             file: slash_path(root),
             syntax: any_file(root),
+            explicit: true,
         });
         return;
     }
@@ -200,7 +207,11 @@ fn walk_root(
                 continue;
             }
         };
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
+        // Special files go on: the read refuses them and counts them passed over.
+        if entry
+            .file_type()
+            .is_none_or(|t| t.is_dir() || t.is_symlink())
+        {
             continue;
         }
         let path = entry.path();
@@ -215,6 +226,7 @@ fn walk_root(
             path: path.to_path_buf(),
             file: slash_path(relative),
             syntax,
+            explicit: false,
         });
     }
 }
@@ -237,6 +249,7 @@ fn slash_path(path: &Path) -> String {
 enum FileResult {
     Scanned { bytes: u64, file: FileAddresses },
     Skipped,
+    PassedOver(tw_diagnostics::SkippedInput),
     Failed(FileError),
 }
 
@@ -246,10 +259,18 @@ fn scan_file(candidate: &Candidate, max_bytes: u64) -> FileResult {
         Ok(bytes) => bytes,
         Err(tw_fs::Error::TooLarge { .. }) => return FileResult::Skipped,
         Err(err) => {
-            return FileResult::Failed(FileError {
-                path: display,
-                message: err.to_string(),
-            })
+            return match err.walk_skip() {
+                Some(reason) if !candidate.explicit => {
+                    FileResult::PassedOver(tw_diagnostics::SkippedInput {
+                        path: display,
+                        reason,
+                    })
+                }
+                _ => FileResult::Failed(FileError {
+                    message: tw_diagnostics::AnalysisError::of_path(display.clone(), &err).message,
+                    path: display,
+                }),
+            };
         }
     };
     let probe = bytes.get(..BINARY_PROBE.min(bytes.len())).unwrap_or(&[]);

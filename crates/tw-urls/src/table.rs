@@ -2,6 +2,7 @@
 //! Markdown and CSV. Rows come from a report's TW500/TW501 findings (their evidence carries
 //! the columns) or from a declaration; both go through the same renderer, so the printed table
 //! and a Markdown declaration file have one format that [`crate::declaration`] parses back.
+use std::fmt::Write as _;
 use tw_diagnostics::Report;
 
 /// Column titles, in the statement's order. The Markdown parser matches them by keyword.
@@ -83,6 +84,39 @@ pub fn markdown(rows: &[Row]) -> String {
         out.push_str("| ");
         out.push_str(&cells.join(" | "));
         out.push_str(" |\n");
+    }
+    out
+}
+
+/// The findings the table does not show (plain-HTTP downloads, credentials in URLs, stale
+/// declaration rows), one Markdown list item each after the table, so a terminal user who
+/// gets the table by default still sees them (severity, ID, place, message).
+/// Empty when there are none (a clean declaration stays exactly the table).
+pub fn other_findings(report: &Report) -> String {
+    let mut out = String::new();
+    for finding in &report.findings {
+        if finding.rule == crate::rules::public_address::RULE.id
+            || finding.rule == crate::rules::undeclared_public_address::RULE.id
+            || finding.suppressed.is_some()
+        {
+            continue;
+        }
+        if out.is_empty() {
+            out.push_str("\nFindings beside the declaration:\n\n");
+        }
+        let location = &finding.location;
+        let mut place = location.path.clone();
+        if let Some(line) = location.line {
+            place = format!("{place}:{line}:{}", location.column.unwrap_or(1));
+        }
+        let _ = writeln!(
+            out,
+            "- **{}** {} {} {}",
+            finding.severity.as_str(),
+            finding.rule,
+            code(&place),
+            cell(&finding.message)
+        );
     }
     out
 }

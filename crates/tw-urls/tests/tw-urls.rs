@@ -5,4 +5,5 @@ mod tw_urls_tests {
     mod declaration;
     mod fixture;
     mod formats;
+    mod precision;
 }

@@ -16,11 +16,15 @@ use tw_pyapi::{Analysis, SourceSet};
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Public by PyTorch's rules: a module is public when no component of its dotted \
-path starts with `_`; in it, the names listed in `__all__` (`= [...]`, `+=`, `.extend`, `.append`, \
-`+= other.__all__`) when it defines one, otherwise the names not starting with `_` that are \
-defined in the module or in a public module below it. Re-exports are followed through relative \
-and absolute imports and star imports; a name defined in a private module shows its origin. \
-Nothing is imported or executed.
+path starts with `_` and it is not a test module (tests/, test_*.py, *_test.py, conftest.py); in \
+it, the names listed in `__all__` (`= [...]`, `+=`, `.extend`, `.append`, `+= other.__all__`, \
+`set(a.__all__) | {...}`, a comprehension over literals) when it defines one, otherwise the names \
+not starting with `_` that are defined in the module or in a public module below it. A .pyi stub \
+beside a .py is read too: its `__all__` wins over a computed one and its signatures win. When \
+`__all__` is computed at import time (a loop over dir(), a filter) the module is reported \
+(TW659): its declaration is partial. Re-exports are followed through relative and absolute \
+imports and star imports; a name defined in a private module shows its origin. Nothing is \
+imported or executed.
 
 Formats: markdown (the declaration table: module, name, kind, signature, summary, defined in; \
 with --against/--rev the change table; the default on a terminal), text, json, sarif, github.
@@ -44,7 +48,8 @@ Examples:
 )]
 pub struct Args {
     /// The package directory (the one holding `__init__.py`; any other directory is a source
-    /// root whose packages are all read); the old version in diff mode.
+    /// root whose packages are all read; a directory without any Python module is an error);
+    /// the old version in diff mode.
     #[arg(value_name = "PACKAGE_DIR")]
     pub package: PathBuf,
 
@@ -197,6 +202,7 @@ impl Args {
             inputs: report.stats.inputs + analysis.files,
             skipped: report.stats.skipped,
             bytes: report.stats.bytes + analysis.bytes,
+            ..Stats::default()
         };
     }
 }

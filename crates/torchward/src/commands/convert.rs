@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use tw_convert::batch::{self, Entry};
 use tw_convert::{convert_file, default_output, Conversion, ConvertError, ConvertOptions};
 
+use crate::config::Config;
 use crate::context::Context;
 use crate::exit::ExitStatus;
 use crate::output;
@@ -99,10 +100,11 @@ impl Args {
         options.dedupe = self.dedupe;
         options.verify = self.verify;
         options.force = self.force;
-        for name in &self.profile {
+        let config = Config::for_inputs(std::slice::from_ref(&self.input))?;
+        for name in config.profiles.iter().chain(&self.profile) {
             options.profile(name)?;
         }
-        for key in &self.allow_global {
+        for key in config.allow_global.iter().chain(&self.allow_global) {
             options.allow_global(key)?;
         }
         Ok(options)

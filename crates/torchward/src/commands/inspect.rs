@@ -9,6 +9,7 @@ use clap::ValueEnum;
 use tw_modelscan::inspect::{inspect_bytes, InspectError, Inspection, Leaf};
 use tw_modelscan::ScanOptions;
 
+use crate::config::Config;
 use crate::context::Context;
 use crate::exit::ExitStatus;
 use crate::output;
@@ -33,7 +34,7 @@ Examples:
   torchward inspect model.safetensors --format json"
 )]
 pub struct Args {
-    /// The model file.
+    /// The model file, or a torch.distributed.checkpoint directory (.metadata + *.distcp).
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
 
@@ -63,14 +64,26 @@ pub struct Args {
 pub fn run(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
     let display = args.file.display().to_string();
     let mut options = ScanOptions::default();
-    for name in &args.profile {
+    let config = Config::for_inputs(std::slice::from_ref(&args.file))?;
+    for global in &config.allow_global {
+        options
+            .pickle
+            .allowlist
+            .allow(global)
+            .with_context(|| format!("allow-global {global}"))?;
+    }
+    for name in config.profiles.iter().chain(&args.profile) {
         options
             .profile(name)
             .with_context(|| format!("--profile {name}"))?;
     }
-    let mapping = tw_fs::Mapping::open(&args.file)?;
-    let inspected =
-        tw_modelscan::with_mapped(mapping, |data| inspect_bytes(&display, data, &options));
+    let inspected = if args.file.is_dir() {
+        // A torch.distributed.checkpoint directory is one checkpoint.
+        tw_modelscan::dcp::inspect_dir(&args.file, &options)
+    } else {
+        let mapping = tw_fs::Mapping::open(&args.file)?;
+        tw_modelscan::with_mapped(mapping, |data| inspect_bytes(&display, data, &options))
+    };
     match inspected {
         Ok(inspection) => {
             let rendered = match args.format {
@@ -134,6 +147,7 @@ fn value_text(value: &Leaf) -> String {
         }
         Leaf::Array(array) => format!("array(dtype={}, shape={:?})", array.dtype, array.shape),
         Leaf::Other(o) => o.clone(),
+        Leaf::Shared(path) => format!("<the value at {path}, shared>"),
     }
 }
 

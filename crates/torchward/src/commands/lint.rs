@@ -92,6 +92,7 @@ impl ReportCommand for Args {
         progress.finish();
 
         report.findings = outcome.findings;
+        report.skipped = outcome.passed_over;
         for failure in walk_errors.into_iter().chain(outcome.io_errors) {
             report.errors.push(AnalysisError {
                 path: failure.path,
@@ -114,6 +115,7 @@ impl ReportCommand for Args {
             inputs: outcome.files,
             skipped: outcome.skipped,
             bytes: outcome.bytes,
+            ..Stats::default()
         };
 
         if let Some(path) = &self.write_baseline {

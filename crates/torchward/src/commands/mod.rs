@@ -18,6 +18,7 @@ mod job;
 mod lint;
 mod matrix;
 mod report;
+mod report_merge;
 mod rules;
 mod run;
 mod scan;
@@ -58,8 +59,9 @@ pub enum Command {
     Explain(explain::Args),
     /// List every finding ID with its name, severity, statement section and summary.
     Rules(rules::Args),
-    /// Re-render a saved JSON report: another format, other filters, an ignore file.
-    Report(report::Args),
+    /// Re-render a saved JSON report (another format, other filters, an ignore file), or
+    /// merge many into one fleet summary (`report merge`).
+    Report(report::Cli),
     /// Internal: the process `run` places between itself and the command.
     #[command(name = "__supervise", hide = true)]
     Supervise(supervise::Args),
@@ -80,7 +82,11 @@ pub fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitStatus> {
         Command::Api(args) => pipeline::execute(&args, ctx),
         Command::Explain(args) => explain::run(&args, ctx),
         Command::Rules(args) => rules::run(&args, ctx),
-        Command::Report(args) => pipeline::execute(&args, ctx),
+        Command::Report(report::Cli {
+            action: Some(report::Action::Merge(args)),
+            ..
+        }) => report_merge::run(&args, ctx),
+        Command::Report(cli) => pipeline::execute(&cli.rerender, ctx),
         Command::Supervise(args) => Ok(supervise::run(&args)),
     }
 }

@@ -16,12 +16,13 @@ use tw_urls::{findings, table, CheckOptions, Declaration, ScanOptions};
     after_help = "Finds URLs of any host-reaching scheme (http, https, ftp, git, ssh, s3 ..., \
 and git@host:path), public IPv4/IPv6 addresses (loopback, private, link-local, CGNAT, \
 documentation, benchmarking, multicast and reserved ranges are not public; version strings are \
-not addresses), bare domain names in configuration values (checked against the Public Suffix \
+not addresses, nor are XML namespace URIs downloads), bare domain names in configuration values (checked against the Public Suffix \
 List) and e-mail addresses, in configuration files and scripts (.cfg .ini .conf .toml .yaml .json \
 .xml .properties .env .sh .ps1 .bat .py, requirements*.txt, Dockerfile*, Makefile, CMakeLists.txt, \
 .gitmodules, workflows, Jenkinsfile ...). .gitignore is honoured.
 
-Formats: markdown (the declaration table: origin, upstream source, file, address, purpose; the \
+Formats: markdown (the declaration table: origin, upstream source, file, address, purpose, one \
+line per address, then one line per finding the table has no column for, such as TW503; the \
 default on a terminal), csv, text, json, sarif, github.
 
 Declaration file: TOML ([[address]] file/address/origin/upstream/purpose) or the Markdown table \
@@ -99,7 +100,7 @@ impl ReportCommand for Args {
     fn render_extra(&self, format: Format, report: &Report) -> anyhow::Result<String> {
         let rows = table::rows(report);
         match format {
-            Format::Markdown => Ok(table::markdown(&rows)),
+            Format::Markdown => Ok(table::markdown(&rows) + &table::other_findings(report)),
             Format::Csv => Ok(table::csv(&rows)),
             other => anyhow::bail!("`urls` cannot render --format {}", other.as_str()),
         }
@@ -144,10 +145,12 @@ impl ReportCommand for Args {
                 message: error.message.clone(),
             })
             .collect();
+        report.skipped.clone_from(&scan.passed_over);
         report.stats = Stats {
             inputs: scan.inputs,
             skipped: scan.skipped,
             bytes: scan.bytes,
+            ..Stats::default()
         };
 
         if let Some(path) = &self.write_baseline {

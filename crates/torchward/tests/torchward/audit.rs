@@ -172,7 +172,7 @@ fn perms_fix_undo_explain_and_exit_codes() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("model.pt: 0644 -> 0640"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("model.pt': 0644 -> 0640"));
     assert_eq!(mode(&model), 0o640);
     assert_eq!(mode(&tree.join("undo.json")), 0o640);
     let again = tree
@@ -199,4 +199,89 @@ fn help(args: &[&str]) -> String {
 fn audit_help() {
     insta::assert_snapshot!("help_audit_host", help(&["audit", "host", "--help"]));
     insta::assert_snapshot!("help_audit_perms", help(&["audit", "perms", "--help"]));
+}
+
+/// A tree of `n` data files of mode 0644 (each one TW301 finding).
+fn open_files(tree: &Tree, n: usize) {
+    std::fs::create_dir(tree.join("d")).unwrap_or_else(|e| panic!("{e}"));
+    set_mode(&tree.join("d"), 0o750);
+    for i in 0..n {
+        let path = tree.write(&format!("d/f{i:04}.pt"), "PK");
+        set_mode(&path, 0o644);
+    }
+}
+
+#[test]
+fn perms_big_results_show_the_summary_and_stream_every_finding_in_json() {
+    let tree = Tree::new();
+    open_files(&tree, 250);
+    let run = |args: &[&str]| {
+        let mut all = vec!["audit", "perms", "d"];
+        all.extend_from_slice(args);
+        let out = tree
+            .torchward(&all)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        stdout(&out)
+    };
+    // Past 200 findings the text view is the summary: per rule, per directory, worst paths.
+    let summary = run(&[]);
+    assert!(summary.contains("Findings by rule"), "{summary}");
+    assert!(
+        summary.contains("TW301 mode-too-permissive  250 finding(s)"),
+        "{summary}"
+    );
+    assert!(summary.contains("Worst paths"), "{summary}");
+    assert!(summary.contains("--dry-run` shows, and `--fix` applies, the 250 change(s)"));
+    assert!(summary.lines().count() < 80, "{summary}");
+    assert_eq!(run(&["--summary"]), summary);
+    // --verbose lists them all, ending with the same one-line summary.
+    let verbose = run(&["--verbose"]);
+    assert_eq!(verbose.matches(" TW301 mode-too-permissive ").count(), 250);
+    assert_eq!(verbose.lines().last(), summary.lines().last());
+    // JSON lists every finding, in report order, with the counts the text reports.
+    let json: serde_json::Value =
+        serde_json::from_str(&run(&["--format", "json"])).unwrap_or_else(|e| panic!("{e}"));
+    let findings = json["findings"].as_array().cloned().unwrap_or_default();
+    let paths: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["rule"] == "TW301")
+        .filter_map(|f| f["location"]["path"].as_str())
+        .collect();
+    assert_eq!(paths.len(), 250);
+    assert!(paths.windows(2).all(|w| w[0] < w[1]), "sorted");
+    assert_eq!(json["command"], "audit perms");
+    // Filters apply to the streamed findings: nothing left to fail on.
+    let out = tree
+        .torchward(&[
+            "audit",
+            "perms",
+            "d",
+            "--ignore",
+            "TW301,TW307",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
+fn perms_small_results_are_listed_in_full() {
+    let tree = Tree::new();
+    open_files(&tree, 3);
+    let out = tree
+        .torchward(&["audit", "perms", "d"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert_eq!(
+        text.matches(" TW301 mode-too-permissive ").count(),
+        3,
+        "{text}"
+    );
+    assert!(!text.contains("Findings by rule"), "{text}");
 }

@@ -52,6 +52,7 @@ impl Tree {
             .env_remove("CLICOLOR_FORCE")
             .env("COLUMNS", "100")
             .env("TERM", "dumb")
+            .env("TORCHWARD_HOST_NAME", "test-host")
             .args(args);
         cmd
     }
@@ -129,4 +130,71 @@ pub fn stdout(output: &std::process::Output) -> String {
 /// Stderr of a finished command as text.
 pub fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn the_configuration_file_sets_profiles_and_a_bad_key_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/frameworks/megatron_model_optim_rng.pt"
+    );
+    std::fs::copy(fixture, tmp.path().join("model_optim_rng.pt")).unwrap_or_else(|e| panic!("{e}"));
+    let scan = || {
+        assert_cmd::Command::cargo_bin("torchward")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .current_dir(tmp.path())
+            .args(["scan", "model_optim_rng.pt"])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let without = scan();
+    assert_eq!(without.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&without.stdout).into_owned();
+    assert!(text.contains("allowed by --profile megatron"), "{text}");
+    assert!(
+        text.contains("torch.serialization.safe_globals(["),
+        "{text}"
+    );
+    std::fs::write(
+        tmp.path().join("pyproject.toml"),
+        "[tool.torchward]\nprofiles = [\"megatron\"]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(scan().status.code(), Some(0));
+    std::fs::write(tmp.path().join("torchward.toml"), "fial-on = \"high\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let bad = scan();
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr).into_owned();
+    assert!(
+        err.contains("torchward.toml") && err.contains("fial-on"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_git_lfs_pointer_is_named_as_one() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        tmp.path().join("pytorch_model.bin"),
+        "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = assert_cmd::Command::cargo_bin("torchward")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .current_dir(tmp.path())
+        .args(["scan", "pytorch_model.bin"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        all.contains("a Git LFS pointer, not the weights: run `git lfs pull`"),
+        "{all}"
+    );
 }

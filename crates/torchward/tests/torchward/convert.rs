@@ -156,8 +156,8 @@ fn a_tree_converts_in_parallel_with_a_summary() {
 fn a_write_failing_half_way_leaves_no_file() {
     let tree = Tree::new();
     copy(&tree, "convert/convertible/every_dtype.pt", "m.pt");
-    // The output is about 1.7 KB; a 1 KiB file size limit makes a write fail (EFBIG, with
-    // SIGXFSZ ignored) after the header went out.
+    // The output is about 1.7 KB; a 1 KiB file size limit (SIGXFSZ ignored) makes reserving
+    // the output's size fail (EFBIG) before any byte is written.
     let bin = assert_cmd::cargo::cargo_bin("torchward");
     let status = std::process::Command::new("bash")
         .current_dir(tree.path())
@@ -170,9 +170,125 @@ fn a_write_failing_half_way_leaves_no_file() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(status.status.code(), Some(2), "{}", stderr(&status));
     assert!(
-        stderr(&status).contains("cannot write"),
+        stderr(&status).contains("cannot reserve") && stderr(&status).contains("EFBIG"),
         "{}",
         stderr(&status)
     );
     assert_eq!(names(tree.path()), ["m.pt"]);
+}
+
+/// Whether `unshare --mount` with a tmpfs mount works here (root, util-linux, no seccomp).
+fn can_mount_tmpfs() -> Result<(), String> {
+    let probe = std::process::Command::new("unshare")
+        .args([
+            "--mount",
+            "sh",
+            "-c",
+            "d=$(mktemp -d) && mount -t tmpfs -o size=4k tmpfs \"$d\"",
+        ])
+        .output()
+        .map_err(|e| format!("unshare cannot run: {e}"))?;
+    if probe.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "cannot mount a tmpfs in a private mount namespace: {}",
+            String::from_utf8_lossy(&probe.stderr).trim()
+        ))
+    }
+}
+
+#[test]
+fn a_full_file_system_stops_at_the_reservation_with_enospc() {
+    if let Err(why) = can_mount_tmpfs() {
+        // A skip must be visible in the test output, never a silent pass.
+        #[allow(clippy::print_stdout)]
+        {
+            println!("SKIP a_full_file_system_stops_at_the_reservation_with_enospc: {why}");
+        }
+        return;
+    }
+    let tree = Tree::new();
+    copy(&tree, "convert/convertible/every_dtype.pt", "m.pt");
+    std::fs::create_dir(tree.join("small")).unwrap_or_else(|e| panic!("{e}"));
+    // A one-page tmpfs holds the (empty) temporary file but not the output's bytes; the
+    // mount lives only in the private namespace of this one command.
+    let bin = assert_cmd::cargo::cargo_bin("torchward");
+    let out = std::process::Command::new("unshare")
+        .current_dir(tree.path())
+        .args([
+            "--mount",
+            "sh",
+            "-c",
+            "mount -t tmpfs -o size=4k tmpfs small && head -c 3000 /dev/zero > small/filler && \"$0\" convert m.pt -o small/m.safetensors; code=$?; ls -A small; exit $code",
+        ])
+        .arg(&bin)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let message = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{message}");
+    assert!(
+        message.contains("cannot reserve") && message.contains("ENOSPC"),
+        "{message}"
+    );
+    assert!(message.contains("small/m.safetensors"), "{message}");
+    // Nothing but the filler was left on the small file system.
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "filler");
+}
+
+/// Runs `convert` with `args` and checks it refuses (exit 2) because an output is an input.
+fn refused_as_its_own_input(tree: &Tree, args: &[&str]) {
+    let out = tree
+        .torchward(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let message = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {message}");
+    assert!(message.contains("is the input"), "{args:?}: {message}");
+}
+
+#[test]
+fn an_output_that_is_the_input_is_refused_even_with_force() {
+    let tree = Tree::new();
+    let input = copy(&tree, "convert/convertible/views.pt", "a.pt");
+    std::os::unix::fs::symlink("a.pt", tree.join("link.safetensors"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::hard_link(&input, tree.join("hard.safetensors")).unwrap_or_else(|e| panic!("{e}"));
+    let before = std::fs::read(&input).unwrap_or_else(|e| panic!("{e}"));
+    for output in ["a.pt", "./a.pt", "link.safetensors", "hard.safetensors"] {
+        refused_as_its_own_input(&tree, &["convert", "a.pt", "-o", output, "--force"]);
+    }
+    assert_eq!(
+        std::fs::read(&input).unwrap_or_else(|e| panic!("{e}")),
+        before
+    );
+    assert!(tree.join("link.safetensors").is_symlink());
+    assert_eq!(
+        names(tree.path()),
+        ["a.pt", "hard.safetensors", "link.safetensors"]
+    );
+}
+
+#[test]
+fn a_tree_whose_output_would_be_an_input_is_refused() {
+    let tree = Tree::new();
+    // A torch checkpoint named .safetensors: converting `m.pt` in place would overwrite it.
+    copy(&tree, "convert/convertible/views.pt", "in/m.pt");
+    let claimed = copy(&tree, "convert/convertible/shapes.pt", "in/m.safetensors");
+    let before = std::fs::read(&claimed).unwrap_or_else(|e| panic!("{e}"));
+    refused_as_its_own_input(&tree, &["convert", "in", "--out-dir", "in", "--force"]);
+    assert_eq!(
+        std::fs::read(&claimed).unwrap_or_else(|e| panic!("{e}")),
+        before
+    );
+    // A hard link to an input inside the output directory is the input too.
+    copy(&tree, "convert/convertible/views.pt", "in2/x.pt");
+    std::fs::create_dir(tree.join("out2")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::hard_link(tree.join("in2/x.pt"), tree.join("out2/x.safetensors"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    refused_as_its_own_input(&tree, &["convert", "in2", "--out-dir", "out2", "--force"]);
+    assert_eq!(
+        std::fs::read(tree.join("in2/x.pt")).unwrap_or_else(|e| panic!("{e}")),
+        std::fs::read(fixture("convert/convertible/views.pt")).unwrap_or_else(|e| panic!("{e}"))
+    );
 }

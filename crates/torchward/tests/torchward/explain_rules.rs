@@ -94,3 +94,35 @@ fn rules_markdown_is_docs_rules_md() {
         "docs/rules.md differs from `torchward rules --format markdown`"
     );
 }
+
+/// SARIF `helpUri`s link each rule to its heading in docs/rules.md: the anchor GitHub gives a
+/// heading (`## TW101 dangerous-callable` -> `#tw101-dangerous-callable`) must exist there.
+#[test]
+fn sarif_help_uris_point_at_docs_rules_md_headings() {
+    let tree = Tree::new();
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
+    let out = tree
+        .torchward(&["scan", examples, "--format", "sarif", "--exit-zero"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let sarif: serde_json::Value =
+        serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}"));
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/rules.md"))
+        .unwrap_or_default();
+    let anchors: Vec<String> = docs
+        .lines()
+        .filter_map(|line| line.strip_prefix("## "))
+        .map(|heading| heading.to_ascii_lowercase().replace(' ', "-"))
+        .collect();
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(!rules.is_empty(), "the examples give findings");
+    for rule in rules {
+        let uri = rule["helpUri"].as_str().unwrap_or_default();
+        let (page, anchor) = uri.split_once('#').unwrap_or_default();
+        assert!(page.ends_with("/docs/rules.md"), "{uri}");
+        assert!(anchors.iter().any(|a| a == anchor), "no heading for {uri}");
+    }
+}

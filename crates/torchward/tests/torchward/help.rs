@@ -16,6 +16,18 @@ fn top_level_help() {
 }
 
 #[test]
+fn urls_and_api_help_list_the_formats_they_accept() {
+    let urls = help(&["urls", "--help"]);
+    let api = help(&["api", "--help"]);
+    for (name, text) in [("urls", &urls), ("api", &api)] {
+        assert!(text.contains("- markdown:"), "{name} --help lists markdown");
+    }
+    assert!(urls.contains("- csv:"), "urls --help lists csv");
+    insta::assert_snapshot!("help_urls", urls);
+    insta::assert_snapshot!("help_api", api);
+}
+
+#[test]
 fn report_command_help_shows_the_shared_report_options() {
     insta::assert_snapshot!("help_report", help(&["report", "--help"]));
 }

@@ -81,10 +81,17 @@ fn declaration_table_in_markdown_and_csv() {
         &["urls", "repo", "--format", "markdown", "--select", "TW500"],
     );
     assert_eq!(code, Some(0), "TW500 is info: not counted at --fail-on low");
-    assert_eq!(bare.lines().count(), markdown.lines().count());
+    let table_rows = |text: &str| text.lines().filter(|l| l.starts_with('|')).count();
+    assert_eq!(table_rows(&bare), table_rows(&markdown));
+    assert!(
+        markdown.contains("Findings beside the declaration:") && markdown.contains("TW503"),
+        "the table view still shows the findings it has no column for:\n{markdown}"
+    );
+    assert!(!bare.contains("Findings beside"), "{bare}");
     assert!(
         bare.lines()
             .skip(2)
+            .filter(|l| l.starts_with('|'))
             .all(|l| l.starts_with("| (to fill) | (to fill) |")),
         "{bare}"
     );
@@ -267,4 +274,12 @@ fn usage_errors_exit_2() {
     assert!(err.contains("a{"), "{err}");
     let (code, _, _) = run(&tree, &["lint", "repo", "--format", "markdown"]);
     assert_eq!(code, Some(2), "markdown is a urls-only format");
+    // `-o` takes a file: a directory is named as one, even with --force.
+    let (code, _, err) = run(&tree, &["urls", "repo", "-o", "repo", "--force"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("is a directory"), "{err}");
+    // `api` on a directory without any Python module.
+    let (code, _, err) = run(&tree, &["api", "repo/docs"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("holds no Python package or module"), "{err}");
 }

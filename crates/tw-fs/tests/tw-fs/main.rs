@@ -86,5 +86,5 @@ fn error_messages_name_the_path() {
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
-    assert_eq!(err, "cannot open `/nonexistent-tw-fs/y`");
+    assert_eq!(err, "cannot open `/nonexistent-tw-fs/y` (ENOENT)");
 }

@@ -4,7 +4,7 @@
 //! `warn` in `baseline` and `fail` in `strict` (host-hardening.md b1, finding 9).
 use super::{finding, Checked};
 use crate::context::Context;
-use crate::process::{CoreLimit, Limit};
+use crate::process::{Limit, Probe};
 use crate::profile::Profile;
 use tw_diagnostics::{RuleDoc, RuleMeta, Severity, Status};
 
@@ -28,29 +28,32 @@ pub const RULE: RuleMeta = RuleMeta {
 pub(crate) fn check(ctx: &Context) -> Vec<Checked> {
     ctx.judged()
         .into_iter()
-        .map(|(process, is_self)| {
+        .filter_map(|(process, is_self)| {
             let path = format!("/proc/{}/limits", process.dir);
             let who = if is_self {
                 "the invoking session (torchward itself)".to_owned()
             } else {
                 format!("process {} ({})", process.status.pid, process.command())
             };
-            let limit = match ctx
-                .root
-                .read(&path)
-                .and_then(|text| CoreLimit::parse(&path, &text))
-            {
-                Ok(limit) => limit,
-                Err(err) if err.is_denied() => {
-                    return Checked::plain(finding(
+            // Gathered with the context; a target that exited was dropped and counted there.
+            let limit = match ctx.core_limits.get(&process.dir)? {
+                Probe::Read(limit) => *limit,
+                Probe::Denied => {
+                    return Some(Checked::plain(finding(
                         &RULE,
                         Status::Warn,
                         &path,
                         format!("incomplete: unprivileged: {path} could not be read"),
-                    ))
+                    )))
                 }
-                Err(err) => {
-                    return Checked::plain(finding(&RULE, Status::Error, &path, err.to_string()))
+                Probe::Vanished => return None,
+                Probe::Failed(message) => {
+                    return Some(Checked::plain(finding(
+                        &RULE,
+                        Status::Error,
+                        &path,
+                        message.clone(),
+                    )))
                 }
             };
             let actual = format!("soft {}, hard {}", limit.soft, limit.hard);
@@ -83,7 +86,7 @@ pub(crate) fn check(ctx: &Context) -> Vec<Checked> {
             if status != Status::Pass {
                 result = result.with_remediation(RULE.doc.fix);
             }
-            Checked::plain(result)
+            Some(Checked::plain(result))
         })
         .collect()
 }

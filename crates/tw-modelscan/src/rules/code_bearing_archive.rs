@@ -18,22 +18,16 @@ pub const RULE: RuleMeta = RuleMeta {
     },
 };
 
-/// A finding for an archive of `kind` (TorchScript, torch.package) carrying `code_files`.
+/// A finding for an archive of `kind` (TorchScript, torch.package) carrying `code_files`: the
+/// message counts them, the evidence lists each once.
 pub fn finding(location: Location, kind: &str, code_files: &[String]) -> Finding {
     let mut message = format!("{kind} archive: loading it runs the code it carries");
     if !code_files.is_empty() {
-        let shown: Vec<&str> = code_files.iter().take(5).map(String::as_str).collect();
         let _ = write!(
             message,
-            " ({} code file{}: {}{})",
+            " ({} code file{})",
             code_files.len(),
             if code_files.len() == 1 { "" } else { "s" },
-            shown.join(", "),
-            if code_files.len() > shown.len() {
-                ", ..."
-            } else {
-                ""
-            }
         );
     }
     code_files

@@ -7,14 +7,21 @@ pub mod code_bearing_archive;
 pub mod dangerous_callable;
 pub mod decompression_bomb;
 pub mod global_not_allowlisted;
+pub mod index_path_escape;
+pub mod index_tensor_missing;
 pub mod invalid_mutation_target;
 pub mod keras_foreign_object;
 pub mod keras_lambda_layer;
 pub mod legacy_tar_checkpoint;
+pub mod mixed_weight_formats;
 pub mod numpy_object_array;
 pub mod persistent_id_not_storage;
+pub mod pickle_stack_residue;
 pub mod safe_globals_needed;
 pub mod safetensors_header_invalid;
+pub mod shard_missing;
+pub mod shard_not_indexed;
+pub mod shared_reference_expansion;
 pub mod storage_dtype_conflict;
 pub mod storage_size_mismatch;
 pub mod tensor_view_out_of_bounds;
@@ -44,7 +51,14 @@ pub static RULES: &[RuleMeta] = &[
     keras_lambda_layer::RULE,
     keras_foreign_object::RULE,
     archive_without_model::RULE,
+    pickle_stack_residue::RULE,
+    shared_reference_expansion::RULE,
     safe_globals_needed::RULE,
+    shard_missing::RULE,
+    index_tensor_missing::RULE,
+    shard_not_indexed::RULE,
+    mixed_weight_formats::RULE,
+    index_path_escape::RULE,
 ];
 
 #[cfg(test)]

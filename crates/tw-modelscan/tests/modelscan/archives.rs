@@ -1,6 +1,7 @@
 //! Issue #14's fixtures (`fixtures/scan/manifest.json`, made by `fixtures/scan/make_fixtures.py`):
 //! archives inside archives, compressed pickles, Keras files, legacy tar links, zip integrity,
 //! and a tree of ordinary text files. The manifest is the oracle, as for `fixtures/models`.
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use tw_diagnostics::Severity;
@@ -42,6 +43,24 @@ fn findings_in_nested_archives_name_the_path_through_them() {
 }
 
 #[test]
+fn equal_findings_in_two_members_are_both_kept() {
+    let outcome = analyse("nested/two_models.tar");
+    let paths: BTreeSet<&str> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.rule == "TW101")
+        .map(|f| f.location.path.as_str())
+        .collect();
+    assert_eq!(
+        paths,
+        BTreeSet::from([
+            "nested/two_models.tar!a/pytorch_model.bin",
+            "nested/two_models.tar!b/pytorch_model.bin"
+        ])
+    );
+}
+
+#[test]
 fn severities_of_archives_keras_and_twins() {
     let rule = |file: &str, id: &str| {
         analyse(file)
@@ -78,11 +97,13 @@ fn a_budget_too_small_for_a_deflated_member_is_a_finding() {
 #[test]
 fn scanning_the_text_tree_gives_no_finding_and_no_error() {
     let options = ScanOptions::default();
-    let (files, errors) =
-        tw_modelscan::scan::files(&[dir().join("text")], &globset::GlobSet::empty(), &options);
-    assert!(errors.is_empty(), "{errors:?}");
-    assert!(files.len() >= 10, "{files:?}");
-    let result = tw_modelscan::scan::scan_files(&files, &options, &|| {});
+    let walked = tw_modelscan::walk::collect(
+        &[dir().join("text")],
+        &tw_modelscan::walk::WalkOptions::default(),
+    );
+    assert!(walked.errors.is_empty(), "{:?}", walked.errors);
+    assert!(walked.inputs.len() >= 10, "{:?}", walked.inputs);
+    let result = tw_modelscan::scan::scan_inputs(&walked.inputs, &options, &|| {});
     assert!(result.findings.is_empty(), "{:?}", result.findings);
     assert!(result.errors.is_empty(), "{:?}", result.errors);
 }

@@ -92,3 +92,95 @@ fn hostile_twins_stay_flagged_with_the_profile_on() {
         );
     }
 }
+
+#[test]
+fn sharded_sets_are_checked_against_their_index() {
+    let oracle = oracle();
+    let sets = oracle["sets"].as_array().unwrap();
+    assert!(sets.len() >= 2);
+    for entry in sets {
+        let set = dir().join(entry["dir"].as_str().unwrap());
+        let options = ScanOptions::default();
+        let walked = tw_modelscan::walk::collect(
+            std::slice::from_ref(&set),
+            &tw_modelscan::walk::WalkOptions::default(),
+        );
+        assert!(walked.errors.is_empty(), "{:?}", walked.errors);
+        let result = tw_modelscan::scan::scan_inputs(&walked.inputs, &options, &|| {});
+        assert!(result.errors.is_empty(), "{:?}", result.errors);
+        let got: std::collections::BTreeSet<&str> =
+            result.findings.iter().map(|f| f.rule.as_str()).collect();
+        let want: std::collections::BTreeSet<&str> = entry["expect"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(got, want, "{}: {:#?}", set.display(), result.findings);
+    }
+}
+
+#[test]
+fn dcp_directories_scan_clean_and_a_metadata_payload_is_caught() {
+    let oracle = oracle();
+    let sets = oracle["dcp"].as_array().unwrap();
+    assert_eq!(sets.len(), 2);
+    for entry in sets {
+        let set = dir().join(entry["dir"].as_str().unwrap());
+        let options = ScanOptions::default();
+        let walked = tw_modelscan::walk::collect(
+            std::slice::from_ref(&set),
+            &tw_modelscan::walk::WalkOptions::default(),
+        );
+        let result = tw_modelscan::scan::scan_inputs(&walked.inputs, &options, &|| {});
+        assert!(result.errors.is_empty(), "{:?}", result.errors);
+        let got: std::collections::BTreeSet<&str> =
+            result.findings.iter().map(|f| f.rule.as_str()).collect();
+        let want: Vec<&str> = entry["expect"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        if want.is_empty() {
+            assert!(got.is_empty(), "{}: {:#?}", set.display(), result.findings);
+        }
+        for id in want {
+            assert!(got.contains(id), "{}: {id} missing", set.display());
+        }
+    }
+}
+
+#[test]
+fn inspect_lists_a_dcp_directory_and_refuses_its_hostile_twin() {
+    let oracle = oracle();
+    let good = &oracle["dcp"][0];
+    let inspection =
+        tw_modelscan::dcp::inspect_dir(&dir().join("dcp"), &ScanOptions::default()).unwrap();
+    let mut listed: Vec<(String, Vec<u64>)> = inspection
+        .tensors
+        .iter()
+        .map(|t| (t.name.clone(), t.shape.clone()))
+        .collect();
+    listed.sort();
+    let expected: Vec<(String, Vec<u64>)> = good["tensors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let shape = t["shape"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d.as_u64().unwrap());
+            (t["name"].as_str().unwrap().to_owned(), shape.collect())
+        })
+        .collect();
+    assert_eq!(listed, expected);
+    let refused =
+        tw_modelscan::dcp::inspect_dir(&dir().join("dcp_hostile"), &ScanOptions::default());
+    assert!(
+        matches!(&refused, Err(tw_modelscan::inspect::InspectError::Refused { findings }) if findings.iter().any(|f| f.rule == "TW101")),
+        "{refused:?}"
+    );
+}

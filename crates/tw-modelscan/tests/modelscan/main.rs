@@ -11,6 +11,7 @@
 )]
 
 mod archives;
+mod bounds;
 mod fixtures;
 mod frameworks;
 mod inspect;

@@ -37,9 +37,9 @@ pub fn check(entry: &Entry, user: User) -> Option<Finding> {
         )
         .with_values(format!("owner {} or 0", user.euid), entry.uid.to_string())
         .with_remediation(format!(
-            "chown {} '{}' (as root), or copy it into a tree you own",
+            "chown {} {} (as root), or copy it into a tree you own",
             user.euid,
-            entry.display()
+            entry.quoted()
         )),
     )
 }

@@ -33,6 +33,6 @@ pub fn check(entry: &Entry) -> Option<Finding> {
         )
         .with_values("1 link", entry.nlink.to_string())
         .with_evidence("inode", entry.ino.to_string())
-        .with_remediation(format!("find / -xdev -samefile '{}'", entry.display())),
+        .with_remediation(format!("find / -xdev -samefile {}", entry.quoted())),
     )
 }

@@ -52,6 +52,6 @@ pub fn check(entry: &Entry, class: &Class) -> Option<Finding> {
         )
         .with_evidence("kind", class.kind.as_str())
         .with_evidence("classified by", class.reason.to_string())
-        .with_remediation(format!("chmod {} '{}'", octal(new), entry.display())),
+        .with_remediation(format!("chmod {} {}", octal(new), entry.quoted())),
     )
 }

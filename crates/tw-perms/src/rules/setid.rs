@@ -42,6 +42,6 @@ pub fn check(entry: &Entry) -> Option<Finding> {
             format!("{} is {what} ({})", entry.display(), octal(entry.mode)),
         )
         .with_values("no setuid/setgid", octal(entry.mode))
-        .with_remediation(format!("chmod u-s,g-s '{}'", entry.display())),
+        .with_remediation(format!("chmod u-s,g-s {}", entry.quoted())),
     )
 }

@@ -165,7 +165,7 @@ fn policy_overrides_and_explain() {
         &[tree.path("d")],
         &tw_perms::Options {
             policy: Some(&policy),
-            progress: None,
+            ..tw_perms::Options::default()
         },
     );
     assert!(summary(&result, &tree.root()).is_empty());
@@ -250,4 +250,121 @@ fn non_utf8_names_are_sniffed_by_their_real_name() {
     let result = audit(&[tree.path("d")]);
     let finding = result.findings.iter().find(|f| f.rule == "TW301").unwrap();
     assert_eq!(finding.expected.as_deref(), Some("at most 0600 (key-file)"));
+}
+
+#[test]
+fn a_sticky_shared_temp_directory_is_expected_but_what_it_holds_is_judged() {
+    let tree = Tree::new();
+    tree.dir("host", 0o750);
+    tree.dir("host/tmp", 0o1777);
+    tree.file("host/tmp/open.txt", 0o666, b"anyone may edit this\n");
+    tree.file("host/tmp/mine.txt", 0o600, b"private\n");
+    tree.dir("host/scratch", 0o777);
+    tree.dir("host/shared", 0o1777);
+    let result = audit(&[tree.path("host")]);
+    assert!(result.errors.is_empty(), "{:?}", result.errors);
+    assert_eq!(
+        summary(&result, &tree.root()),
+        vec![
+            pair("TW301", "/host/scratch"),
+            pair("TW301", "/host/shared"),
+            pair("TW301", "/host/tmp/open.txt"),
+            pair("TW302", "/host/scratch"),
+            pair("TW302", "/host/shared"),
+            pair("TW302", "/host/tmp/open.txt"),
+        ]
+    );
+    let find = |rule: &str, rel: &str| {
+        result
+            .findings
+            .iter()
+            .find(|f| f.rule == rule && f.location.path.ends_with(rel))
+            .unwrap()
+    };
+    // A temp directory without the sticky bit: critical, and the fix is the sticky bit.
+    let scratch = find("TW302", "/host/scratch");
+    assert_eq!(scratch.severity, Severity::Critical);
+    assert!(
+        scratch.message.contains("without the sticky bit"),
+        "{}",
+        scratch.message
+    );
+    assert!(scratch
+        .remediation
+        .as_deref()
+        .unwrap()
+        .starts_with("chmod +t '"));
+    // A sticky world-writable directory that is not a temp directory: high.
+    assert_eq!(find("TW302", "/host/shared").severity, Severity::High);
+    assert_eq!(
+        find("TW302", "/host/tmp/open.txt").severity,
+        Severity::Critical
+    );
+    // Nothing to tighten on the shared temp directory itself.
+    assert!(!result
+        .candidates
+        .iter()
+        .any(|c| c.path.ends_with("host/tmp")));
+}
+
+#[test]
+fn key_material_is_known_by_name_extension_and_content_not_by_a_directory_name() {
+    let tree = Tree::new();
+    // A crate's source tree: `src/private/` holds Rust code, not keys.
+    for dir in [
+        "registry",
+        "registry/serde",
+        "registry/serde/src",
+        "registry/serde/src/private",
+    ] {
+        tree.dir(dir, 0o750);
+    }
+    tree.file(
+        "registry/serde/src/private/de.rs",
+        0o440,
+        b"use crate::de;\n",
+    );
+    tree.file("registry/serde/src/private/mod.rs", 0o440, b"pub mod de;\n");
+    tree.file("registry/serde/src/private/notes", 0o640, b"plain text\n");
+    // Keys by content (PEM, DER, PuTTY), by extension and by SSH identity name.
+    tree.dir("registry/keys", 0o700);
+    tree.file(
+        "registry/keys/pem",
+        0o640,
+        b"-----BEGIN OPENSSH PRIVATE KEY-----\n",
+    );
+    tree.file(
+        "registry/keys/der",
+        0o640,
+        b"\x30\x82\x04\xa4\x02\x01\x00\x02",
+    );
+    tree.file(
+        "registry/keys/ppk",
+        0o640,
+        b"PuTTY-User-Key-File-3: ssh-ed25519\n",
+    );
+    tree.file("registry/keys/tls.key", 0o640, b"");
+    tree.file("registry/keys/id_ed25519", 0o640, b"");
+    tree.file("registry/keys/readme.txt", 0o640, b"how to rotate\n");
+    let result = audit(&[tree.path("registry")]);
+    assert!(result.errors.is_empty(), "{:?}", result.errors);
+    assert_eq!(
+        summary(&result, &tree.root()),
+        vec![
+            pair("TW301", "/registry/keys/der"),
+            pair("TW301", "/registry/keys/id_ed25519"),
+            pair("TW301", "/registry/keys/pem"),
+            pair("TW301", "/registry/keys/ppk"),
+            pair("TW301", "/registry/keys/tls.key"),
+        ]
+    );
+    assert!(result
+        .findings
+        .iter()
+        .filter(|f| f.rule == "TW301")
+        .all(|f| f.severity == Severity::High));
+    let de = explain(&tree.path("registry/serde/src/private/de.rs"), None).unwrap();
+    assert_eq!(de.kind, Kind::ProgramFile);
+    let private = explain(&tree.path("registry/serde/src/private"), None).unwrap();
+    assert_ne!(private.kind, Kind::KeyDir);
 }

@@ -1,5 +1,7 @@
 //! A tree in a temporary directory outside any `tmp` component (so location rules do not see
-//! a temporary area), with helpers to create files with exact modes.
+//! a temporary area): beside the target directory, else (a checkout under /tmp, or a target
+//! directory another user owns) in `$HOME/.cache`; with helpers to create files with exact
+//! modes.
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -10,7 +12,7 @@ pub struct Tree {
 
 impl Tree {
     pub fn new() -> Tree {
-        let mut base = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        let beside_target = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .parent()
             .unwrap()
             .join("tw-perms-trees");
@@ -22,19 +24,26 @@ impl Tree {
                 ["tmp", "temp", ".tmp", "scratch"].contains(&name.as_str())
             })
         };
-        if temporary(&base) {
-            let home = std::env::var_os("HOME").map(PathBuf::from).unwrap();
-            base = home.join(".cache/torchward-tw-perms-trees");
-            assert!(
-                !temporary(&base),
-                "no tree location outside a tmp component"
-            );
-        }
-        fs::create_dir_all(&base).unwrap();
-        let dir = tempfile::Builder::new()
-            .prefix("tree")
-            .tempdir_in(&base)
-            .unwrap();
+        let make_in = |base: &Path| {
+            fs::create_dir_all(base).ok()?;
+            tempfile::Builder::new()
+                .prefix("tree")
+                .tempdir_in(base)
+                .ok()
+        };
+        // The same when the target directory is not ours to write (shared with another user).
+        let dir = (!temporary(&beside_target))
+            .then(|| make_in(&beside_target))
+            .flatten()
+            .unwrap_or_else(|| {
+                let home = std::env::var_os("HOME").map(PathBuf::from).unwrap();
+                let base = home.join(".cache/torchward-tw-perms-trees");
+                assert!(
+                    !temporary(&base),
+                    "no tree location outside a tmp component"
+                );
+                make_in(&base).unwrap()
+            });
         fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o750)).unwrap();
         Tree { dir }
     }

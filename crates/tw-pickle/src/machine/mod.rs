@@ -23,6 +23,31 @@ pub struct BuildRecord {
     pub offset: u64,
 }
 
+/// What a STOP left behind besides the value it returned.
+///
+/// `pickle.load` (`Lib/pickle.py` `load_stop`, `Modules/_pickle.c` `load`) and torch's
+/// weights-only unpickler (`torch/_weights_only_unpickler.py`, STOP) all return the top of the
+/// current stack and drop the rest: values under it and MARKs never closed (the values above an
+/// open MARK are the current stack, so STOP returns one of them; with none, all three fail
+/// with a stack underflow, and so does this machine). `pickletools.dis` rejects both
+/// ("stack not empty after STOP"). No pickler writes either, so either marks a crafted stream:
+/// the dropped values were still built, their calls still made, and a reader that trusts the
+/// stream's shape sees a different object than the loader returns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StopResidue {
+    /// MARKs still open at STOP.
+    pub open_marks: usize,
+    /// Values left on the stack besides the one returned (below it, and below open MARKs).
+    pub extra_values: usize,
+}
+
+impl StopResidue {
+    /// True when STOP left nothing behind (always so for a pickle a pickler wrote).
+    pub fn is_clean(&self) -> bool {
+        self.open_marks == 0 && self.extra_values == 0
+    }
+}
+
 /// The outcome of one parse: the graph and records gathered, and the error that stopped the
 /// parse if any (records before the error are kept, research §3 item 16).
 #[derive(Debug, Clone)]
@@ -39,6 +64,8 @@ pub struct Parsed<'a> {
     pub end: Option<usize>,
     /// Every BUILD performed, in stream order.
     pub builds: Vec<BuildRecord>,
+    /// What STOP left on the stack besides the root (clean when STOP was not reached).
+    pub residue: StopResidue,
     /// Every weights-only violation seen (in the weights-only profile, at most one).
     pub violations: Vec<Violation>,
     /// Why parsing stopped early, if it did.
@@ -78,6 +105,7 @@ pub fn parse_at<'a>(data: &'a [u8], start: usize, options: &ParseOptions) -> Par
         start,
         end,
         builds: machine.builds,
+        residue: machine.residue,
         violations: machine.violations,
         error,
         profile: options.profile,
@@ -107,6 +135,7 @@ struct Machine<'a, 'o> {
     memo: Memo,
     protocol: Option<u8>,
     builds: Vec<BuildRecord>,
+    residue: StopResidue,
     violations: Vec<Violation>,
     buffers: u32,
     opcodes: u64,
@@ -142,6 +171,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             memo: Memo::with_estimate(data.len().saturating_sub(start), &options.limits),
             protocol: None,
             builds: Vec::new(),
+            residue: StopResidue::default(),
             violations: Vec::new(),
             buffers: 0,
             opcodes: 0,

@@ -429,6 +429,10 @@ impl Machine<'_, '_> {
             }
             Opcode::Stop => {
                 let root = self.pop()?;
+                self.residue = super::StopResidue {
+                    open_marks: self.marks.len(),
+                    extra_values: self.stack.len(),
+                };
                 return Ok(Some(root));
             }
             Opcode::Frame => {

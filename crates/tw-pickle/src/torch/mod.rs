@@ -126,6 +126,10 @@ pub enum Leaf {
     Array(NdArray),
     /// Anything else, described (e.g. `call argparse.Namespace`).
     Other(String),
+    /// The same large value (a string, bytes or tuple the pickle shares by memo reference) as
+    /// the one listed at this path: listed once, so that a value repeated by reference
+    /// thousands of times is neither copied nor printed per reference.
+    Shared(String),
 }
 
 /// A numpy array as `numpy.core.multiarray._reconstruct` and its BUILD state describe it.
@@ -150,4 +154,7 @@ pub struct ObjectTable {
     pub tensors: Vec<TensorRef>,
     /// Every non-tensor leaf value, with its path.
     pub values: Vec<(String, Leaf)>,
+    /// Bytes the walk materialised (paths, values and tensor records with their in-memory
+    /// size), which [`crate::Limits::materialise_allowance`] bounds.
+    pub materialised: u64,
 }

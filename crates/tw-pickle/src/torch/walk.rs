@@ -1,7 +1,10 @@
 //! The walk from the root that names every tensor and value by its dotted path. Iterative, with
-//! a depth limit, cycle detection (a value on its own path becomes `Other("<cycle>")`) and a
-//! step budget, so shared subtrees (memo, DUP) cannot make the walk exponential.
+//! a depth limit, cycle detection (a value on its own path becomes `Other("<cycle>")`), a step
+//! budget, so shared subtrees (memo, DUP) cannot make the walk exponential, and a budget of
+//! materialised bytes. A large value reached again through a shared reference is not copied:
+//! it becomes [`Leaf::Shared`] naming the path where it was first listed.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::graph::{BigInt, GlobalRef, Graph, Node, NodeId, Object};
@@ -11,7 +14,12 @@ use crate::profiles;
 use crate::torch::error::ExtractError;
 use crate::torch::plain;
 use crate::torch::tensor::{join, Rebuilds};
-use crate::torch::{Leaf, ObjectTable, MAX_TUPLE_VALUE};
+use crate::torch::{Leaf, ObjectTable, TensorRef, MAX_TUPLE_VALUE};
+
+/// Values of at least this many bytes are listed once; later references to the same node are
+/// [`Leaf::Shared`]. Smaller values (a dtype name, a device) repeat inline: cheaper to read
+/// than a reference, and bounded by the materialised-bytes budget.
+const SHARE_MIN_BYTES: u64 = 256;
 
 enum Work {
     Visit {
@@ -88,6 +96,11 @@ fn walk(
         .saturating_add(limits.walk_step_allowance);
     let mut steps = 0u64;
     let mut total_elements = 0u64;
+    let budget = Budget {
+        limit: parsed.materialise_budget(),
+    };
+    // Large values already listed: node -> index in `table.values`.
+    let mut listed: HashMap<NodeId, usize> = HashMap::new();
     let mut children: Vec<(String, NodeId)> = Vec::new();
     let rebuilds = Rebuilds::new(graph);
     // One tensor per rebuild call is the common case; reserving avoids regrowing a large table.
@@ -139,6 +152,8 @@ fn walk(
             let first = table.tensors.len();
             let kept = rebuilds.decode(graph, id, path, &mut table.tensors)?;
             for tensor in table.tensors.get(first..).unwrap_or(&[]) {
+                table.materialised = table.materialised.saturating_add(tensor_bytes(tensor));
+                budget.check(table.materialised, &tensor.path)?;
                 let numel = tensor.numel().unwrap_or(u64::MAX);
                 total_elements = total_elements.saturating_add(numel);
                 if total_elements > limits.max_total_elements {
@@ -168,9 +183,26 @@ fn walk(
             }
             continue;
         }
+        let seen = if listed.is_empty() {
+            None
+        } else {
+            listed.get(&id).and_then(|&i| table.values.get(i))
+        };
+        if let Some(first) = seen {
+            let leaf = Leaf::Shared(first.0.clone());
+            table.materialised = table.materialised.saturating_add(value_bytes(&leaf));
+            budget.check(table.materialised, &path)?;
+            table.values.push((path, leaf));
+            continue;
+        }
         children.clear();
         let mut object_fields = false;
         if let Some(leaf) = classify(graph, id, containers, &mut children, &mut object_fields) {
+            table.materialised = table.materialised.saturating_add(value_bytes(&leaf));
+            budget.check(table.materialised, &path)?;
+            if leaf_bytes(&leaf) >= SHARE_MIN_BYTES {
+                listed.insert(id, table.values.len());
+            }
             table.values.push((path, leaf));
             continue;
         }
@@ -184,6 +216,10 @@ fn walk(
                 PathStyle::Dotted => join(&path, &segment),
                 PathStyle::Segments => push_segment(&path, &segment),
             };
+            // Paths are counted when made: a long key shared by many children would otherwise
+            // be copied once per child before any of them is listed.
+            table.materialised = table.materialised.saturating_add(path.len() as u64);
+            budget.check(table.materialised, &path)?;
             work.push(Work::Visit {
                 id: child,
                 path,
@@ -193,6 +229,80 @@ fn walk(
         }
     }
     Ok(table)
+}
+
+/// The bound on [`ObjectTable::materialised`] ([`Parsed::materialise_budget`]).
+struct Budget {
+    limit: u64,
+}
+
+impl Budget {
+    fn check(&self, materialised: u64, path: &str) -> Result<(), ExtractError> {
+        if materialised <= self.limit {
+            return Ok(());
+        }
+        Err(ExtractError::LimitExceeded {
+            what: LimitKind::MaterialisedBytes,
+            limit: self.limit,
+            actual: materialised,
+            path: truncated_path(path),
+        })
+    }
+}
+
+/// `path` cut to at most 200 bytes (at a character boundary) for an error message: the path
+/// that broke a budget may itself be huge.
+fn truncated_path(path: &str) -> String {
+    const MAX: usize = 200;
+    if path.len() <= MAX {
+        return path.to_owned();
+    }
+    let mut end = MAX;
+    while !path.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", path.get(..end).unwrap_or(""))
+}
+
+/// Bytes one listed value takes in memory besides its path (counted when it was made): its
+/// entry and what its leaf holds.
+fn value_bytes(leaf: &Leaf) -> u64 {
+    std::mem::size_of::<(String, Leaf)>() as u64 + leaf_bytes(leaf)
+}
+
+/// Heap bytes a leaf holds.
+fn leaf_bytes(leaf: &Leaf) -> u64 {
+    match leaf {
+        Leaf::None | Leaf::Bool(_) | Leaf::Int(_) | Leaf::Float(_) | Leaf::Complex(..) => 0,
+        Leaf::Str(s)
+        | Leaf::Device(s)
+        | Leaf::BigInt(s)
+        | Leaf::Global(s)
+        | Leaf::Other(s)
+        | Leaf::Shared(s) => s.len() as u64,
+        Leaf::Bytes(b) => b.len() as u64,
+        Leaf::Size(dims) => (dims.len() * std::mem::size_of::<i64>()) as u64,
+        Leaf::Array(array) => {
+            (array.dtype.len() + array.shape.len() * std::mem::size_of::<u64>() + array.data.len())
+                as u64
+        }
+        Leaf::Tuple(items) | Leaf::Set(items) => items.iter().fold(0u64, |acc, item| {
+            acc.saturating_add(std::mem::size_of::<Leaf>() as u64 + leaf_bytes(item))
+        }),
+    }
+}
+
+/// Bytes one tensor record takes in memory, its path included: sparse tensors name their
+/// components with paths of their own (a plain tensor's path, also counted when it was made,
+/// is counted twice: a small overcount, on the safe side).
+fn tensor_bytes(tensor: &TensorRef) -> u64 {
+    let storage = tensor.storage.as_ref().map_or(0, |s| {
+        s.key.len() + s.location.len() + s.view.as_ref().map_or(0, |(k, _, _)| k.len())
+    });
+    (std::mem::size_of::<TensorRef>()
+        + tensor.path.len()
+        + storage
+        + (tensor.shape.len() + tensor.stride.len()) * std::mem::size_of::<u64>()) as u64
 }
 
 /// A leaf value for `id`, or `None` after filling `children` with (segment, child) for a

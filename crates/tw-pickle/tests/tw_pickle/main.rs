@@ -7,6 +7,7 @@
     clippy::cast_possible_truncation
 )]
 
+mod bounds;
 mod build;
 mod corpus;
 mod errors;

@@ -5,6 +5,7 @@ use tw_diagnostics::RuleMeta;
 
 pub mod added_public_name;
 pub mod breaking_signature_change;
+pub mod dynamic_all;
 pub mod missing_from_all;
 pub mod private_name_in_all;
 pub mod private_star_import;
@@ -24,6 +25,7 @@ pub static RULES: &[RuleMeta] = &[
     removed_public_name::RULE,
     breaking_signature_change::RULE,
     added_public_name::RULE,
+    dynamic_all::RULE,
 ];
 
 #[cfg(test)]

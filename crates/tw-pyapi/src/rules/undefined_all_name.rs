@@ -18,11 +18,11 @@ pub const RULE: RuleMeta = RuleMeta {
     },
 };
 
-/// The finding for `entry` of `module`'s `__all__`.
-pub fn finding(module: &ModuleFacts, entry: &AllEntry) -> Finding {
+/// The finding for `entry` of `module`'s `__all__`, read from `path`.
+pub fn finding(module: &ModuleFacts, path: &str, entry: &AllEntry) -> Finding {
     Finding::new(
         &RULE,
-        Location::path(module.path.clone()).with_line(entry.position.line, entry.position.column),
+        Location::path(path).with_line(entry.position.line, entry.position.column),
         format!(
             "`__all__` of `{}` lists `{}`, which the module neither defines nor imports",
             module.name, entry.name

@@ -15,6 +15,7 @@ fn package(files: &[(&str, &str)]) -> SourceSet {
                 is_package: *module == "p",
                 is_stub: false,
                 content: Content::Text((*text).to_owned()),
+                stub: None,
             })
             .collect(),
         problems: Vec::new(),

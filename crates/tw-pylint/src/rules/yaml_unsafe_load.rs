@@ -1,7 +1,9 @@
 //! TW625 yaml-unsafe-load: `PyYAML` loads that can construct arbitrary Python objects, and
 //! `ruamel.yaml.YAML(typ="unsafe")`. Signatures from `PyYAML`: `load(stream, Loader)`,
 //! `load_all(stream, Loader)`. Invariant: `SafeLoader`, `CSafeLoader` and `BaseLoader` (which
-//! builds only strings, lists and dicts) are never reported; a loader the linter cannot
+//! builds only strings, lists and dicts) are never reported, nor is a class of the same file
+//! that derives from them (`class UniqueKeyLoader(yaml.SafeLoader)`, followed through the
+//! file's own classes) unless it also derives from an unsafe loader; a loader the linter cannot
 //! name is reported with low confidence.
 use super::Hit;
 use crate::call::{Arg, CallSite, Literal};
@@ -20,7 +22,9 @@ pub(crate) const RULE: RuleMeta = RuleMeta {
 `CSafeLoader`, `BaseLoader` (keyword `Loader=` or 2nd positional); `yaml.unsafe_load`, \
 `unsafe_load_all`, `full_load`, `full_load_all`; `ruamel.yaml.YAML(typ=\"unsafe\")`. Must not \
 flag: `yaml.safe_load`/`safe_load_all`; `Loader=yaml.SafeLoader`, `yaml.CSafeLoader` or \
-`yaml.BaseLoader`; `json.loads`.",
+`yaml.BaseLoader`, or a class of the same file deriving only from those (`class \
+UniqueKeyLoader(yaml.SafeLoader)`, also through other classes of the file); `json.loads`. A \
+class deriving from `yaml.Loader`, `UnsafeLoader` or `FullLoader` is flagged.",
         why: "PyYAML's `Loader`/`UnsafeLoader` construct any Python object named by a \
 `!!python/object` tag, which runs code; `FullLoader` has had several bypasses \
 (CVE-2020-1747, CVE-2020-14343). Before PyYAML 5.1 a bare `yaml.load(s)` used the unsafe \
@@ -85,7 +89,21 @@ pub(crate) fn check(site: &CallSite<'_>) -> Option<Hit> {
         )),
         Arg::Expr(expr) => {
             let names = site.names_of(expr);
-            if names.iter().any(|name| safe_loader(name)) {
+            let bases = site.class_bases_of(expr);
+            if let Some(base) = bases
+                .iter()
+                .find(|base| base.starts_with("yaml.") && !safe_loader(base))
+            {
+                Some(Hit::new(
+                    &RULE,
+                    format!(
+                        "`{}` with a Loader class deriving from {base}, which can construct arbitrary Python objects",
+                        site.qualified
+                    ),
+                ))
+            } else if names.iter().any(|name| safe_loader(name))
+                || bases.iter().any(|base| safe_loader(base))
+            {
                 None
             } else if let Some(name) = names.iter().find(|name| name.starts_with("yaml.")) {
                 Some(Hit::new(

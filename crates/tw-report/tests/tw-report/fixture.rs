@@ -160,6 +160,7 @@ pub fn report() -> Report {
         inputs: 9,
         skipped: 2,
         bytes: 4096,
+        ..Stats::default()
     };
     report.sort();
     report

@@ -15,6 +15,7 @@ fn text_show_suppressed() {
     let options = TextOptions {
         color: false,
         show_suppressed: true,
+        ..TextOptions::default()
     };
     insta::assert_snapshot!(
         "text_show_suppressed",
@@ -27,6 +28,7 @@ fn text_color() {
     let options = TextOptions {
         color: true,
         show_suppressed: false,
+        ..TextOptions::default()
     };
     let out = tw_report::text(&fixture::report(), options);
     assert!(out.contains("\x1b[1;31mcritical"));
@@ -81,4 +83,80 @@ fn github() {
         "suppressed findings are not annotated"
     );
     insta::assert_snapshot!("github", out);
+}
+
+#[test]
+fn text_lists_skipped_inputs_on_request_and_counts_them_always() {
+    let mut report = fixture::report();
+    report.stats.links_followed = 2;
+    report.skipped.push(tw_diagnostics::SkippedInput {
+        path: "models/pipe".into(),
+        reason: tw_diagnostics::SkipReason::Fifo,
+    });
+    let quiet = tw_report::text(&report, TextOptions::default());
+    assert!(!quiet.contains("models/pipe"), "{quiet}");
+    assert!(
+        quiet.contains(
+            "; 2 symbolic links followed; 1 file passed over (--show-skipped lists them)."
+        ),
+        "{quiet}"
+    );
+    let listed = tw_report::text(
+        &report,
+        TextOptions {
+            show_skipped: true,
+            ..TextOptions::default()
+        },
+    );
+    assert!(
+        listed.contains("skipped: models/pipe: a FIFO (named pipe)\n"),
+        "{listed}"
+    );
+}
+
+#[test]
+fn streamed_json_and_text_are_byte_for_byte_the_whole_report_renderers(
+) -> Result<(), Box<dyn std::error::Error>> {
+    let report = fixture::report();
+    let mut header = report.clone();
+    header.findings.clear();
+    let mut streamed = Vec::new();
+    tw_report::json_stream(&header, report.findings.iter().cloned(), &mut streamed)?;
+    assert_eq!(String::from_utf8(streamed)?, tw_report::json(&report)?);
+    let mut empty = Vec::new();
+    tw_report::json_stream(&header, std::iter::empty(), &mut empty)?;
+    assert_eq!(String::from_utf8(empty)?, tw_report::json(&header)?);
+    let options = TextOptions::default();
+    let mut writer = tw_report::TextWriter::new(options);
+    let mut text = String::new();
+    for finding in &report.findings {
+        writer.finding(finding);
+        text.push_str(&writer.take());
+    }
+    text.push_str(&writer.finish(&report.errors, &tw_report::Summary::of(&report)));
+    assert_eq!(text, tw_report::text(&report, options));
+    Ok(())
+}
+
+#[test]
+fn digest_counts_rules_directories_and_keeps_the_worst() {
+    let report = fixture::report();
+    let mut digest = tw_report::Digest::new(vec!["models".into()]);
+    for finding in &report.findings {
+        digest.add(finding);
+    }
+    digest.set_totals(
+        report.stats.inputs,
+        report.stats.skipped,
+        report.errors.len() as u64,
+    );
+    assert_eq!(*digest.summary(), tw_report::Summary::of(&report));
+    let out = tw_report::digest_text(
+        &digest,
+        &report.errors,
+        &fixture::registry(),
+        TextOptions::default(),
+    );
+    assert!(!out.contains('\x1b'), "{out}");
+    insta::assert_snapshot!("digest", out);
 }

@@ -100,3 +100,22 @@ fn results_point_at_their_rules_and_carry_fingerprints() {
         Some(report.errors.len())
     );
 }
+
+#[test]
+fn a_counted_finding_keeps_its_count_in_every_format() -> Result<(), Box<dyn std::error::Error>> {
+    let mut report = fixture::report();
+    report.findings[0].occurrences = Some(7);
+    let document = sarif_of(&report, &fixture::registry());
+    if let Err(err) = validate(&document) {
+        panic!("SARIF with occurrenceCount does not match the 2.1.0 schema:\n{err}");
+    }
+    assert_eq!(document["runs"][0]["results"][0]["occurrenceCount"], 7);
+    assert!(document["runs"][0]["results"][1]
+        .get("occurrenceCount")
+        .is_none());
+    let json: Value = serde_json::from_str(&tw_report::json(&report)?)?;
+    assert_eq!(json["findings"][0]["occurrences"], 7);
+    let text = tw_report::text(&report, tw_report::TextOptions::default());
+    assert!(text.contains("occurrences: 7 in this file"), "{text}");
+    Ok(())
+}

@@ -4,7 +4,8 @@
 //! a suffix of the Public Suffix List, must not be a key
 //! (followed by `=` or `:`), a call (`(`), a path part, a file name (`setup.py`, `model.pt`:
 //! the last label is a common file extension) or a Python attribute chain (`logging.info`,
-//! `os.path`, `torch.distributed.run`: the first label is a well-known module or object). In
+//! `os.path`, `torch.distributed.run`, `aten.transpose.int`: the first label is a well-known
+//! module or object, or the last label is a word of code and the first no host label). In
 //! Python only a whole string literal counts; comments are never values.
 use super::{before, Claim, Claims, Found};
 use crate::address::Kind;
@@ -129,6 +130,37 @@ const BARE_NAME_TLDS: &[&str] = &[
     "ca", "us", "mx", "br", "ar", "cl", "za", "il", "tr", "gr", "ro", "hu", "ae", "sa", "ir",
 ];
 
+/// Top-level domains that are also words of code (`aten.transpose.int`, `builtins.int`,
+/// `llvmlite.ir`, `others.should.not.be`, `user.id`): a bare name ending in one is a host only
+/// when its first label is a conventional host label ([`HOST_LABELS`]: `www.who.int`).
+const CODE_WORD_TLDS: &[&str] = &["int", "ir", "it", "id", "at", "be", "no", "me", "my"];
+
+/// First labels that mark a host name.
+const HOST_LABELS: &[&str] = &[
+    "www",
+    "mirror",
+    "mirrors",
+    "pypi",
+    "registry",
+    "repo",
+    "download",
+    "downloads",
+    "dl",
+    "api",
+    "cdn",
+    "ftp",
+    "git",
+    "docs",
+    "mail",
+    "smtp",
+    "hub",
+    "npm",
+];
+
+/// Country-code TLDs that are also file extensions (`sndhdr.au` Sun audio, `gettext.mo` compiled
+/// gettext catalogues): a two-label `stem.ext` name ending in one is a file name.
+const FILE_LIKE_TLDS: &[&str] = &["au", "mo"];
+
 /// First labels that start a code path rather than a host (`logging.info`, `os.path`,
 /// `self.model.to`, `torch.nn.init`, `np.random.seed`).
 const CODE_ROOTS: &[&str] = &[
@@ -196,7 +228,15 @@ const CODE_ROOTS: &[&str] = &[
     "env",
     "distributed",
     "dist",
+    "aten",
+    "prims",
+    "builtins",
 ];
+
+/// Whether `tld` is one of the top-level domains hosts are commonly named under.
+pub(super) fn is_common_tld(tld: &str) -> bool {
+    BARE_NAME_TLDS.contains(&tld)
+}
 
 /// Bytes that end a token in scripts and configuration files.
 fn is_delimiter(c: u8) -> bool {
@@ -281,7 +321,13 @@ fn is_candidate(token: &str) -> bool {
         return false;
     };
     let tld_ok = BARE_NAME_TLDS.contains(last) || last.starts_with("xn--");
-    tld_ok && !FILE_EXTENSIONS.contains(last) && !CODE_ROOTS.contains(first)
+    let code_word = CODE_WORD_TLDS.contains(last) && !HOST_LABELS.contains(first);
+    let file_name = labels.len() == 2 && FILE_LIKE_TLDS.contains(last);
+    tld_ok
+        && !code_word
+        && !file_name
+        && !FILE_EXTENSIONS.contains(last)
+        && !CODE_ROOTS.contains(first)
 }
 
 /// Tokens in value position in a script or configuration file: outside comments, not a key,

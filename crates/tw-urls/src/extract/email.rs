@@ -1,6 +1,9 @@
 //! E-mail addresses (the common `local@domain.tld` form of RFC 5322 addr-spec without quoted
 //! local parts): the domain must be a public name, so `noreply@example.com`,
-//! `root@localhost` and `pkg@1.2.3` are not reported.
+//! `root@localhost` and `pkg@1.2.3` are not reported, and must look like a mail domain: a
+//! numeric first label under a TLD rarely used for mail is `name@index.attr` call notation
+//! (`foo@1.bar`, as in torch's `export/unflatten.py`), and a TLD that is a source-file extension
+//! (`foo-bar@baz.py`) is a file name.
 use super::{before, Claim, Claims, Found};
 use crate::address::Kind;
 use crate::host::domain_reach;
@@ -8,6 +11,25 @@ use crate::host::domain_reach;
 fn is_local_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-')
 }
+
+/// Whether `domain` (already known to have a dot and an alphabetic TLD) is not a mail domain:
+/// `1.bar` (a numeric first label under an uncommon TLD; `163.com` stays) or `baz.py`
+/// ([`SOURCE_EXTENSIONS`]).
+fn not_a_mail_domain(domain: &str) -> bool {
+    let lower = domain.to_ascii_lowercase();
+    let first = lower.split('.').next().unwrap_or("");
+    let tld = lower.rsplit('.').next().unwrap_or("");
+    let common = super::domain::is_common_tld(tld);
+    let numeric = !first.is_empty() && first.bytes().all(|c| c.is_ascii_digit());
+    (numeric && !common) || SOURCE_EXTENSIONS.contains(&tld)
+}
+
+/// Extensions of source and text files that are not TLDs mail is sent under in practice
+/// (`.py` Paraguay, `.sh` Saint Helena, `.md` Moldova, `.rs` Serbia are rare as mail domains,
+/// and common in doctest and test strings: `foo-bar@baz.py`).
+const SOURCE_EXTENSIONS: &[&str] = &[
+    "py", "pyi", "sh", "md", "rs", "txt", "json", "yaml", "yml", "toml", "cfg",
+];
 
 /// Every e-mail address outside already claimed ranges (non-public ones claimed too).
 pub(super) fn emails(text: &str, claims: &Claims) -> Vec<Claim> {
@@ -57,7 +79,11 @@ pub(super) fn emails(text: &str, claims: &Claims) -> Vec<Claim> {
             .rsplit('.')
             .next()
             .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|c| c.is_ascii_alphabetic()));
-        if !domain.contains('.') || !tld_alpha || claims.overlaps(start, end) {
+        if !domain.contains('.')
+            || !tld_alpha
+            || claims.overlaps(start, end)
+            || not_a_mail_domain(domain)
+        {
             continue;
         }
         let found = domain_reach(domain).is_public().then(|| Found {

@@ -313,9 +313,27 @@ fn code_and_file_names_are_not_domains() {
         "key: metadata.name",
         "op: f32.gt",
         "style = progress.download",
+        "op = aten.transpose.int",
+        "patch builtins.int",
+        "module = llvmlite.ir",
+        "key = others.should.not.be",
+        "play sndhdr.au",
+        "catalog = gettext.mo",
     ] {
         none(text, Syntax::Script);
     }
+    none(
+        "ops = {\"aten.transpose.int\", \"aten.t.default\"}",
+        Syntax::Python,
+    );
+    assert_eq!(
+        one("ntp = www.who.int", Syntax::Script),
+        (Kind::Domain, "www.who.int".to_owned())
+    );
+    assert_eq!(
+        one("mirror = mirror.aarnet.edu.au", Syntax::Script),
+        (Kind::Domain, "mirror.aarnet.edu.au".to_owned())
+    );
     // In Python only a whole string literal is a value.
     none("logging.info(\"see mirrors.aliyun.com\")", Syntax::Python);
     none(
@@ -340,6 +358,16 @@ fn emails() {
     none(
         "noreply@example.com root@localhost pkg@1.2.3 @decorator.name",
         Syntax::Config,
+    );
+    // `name@index` call notation and doctest strings at a Python file.
+    none(
+        "# foo.bar, foo.bar@1, foo@1.bar, foo@1.bar@1",
+        Syntax::Python,
+    );
+    none("'foo-bar@baz.py'", Syntax::Python);
+    assert_eq!(
+        one("mail = npu-team@163.com", Syntax::Config),
+        (Kind::Email, "npu-team@163.com".to_owned())
     );
 }
 

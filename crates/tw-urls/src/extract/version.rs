@@ -1,17 +1,23 @@
 //! Whether a dotted quad is a version string rather than an IPv4 address, decided from the
-//! text around it: a version specifier before it (`==`, `>=`, `~=`, `@`, `name-`), a key that
-//! names a version (`version = 1.2.3.4`, `__version__ = "…"`, `IMAGE_TAG: …`), the word
-//! `version`/`release` just before it, or a version suffix after it (`-rc1`, `+cu121`, `.post1`).
+//! text around it: a version specifier before it (`==`, `>=`, `~= `, `@`, `name-`), a key or
+//! XML element that names a version (`version = 1.2.3.4`, `__version__ = "…"`, `IMAGE_TAG: …`,
+//! `<version>1.2.3.4</version>`), the word `version`/`release` among the few words before it
+//! (`CMake versions less than 2.8.10.1`), a product name written in mixed case just before it
+//! (`cuSOLVER 12.2.0.1`, `find_package(Python3 3.8.1.2)`), a section number (`sections
+//! "8.2.4.44"`, `RFC 5445 3.8.2.4`), or a version suffix after it (`-rc1`, `+cu121`, `.post1`).
 
 /// Key words that make a value a version.
 const VERSION_KEYS: &[&str] = &[
     "version", "ver", "release", "tag", "rev", "revision", "build",
 ];
 
-/// Words before a dotted number that make it a section or item number.
+/// Words before a dotted number that make it a section or item number (plurals too).
 const NUMBERING_WORDS: &[&str] = &[
-    "section", "sec", "chapter", "clause", "step", "item", "rule", "§",
+    "section", "sec", "chapter", "clause", "step", "item", "rule", "§", "rfc",
 ];
+
+/// How many words before a dotted quad are searched for `version` (`versions less than`).
+const VERSION_WORD_REACH: usize = 4;
 
 /// Whether the dotted quad at `start..end` in `text` is a version string, a section number or
 /// an ASN.1 object identifier.
@@ -24,9 +30,85 @@ pub(super) fn is_version_context(text: &str, start: usize, end: usize) -> bool {
     let prefix = text.get(line_start..start).unwrap_or("");
     let after = text.get(end..).unwrap_or("");
     specifier_before(prefix)
+        || spaced_range_specifier(prefix)
         || key_names_version(prefix)
+        || element_names_version(prefix)
+        || version_word_nearby(prefix)
+        || product_name_before(prefix)
         || suffix_after(bytes, end, after)
         || object_identifier(prefix)
+}
+
+/// Whether `prefix` ends with an XML start tag (`<server>`, `<ns:host attr="x">`).
+fn ends_with_start_tag(prefix: &str) -> bool {
+    prefix
+        .strip_suffix('>')
+        .and_then(|open| open.rsplit_once('<'))
+        .is_some_and(|(_, tag)| {
+            tag.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && !tag.contains('>')
+        })
+}
+
+/// The words of `prefix`, last first (letters, digits, `_`, `-`, `.`).
+fn words_back(prefix: &str) -> impl Iterator<Item = &str> {
+    prefix
+        .rsplit(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '§')))
+        .filter(|word| !word.is_empty())
+}
+
+/// `<version>1.2.3.4</version>`, `<cuda.version>`: the XML element opened just before names a
+/// version.
+fn element_names_version(prefix: &str) -> bool {
+    let Some(open) = prefix.trim_end().strip_suffix('>') else {
+        return false;
+    };
+    open.rsplit_once('<').is_some_and(|(_, element)| {
+        let element = element.to_ascii_lowercase();
+        !element.starts_with('/')
+            && (element.contains("version")
+                || element == "ver"
+                || [".ver", "_ver", "-ver"]
+                    .iter()
+                    .any(|s| element.ends_with(s)))
+    })
+}
+
+/// `version` (or `versions`, `release`) among the last few words: `CMake versions less than
+/// 2.8.10.1`, `requires version >= 1.2.3.4`.
+fn version_word_nearby(prefix: &str) -> bool {
+    words_back(prefix).take(VERSION_WORD_REACH).any(|word| {
+        let word = word.to_ascii_lowercase();
+        word.starts_with("version") || word == "release" || word == "releases"
+    })
+}
+
+/// A product or library name in mixed case right before the number (`cuSOLVER 12.2.0.1`,
+/// `CMake 3.1.0.2`, `Python3 3.8.1.2`): host names and key words are not written that way.
+/// A capital only at the start (`Server 1.2.3.4`) counts only with a digit in the name.
+fn product_name_before(prefix: &str) -> bool {
+    let Some(before) = prefix.strip_suffix([' ', '\t']) else {
+        return false;
+    };
+    let word = before
+        .rsplit(|c: char| !c.is_ascii_alphanumeric())
+        .next()
+        .unwrap_or("");
+    let upper = word.chars().any(|c| c.is_ascii_uppercase());
+    let inner_upper = word.chars().skip(1).any(|c| c.is_ascii_uppercase());
+    let digit = word.chars().any(|c| c.is_ascii_digit());
+    let lower = word.chars().any(|c| c.is_ascii_lowercase());
+    let first_letter = word.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+    first_letter && lower && (inner_upper || (upper && digit))
+}
+
+/// `~= 1.2.3.4`, `>= "1.2.3.4"`: an ordering specifier with blanks or a quote between (`==`
+/// is left out: `ip == "1.2.3.4"` compares addresses).
+fn spaced_range_specifier(prefix: &str) -> bool {
+    let trimmed = prefix.trim_end_matches([' ', '\t', '"', '\'']);
+    ["~=", ">=", "<="].iter().any(|op| trimmed.ends_with(op))
 }
 
 /// `==1.2.3.4`, `>=`, `<=`, `~=`, `!=`, `^`, `~`, `@1.2.3.4`, `name-1.2.3.4`, `+1.2.3.4`.
@@ -34,7 +116,9 @@ fn specifier_before(prefix: &str) -> bool {
     let mut rev = prefix.bytes().rev();
     match rev.next() {
         Some(b'=') => matches!(rev.next(), Some(b'=' | b'>' | b'<' | b'~' | b'!')),
-        Some(b'>' | b'<' | b'^' | b'~' | b'@' | b'+') => true,
+        // `<server>1.2.3.4`: the end of an XML start tag, not a comparison.
+        Some(b'>') => !ends_with_start_tag(prefix),
+        Some(b'<' | b'^' | b'~' | b'@' | b'+') => true,
         Some(b'-') => rev.next().is_some_and(|c| c.is_ascii_alphanumeric()),
         _ => false,
     }
@@ -67,7 +151,16 @@ fn key_names_version(prefix: &str) -> bool {
     }
     // `version 1.2.3.4`, `Release 10.0.0.1`, `v 1.2.3.4`, `section 13.2.3.1`, `RFC 2231 4.2.3.2`
     let word = word_before(trimmed);
-    word == "v" || names_version(&word) || NUMBERING_WORDS.contains(&word.as_str())
+    let singular = word.strip_suffix('s').unwrap_or(&word);
+    if word == "v" || names_version(&word) || NUMBERING_WORDS.contains(&singular) {
+        return true;
+    }
+    // `RFC 5445 3.8.2.4`: a section of a numbered document.
+    let mut words = words_back(trimmed);
+    let number = words
+        .next()
+        .is_some_and(|w| w.bytes().all(|c| c.is_ascii_digit()));
+    number && words.next().is_some_and(|w| w.eq_ignore_ascii_case("rfc"))
 }
 
 /// An ASN.1 object identifier (`ObjectIdentifier("2.5.29.9")`, `oid = "1.3.6.1"`).
@@ -123,6 +216,13 @@ mod tests {
             "LIB_MINIMUM_VERSION_TYPING = '1.2.3.4'",
             "defined in section 1.2.3.4 of the HTML standard",
             "EXT = ObjectIdentifier(\"1.2.3.4\")",
+            "isn't supported for CMake versions less than 1.2.3.4",
+            "# cuSOLVER 1.2.3.4's Xpolar",
+            "find_package(Python3 1.2.3.4 REQUIRED)",
+            "  <version>1.2.3.4</version>",
+            "(~= 1.2.3.4)",
+            "the HTML5 specs sections \"1.2.3.4 Bogus",
+            "# RFC 5445 1.2.3.4: The VALUE parameter",
         ] {
             let quad = if line.contains("8.8.8.8") {
                 "8.8.8.8"
@@ -144,6 +244,11 @@ mod tests {
             "dns: 1.2.3.4",
             "ping 1.2.3.4.",
             "host=1.2.3.4:80",
+            "Server 1.2.3.4",
+            "NTP_SERVER 1.2.3.4",
+            "<server>1.2.3.4</server>",
+            "route add 1.2.3.4 via the old gateway",
+            "assert sock.ip == \"1.2.3.4\"",
         ] {
             assert!(!check(line, "1.2.3.4"), "{line}");
         }

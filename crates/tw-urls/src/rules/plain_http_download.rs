@@ -1,7 +1,9 @@
 //! TW503 `plain-http-download`: a plain `http://` (or `ftp://`) URL used as a package index, a
 //! mirror or a download. Decided from the host (package indexes and mirrors), the path
-//! (`/simple`, `/dists`, `.whl`, `.tar.gz`, `.sh` ...) or the line (`pip`, `--index-url`,
-//! `deb`, `curl`, `wget`, `ADD`).
+//! (`/simple`, `/dists`, `.whl`, `.tar.gz`, `.sh` ...) or the words on the line (`pip`,
+//! `--index-url`, `deb`, `curl`, `wget`, `ADD`; whole words, so `pipermail` is not `pip`). A URL
+//! that names an XML namespace or points at a schema (`xmlns="http://maven.apache.org/POM/4.0.0"`,
+//! `xsi:schemaLocation`, `targetNamespace`) is an identifier no build fetches: never TW503.
 use crate::address::{Address, Kind};
 use tw_diagnostics::{Finding, Location, RuleDoc, RuleMeta, Severity};
 
@@ -63,6 +65,7 @@ const PATH_HINTS: &[&str] = &[
     "/wheels",
     "/packages",
     "/download",
+    "/downloads",
     "/releases",
     "/dists",
     "/debian",
@@ -117,9 +120,26 @@ const LINE_HINTS: &[&str] = &[
     "conda",
 ];
 
+/// XML attributes whose values are namespace names or schema locations (XML Namespaces 1.0
+/// section 3, XML Schema Part 1 section 4.3.2), compared without their prefix.
+const NAMESPACE_ATTRIBUTES: &[&str] = &[
+    "xmlns",
+    "schemalocation",
+    "nonamespaceschemalocation",
+    "targetnamespace",
+    "namespace",
+];
+
 /// Whether `address` (found on `line`) is a plain-HTTP package index or download.
 pub fn applies(address: &Address, line: &str) -> bool {
     if address.kind != Kind::Url || !matches!(address.scheme.as_deref(), Some("http" | "ftp")) {
+        return false;
+    }
+    let before: String = line
+        .chars()
+        .take(usize::try_from(address.column.saturating_sub(1)).unwrap_or(usize::MAX))
+        .collect();
+    if in_namespace_attribute(&before) {
         return false;
     }
     let host = address.host.as_deref().unwrap_or("").to_ascii_lowercase();
@@ -131,10 +151,60 @@ pub fn applies(address: &Address, line: &str) -> bool {
     let path = path.split(['?', '#']).next().unwrap_or("");
     let line = line.to_ascii_lowercase();
     HOST_HINTS.iter().any(|h| host.contains(h))
-        || PATH_HINTS
-            .iter()
-            .any(|h| path.contains(h) || path.ends_with(h))
-        || LINE_HINTS.iter().any(|h| line.contains(h))
+        || PATH_HINTS.iter().any(|h| path_has(path, h))
+        || LINE_HINTS.iter().any(|h| has_word(&line, h.trim_end()))
+}
+
+/// Whether the URL path has `hint`: a file ending (`.whl`) at its end, a directory (`/simple`)
+/// as a whole segment (`/zone/simple-parsing.htm` is not an index).
+fn path_has(path: &str, hint: &str) -> bool {
+    if hint.starts_with('.') || hint.ends_with('/') {
+        return if hint.starts_with('.') {
+            path.ends_with(hint)
+        } else {
+            path.contains(hint)
+        };
+    }
+    path.match_indices(hint).any(|(at, _)| {
+        matches!(
+            path.as_bytes().get(at.saturating_add(hint.len())),
+            None | Some(b'/')
+        )
+    })
+}
+
+/// Whether `hint` occurs in `line` as a whole word (not inside `pipermail` or `skipping`).
+fn has_word(line: &str, hint: &str) -> bool {
+    let word_byte = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    line.match_indices(hint).any(|(at, _)| {
+        let before = line.as_bytes().get(at.wrapping_sub(1)).copied();
+        let after = line.as_bytes().get(at.saturating_add(hint.len())).copied();
+        !before.is_some_and(word_byte) && !after.is_some_and(word_byte)
+    })
+}
+
+/// Whether the text before a URL on its line leaves it inside the quoted value of a namespace
+/// or schema-location attribute (`xmlns:xsi="`, `xsi:schemaLocation="http://a/ns `).
+fn in_namespace_attribute(before: &str) -> bool {
+    let Some((head, value)) = before.rsplit_once(['"', '\'']) else {
+        return false;
+    };
+    // An even number of quotes before the last one: that one opens a value still open here.
+    let quotes = head.bytes().filter(|c| matches!(c, b'"' | b'\'')).count();
+    if quotes % 2 != 0 || value.contains(['<', '>']) {
+        return false;
+    }
+    let Some(name) = head.trim_end().strip_suffix('=') else {
+        return false;
+    };
+    let name = name
+        .trim_end()
+        .rsplit(|c: char| c.is_ascii_whitespace() || c == '<')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let local = name.rsplit(':').next().unwrap_or("");
+    NAMESPACE_ATTRIBUTES.contains(&local) || name.starts_with("xmlns")
 }
 
 /// The finding for `address` in `path`.

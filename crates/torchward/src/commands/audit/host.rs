@@ -162,6 +162,8 @@ impl ReportCommand for Args {
         }
         let mut report = ctx.new_report(self.name());
         report.stats.inputs = u64::try_from(audit.findings.len()).unwrap_or(u64::MAX);
+        // Processes that exited while being read: skipped and counted, never errors.
+        report.stats.skipped = u64::try_from(audit.vanished).unwrap_or(u64::MAX);
         report.findings = audit.findings;
         report.errors = audit.errors;
         // The statement's CVE notice for what runs here: TW22x of running processes and host

@@ -10,6 +10,8 @@ use clap::Subcommand;
 mod env;
 mod host;
 mod perms;
+mod perms_report;
+mod spill;
 
 /// Arguments of `audit`.
 #[derive(Debug, clap::Args)]

@@ -3,18 +3,19 @@
 //! the fix), `--dry-run` and `--undo JOURNAL`.
 // Item doc comments here are clap `--help` text, where backticks would print literally.
 #![allow(clippy::doc_markdown)]
-use crate::args::ReportArgs;
+use crate::args::{Format, ReportArgs};
 use crate::context::Context;
 use crate::exit::ExitStatus;
 use crate::output;
 use crate::pipeline::{self, ReportCommand};
 use anyhow::Context as _;
 use std::path::PathBuf;
-use tw_diagnostics::Report;
-use tw_perms::{Outcome, Policy, User};
+use tw_diagnostics::{Finding, Report};
+use tw_perms::{Outcome, PermsAudit, Policy, User};
 
 /// Arguments of `audit perms`.
 #[derive(Debug, clap::Args)]
+#[allow(clippy::struct_excessive_bools)] // Each bool is one on/off command-line flag.
 #[command(after_help = "Examples:
   torchward audit perms /srv/train
   torchward audit perms ~/run --explain ~/run/model.pt
@@ -22,6 +23,11 @@ use tw_perms::{Outcome, Policy, User};
   torchward audit perms /srv/train --fix             # only removes bits; writes an undo journal
   torchward audit perms --undo torchward-perms-undo-1764390000.json
   torchward audit perms /srv/train --policy site-perms.toml --format sarif -o perms.sarif
+  torchward audit perms / --summary                  # counts per rule and directory, worst paths
+
+More than 200 findings are shown as the summary in the text view (--verbose lists every one);
+--format json always lists every finding and is written as the walk's results are merged, so
+memory stays bounded however many there are.
 
 Kinds and maximum modes (security statement §4): home 750, programs 550, config 640 (dirs
 750), finished logs 440, logs being written 640, log/debug/temp/data dirs 750, debug and
@@ -56,13 +62,22 @@ pub struct Args {
     #[arg(long, value_name = "JOURNAL", conflicts_with_all = ["fix", "dry_run"])]
     pub undo: Option<PathBuf>,
 
+    /// Text view: counts per rule and top directory, the worst paths and the fix for each,
+    /// instead of one block per finding (the default past 200 findings).
+    #[arg(long, conflicts_with = "verbose")]
+    pub summary: bool,
+
+    /// Text view: list every finding, however many.
+    #[arg(long)]
+    pub verbose: bool,
+
     /// Report options (--format, --output, --fail-on, --select, ...).
     #[command(flatten)]
     pub report: ReportArgs,
 }
 
 impl Args {
-    fn policy(&self) -> anyhow::Result<Option<Policy>> {
+    pub(super) fn policy(&self) -> anyhow::Result<Option<Policy>> {
         self.policy
             .as_deref()
             .map(Policy::load)
@@ -75,7 +90,10 @@ fn print_outcomes(outcomes: &[Outcome]) -> bool {
     let mut refused = false;
     for outcome in outcomes {
         refused |= matches!(outcome, Outcome::Refused { .. });
-        output::note(format!("  {outcome}"));
+        output::note(format!(
+            "  {}",
+            tw_report::escape_control(&outcome.to_string())
+        ));
     }
     refused
 }
@@ -94,12 +112,34 @@ impl ReportCommand for Args {
     }
 
     fn run(&self, ctx: &Context) -> anyhow::Result<Report> {
+        let audit = self.audit(ctx, None)?;
+        let mut report = ctx.new_report(self.name());
+        report.stats.inputs = audit.entries;
+        report.findings = audit.findings;
+        report.errors = audit.errors;
+        Ok(report)
+    }
+}
+
+impl Args {
+    /// Walks the paths, with `--fix`/`--dry-run` handled (plan on stderr, fix applied, then
+    /// the state after the fix audited). Findings go to `sink` when given (the streamed report),
+    /// else into the result.
+    pub(super) fn audit(
+        &self,
+        ctx: &Context,
+        sink: Option<&(dyn Fn(Vec<Finding>) + Sync)>,
+    ) -> anyhow::Result<PermsAudit> {
         let policy = self.policy()?;
         let progress = ctx.progress(&self.report, None, "auditing permissions");
         let tick = |n: u64| progress.inc(n);
+        let drop_findings = |_: Vec<Finding>| {};
         let options = tw_perms::Options {
             policy: policy.as_ref(),
             progress: Some(&tick),
+            // With --fix the state after the fix is reported: this first walk only plans.
+            sink: if self.fix { Some(&drop_findings) } else { sink },
+            count_candidates_only: !(self.fix || self.dry_run),
         };
         let mut audit = tw_perms::audit(&self.paths, &options);
         progress.finish();
@@ -118,7 +158,7 @@ impl ReportCommand for Args {
                 for change in &changes {
                     output::note(format!(
                         "  {}: {:04o} -> {:04o}",
-                        change.path.display(),
+                        tw_diagnostics::shell_quote_path(&change.path),
                         change.old_mode,
                         change.new_mode
                     ));
@@ -150,20 +190,20 @@ impl ReportCommand for Args {
                     print_outcomes(&late);
                 }
                 output::note(format!("audit perms: changed {changed} paths; undo with: torchward audit perms --undo {}", journal.display()));
+            }
+            if self.fix {
                 audit = tw_perms::audit(
                     &self.paths,
                     &tw_perms::Options {
                         policy: policy.as_ref(),
                         progress: None,
+                        sink,
+                        count_candidates_only: true,
                     },
                 );
             }
         }
-        let mut report = ctx.new_report(self.name());
-        report.stats.inputs = audit.entries;
-        report.findings = audit.findings;
-        report.errors = audit.errors;
-        Ok(report)
+        Ok(audit)
     }
 }
 
@@ -174,7 +214,7 @@ pub fn run(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
         let verdict = if explained.ok { "within" } else { "BEYOND" };
         output::write_stdout(&format!(
             "{}\n  kind:     {}\n  allowed:  at most {:04o}\n  mode:     {:04o} ({verdict} the allowed mode)\n  rule:     {}\n",
-            explained.path.display(),
+            tw_report::escape_control(&explained.path.to_string_lossy()),
             explained.kind,
             explained.max_mode,
             explained.mode,
@@ -194,5 +234,8 @@ pub fn run(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
             ExitStatus::Success
         });
     }
-    pipeline::execute(args, ctx)
+    match args.report.format {
+        Format::Text | Format::Json => super::perms_report::execute(args, ctx),
+        _ => pipeline::execute(args, ctx),
+    }
 }

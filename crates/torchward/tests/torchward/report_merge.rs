@@ -1,0 +1,119 @@
+//! `torchward report merge`: reports made by the real binary on "hosts" (named with
+//! `TORCHWARD_HOST_NAME`), merged into one fleet summary; bad inputs named, the rest merged.
+use crate::cli::{stderr, stdout, Tree};
+
+/// `torchward scan` of the shipped examples as host `host`, saved as JSON at `name`.
+fn scan_report(tree: &Tree, host: &str, name: &str, paths: &[&str]) {
+    let out = tree.path().join(name);
+    let mut args = vec!["scan"];
+    args.extend_from_slice(paths);
+    let out_arg = out.to_string_lossy().into_owned();
+    args.extend_from_slice(&["--format", "json", "--exit-zero", "-o", &out_arg]);
+    tree.torchward(&args)
+        .env("TORCHWARD_HOST_NAME", host)
+        .assert()
+        .code(0);
+}
+
+fn example(name: &str) -> String {
+    format!("{}/../../examples/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn reports_record_their_host_and_merge_into_one_summary() {
+    let tree = Tree::new();
+    std::fs::create_dir(tree.path().join("results")).unwrap_or_else(|e| panic!("{e}"));
+    scan_report(
+        &tree,
+        "gpu-01",
+        "results/a.json",
+        &[&example("evil-system.pt")],
+    );
+    scan_report(
+        &tree,
+        "gpu-02",
+        "results/b.json",
+        &[&example("resnet-tiny.pt")],
+    );
+    scan_report(
+        &tree,
+        "gpu-03",
+        "results/c.json",
+        &[&example("evil-system.pt"), &example("object-array.npy")],
+    );
+    let saved = std::fs::read_to_string(tree.path().join("results/a.json")).unwrap_or_default();
+    assert!(saved.contains("\"host\": \"gpu-01\""), "{saved}");
+
+    let out = tree
+        .torchward(&["report", "merge", "results", "--format", "json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let fleet: serde_json::Value =
+        serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}"));
+    let hosts: Vec<&str> = fleet["hosts"]
+        .as_array()
+        .map(|h| h.iter().filter_map(|h| h["host"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        hosts,
+        ["gpu-03", "gpu-01", "gpu-02"],
+        "worst first, most findings first"
+    );
+    assert_eq!(
+        fleet["hosts"][2]["worst"],
+        serde_json::Value::Null,
+        "the benign host is clean"
+    );
+    let tw101 = fleet["rules"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["rule"] == "TW101"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(tw101["hosts"], serde_json::json!(["gpu-01", "gpu-03"]));
+
+    for (format, marker) in [
+        ("text", "Hosts by worst severity"),
+        ("markdown", "| host | worst"),
+        ("html", "<table id=\"hosts\">"),
+    ] {
+        let out = tree
+            .torchward(&["report", "merge", "results", "--format", format])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(stdout(&out).contains(marker), "{format}: {}", stdout(&out));
+    }
+}
+
+#[test]
+fn a_truncated_report_is_named_and_the_rest_still_merge() {
+    let tree = Tree::new();
+    scan_report(&tree, "node1", "good.json", &[&example("resnet-tiny.pt")]);
+    let good = std::fs::read_to_string(tree.path().join("good.json")).unwrap_or_default();
+    tree.write("cut.json", &good[..good.len() / 2]);
+    let out = tree
+        .torchward(&["report", "merge", "good.json", "cut.json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("`cut.json`: not a torchward report"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("node1"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("1 input(s) merged, 1 not"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn report_without_merge_still_rerenders_one_file() {
+    let tree = Tree::new();
+    scan_report(&tree, "node1", "one.json", &[&example("evil-system.pt")]);
+    tree.torchward(&["report", "one.json", "--format", "github"])
+        .assert()
+        .code(1);
+}
