@@ -12,6 +12,7 @@ pub mod coexist;
 pub mod exec;
 pub mod firewall;
 pub mod iptables;
+pub mod kubernetes;
 pub mod launch;
 pub mod matrix;
 pub mod net;
@@ -27,6 +28,7 @@ pub use exec::{Cmd, Exec, ExecError, Output, SystemExec};
 pub use firewall::{
     recovery_commands, ApplyError, ChainStatus, Firewall, FirewallError, FirewallStatus, NftStatus,
 };
+pub use kubernetes::{Egress, JobKind, PodPolicy, PodPolicyError, PodPolicyInput};
 pub use launch::{parse_launch_line, LaunchLine, LaunchLineError};
 pub use matrix::{Endpoint, Framework, JobShape, KernelPorts, LaunchFlags, Matrix, MatrixSources};
 pub use net::{resolve_peer, Family, IpNet, Peer, PeerError};

@@ -15,6 +15,8 @@ mod netns;
 
 #[path = "tw-firewall/apply_netns.rs"]
 mod apply_netns;
+#[path = "tw-firewall/kubernetes.rs"]
+mod kubernetes;
 #[path = "tw-firewall/matrix.rs"]
 mod matrix;
 #[path = "tw-firewall/plan.rs"]

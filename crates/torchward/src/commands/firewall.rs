@@ -33,7 +33,8 @@ pub enum FirewallCommand {
     #[command(after_help = "Examples:
   torchward firewall plan --peer 192.168.1.1,192.168.1.2 --port 29510
   torchward firewall plan --backend iptables --peer 10.0.0.0/24
-  torchward firewall plan --coverage interface --interface eth1 --peer node2 --keep-open 22")]
+  torchward firewall plan --coverage interface --interface eth1 --peer node2 --keep-open 22
+  torchward firewall plan --backend kubernetes --job bert --namespace team-a --port 29500,60000-60015")]
     Plan(PlanArgs),
     /// Apply the rules, read them back, verify; roll back on failure.
     #[command(
@@ -56,6 +57,9 @@ pub struct PlanArgs {
     /// The rules.
     #[command(flatten)]
     pub rules: RuleArgs,
+    /// The Kubernetes job (--backend kubernetes).
+    #[command(flatten)]
+    pub kube: super::firewall_kubernetes::KubeArgs,
     /// The job's launch line, pasted after -- (torchrun, torch_npu_run or python -m
     /// torch.distributed.run, with its options); torchward's own flags win over it.
     #[arg(last = true, value_name = "LAUNCH LINE")]
@@ -137,6 +141,14 @@ fn warn_findings(ctx: &Context, matrix: &tw_firewall::Matrix, plan: &tw_firewall
 
 fn plan(args: &PlanArgs, ctx: &Context) -> anyhow::Result<ExitStatus> {
     let line = job::launch_line(&args.launch)?;
+    if args.rules.backend == job::BackendChoice::Kubernetes {
+        return super::firewall_kubernetes::plan(&args.kube, &args.job, &args.rules, line.as_ref());
+    }
+    if args.kube.given() {
+        anyhow::bail!(
+            "--job, --namespace, --job-kind, --pod-label and --egress need --backend kubernetes"
+        );
+    }
     let matrix = job::matrix(&args.job, line.as_ref());
     let plan = job::plan(&args.rules, &matrix)?;
     // `plan` touches nothing, so it also works on a machine without either tool.

@@ -91,6 +91,8 @@ pub enum BackendChoice {
     Nft,
     /// iptables and ip6tables: TORCHWARD-IN / TORCHWARD-IN6 chains.
     Iptables,
+    /// A Kubernetes NetworkPolicy for --job (plan only: apply it with kubectl).
+    Kubernetes,
 }
 
 /// Coverage modes on the command line.
@@ -240,6 +242,9 @@ pub fn backend(choice: BackendChoice, exec: &dyn Exec) -> anyhow::Result<Backend
         BackendChoice::Nft => Backend::Nft,
         BackendChoice::Iptables => Backend::Iptables,
         BackendChoice::Auto => Firewall::new(exec, PathBuf::new()).detect_backend()?,
+        BackendChoice::Kubernetes => anyhow::bail!(
+            "--backend kubernetes only prints a NetworkPolicy: run `torchward firewall plan --backend kubernetes --job NAME` and apply its output with kubectl"
+        ),
     })
 }
 

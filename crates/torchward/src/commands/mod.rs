@@ -12,6 +12,7 @@ mod convert;
 mod explain;
 mod firewall;
 mod firewall_drift;
+mod firewall_kubernetes;
 mod inspect;
 mod job;
 mod lint;

@@ -14,6 +14,7 @@ mod help;
 mod ignore_file;
 mod inputs;
 mod job_netns;
+mod kubernetes;
 mod lint;
 mod network;
 mod output;
