@@ -72,12 +72,12 @@ pub enum SlurmError {
         value: String,
     },
     /// The node list could not be expanded.
-    #[error("{source_name}: {source}")]
+    #[error("{source_name}: {cause}")]
     Hostlist {
         /// Where the list came from (`SLURM_NODELIST`, `scontrol show job 12`).
         source_name: String,
         /// What is wrong.
-        source: HostlistError,
+        cause: HostlistError,
     },
     /// `scontrol` could not tell the job's nodes.
     #[error("cannot find the nodes of job {job}: {reason}")]
@@ -91,38 +91,38 @@ pub enum SlurmError {
     #[error(transparent)]
     Config(#[from] ConfigError),
     /// A node or extra peer did not resolve.
-    #[error("peer of job {job}: {source}")]
+    #[error("peer of job {job}: {cause}")]
     Peer {
         /// The job.
         job: JobId,
         /// Why.
-        source: PeerError,
+        cause: PeerError,
     },
     /// The plan could not be built (an interface name the kernel would not accept).
-    #[error("{path}: {source}", path = path.display())]
+    #[error("{path}: {cause}", path = path.display())]
     Plan {
         /// The config file.
         path: PathBuf,
         /// Why.
-        source: PlanError,
+        cause: PlanError,
     },
     /// The rules could not be applied and verified.
-    #[error("job {job}: table inet {table} not applied: {source}")]
+    #[error("job {job}: table inet {table} not applied: {cause}")]
     Apply {
         /// The job.
         job: JobId,
         /// The table.
         table: String,
         /// What happened (and what is left on the host).
-        source: ApplyError,
+        cause: ApplyError,
     },
     /// Removing or listing rules failed.
-    #[error("job {job}: {source}")]
+    #[error("job {job}: {cause}")]
     Firewall {
         /// The job (0 when listing every table).
         job: JobId,
         /// Why.
-        source: FirewallError,
+        cause: FirewallError,
     },
     /// The firewall crate does not accept the job's table name.
     #[error("`{table}` is not a table name torchward manages")]
@@ -209,7 +209,7 @@ pub fn node_names(
     };
     let names = hostlist::expand(&list).map_err(|source| SlurmError::Hostlist {
         source_name: source_name.clone(),
-        source,
+        cause: source,
     })?;
     Ok((source_name, names))
 }
@@ -225,7 +225,7 @@ pub fn plan(
     let peers = nodes
         .iter()
         .chain(&config.extra_peers)
-        .map(|name| resolve(name).map_err(|source| SlurmError::Peer { job, source }))
+        .map(|name| resolve(name).map_err(|cause| SlurmError::Peer { job, cause }))
         .collect::<Result<Vec<Peer>, SlurmError>>()?;
     Plan::new(PlanInput {
         ports: config.ports.clone(),
@@ -239,9 +239,9 @@ pub fn plan(
         },
         keep_open: Vec::new(),
     })
-    .map_err(|source| SlurmError::Plan {
+    .map_err(|cause| SlurmError::Plan {
         path: config.path.clone(),
-        source,
+        cause,
     })
 }
 
@@ -266,10 +266,10 @@ pub fn apply(
 ) -> Result<State, SlurmError> {
     job_firewall(exec, job, state_dir)?
         .apply(plan, Backend::Nft, None)
-        .map_err(|source| SlurmError::Apply {
+        .map_err(|cause| SlurmError::Apply {
             job,
             table: job.table(),
-            source,
+            cause,
         })
 }
 
@@ -280,7 +280,7 @@ pub fn remove(exec: &dyn Exec, job: JobId, state_dir: &Path) -> Result<bool, Slu
     if present {
         firewall
             .remove_backend(Backend::Nft)
-            .map_err(|source| SlurmError::Firewall { job, source })?;
+            .map_err(|cause| SlurmError::Firewall { job, cause })?;
     }
     State::delete(&job.state_file(state_dir))?;
     Ok(present)

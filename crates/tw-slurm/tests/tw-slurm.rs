@@ -166,7 +166,7 @@ fn prolog_fails_closed_when_the_rules_read_back_differently() {
         matches!(
             err,
             SlurmError::Apply {
-                source: ApplyError::RolledBack { .. },
+                cause: ApplyError::RolledBack { .. },
                 ..
             }
         ),
@@ -192,7 +192,7 @@ fn prolog_fails_closed_without_nft() {
         matches!(
             err,
             SlurmError::Apply {
-                source: ApplyError::NotApplied { .. },
+                cause: ApplyError::NotApplied { .. },
                 ..
             }
         ),
