@@ -43,6 +43,12 @@ pub enum FirewallError {
     /// Neither nft nor iptables is installed.
     #[error("neither nft nor iptables is installed")]
     NoBackend,
+    /// A per-job table was asked of the iptables backend, whose chains are shared.
+    #[error("table `{table}` needs the nft backend: torchward's iptables chains are one per host")]
+    NamedTableNeedsNft {
+        /// The table name.
+        table: String,
+    },
 }
 
 /// An apply failed; the variants say what is left on the host.
@@ -127,6 +133,8 @@ impl FirewallStatus {
 pub struct Firewall<'e> {
     exec: &'e dyn Exec,
     state_path: PathBuf,
+    /// The nft table this firewall manages (`torchward` unless [`Firewall::with_nft_table`]).
+    nft_table: String,
 }
 
 fn check(out: Output, cmd: &Cmd) -> Result<Output, FirewallError> {
@@ -147,6 +155,32 @@ impl<'e> Firewall<'e> {
         Firewall {
             exec,
             state_path: state_path.into(),
+            nft_table: nft::TABLE.to_owned(),
+        }
+    }
+
+    /// The same firewall managing the nft table `table` instead of `torchward` (a per-job
+    /// table, e.g. `torchward_job_1234` for a Slurm job), so concurrent jobs never touch each
+    /// other's rules. `None` when the name is not one [`nft::valid_table_name`] accepts.
+    #[must_use]
+    pub fn with_nft_table(self, table: &str) -> Option<Self> {
+        nft::valid_table_name(table).then(|| Firewall {
+            nft_table: table.to_owned(),
+            ..self
+        })
+    }
+
+    /// The nft table this firewall manages.
+    pub fn nft_table(&self) -> &str {
+        &self.nft_table
+    }
+
+    fn nft_list(&self, json: bool) -> Cmd {
+        let table = self.nft_table.as_str();
+        if json {
+            Cmd::new("nft", &["-j", "list", "table", "inet", table])
+        } else {
+            Cmd::new("nft", &["list", "table", "inet", table])
         }
     }
 
@@ -185,6 +219,13 @@ impl<'e> Firewall<'e> {
         backend: Backend,
         pid: Option<u32>,
     ) -> Result<State, ApplyError> {
+        if backend == Backend::Iptables && self.nft_table != nft::TABLE {
+            return Err(ApplyError::NotApplied {
+                cause: FirewallError::NamedTableNeedsNft {
+                    table: self.nft_table.clone(),
+                },
+            });
+        }
         let previous = State::read(&self.state_path).ok().flatten();
         if let Some(old) = previous.filter(|old| old.backend != backend) {
             self.remove_backend(old.backend)
@@ -194,7 +235,10 @@ impl<'e> Firewall<'e> {
             Backend::Nft => self.apply_nft(plan)?,
             Backend::Iptables => self.apply_iptables(plan)?,
         }
-        let state = State::new(backend, plan, false, pid);
+        let mut state = State::new(backend, plan, false, pid);
+        if backend == Backend::Nft {
+            state.objects = vec![format!("nft table inet {}", self.nft_table)];
+        }
         if let Err(err) = state.write(&self.state_path) {
             return Err(self.roll_back(backend, err.into()));
         }
@@ -202,7 +246,8 @@ impl<'e> Firewall<'e> {
     }
 
     fn apply_nft(&self, plan: &Plan) -> Result<(), ApplyError> {
-        let cmd = Cmd::new("nft", &["-f", "-"]).with_stdin(nft::apply_script(plan));
+        let cmd =
+            Cmd::new("nft", &["-f", "-"]).with_stdin(nft::apply_script_in(plan, &self.nft_table));
         // nft applies the whole file in one transaction: a failure here changed nothing.
         self.run(&cmd)
             .map_err(|cause| ApplyError::NotApplied { cause })?;
@@ -212,13 +257,13 @@ impl<'e> Firewall<'e> {
 
     /// Reads our nft table back and compares it with `plan`.
     pub fn verify_nft(&self, plan: &Plan) -> Result<(), FirewallError> {
-        let listing = self.run(&Cmd::new("nft", &nft::LIST_ARGS))?;
-        let differences = match nft::parse_listing(&listing.stdout) {
+        let listing = self.run(&self.nft_list(true))?;
+        let differences = match nft::parse_listing_in(&listing.stdout, &self.nft_table) {
             Some(observed) => nft::differences(plan, &observed),
-            None => vec![
-                "`nft -j list table inet torchward` printed nothing this version understands"
-                    .to_owned(),
-            ],
+            None => vec![format!(
+                "`nft -j list table inet {}` printed nothing this version understands",
+                self.nft_table
+            )],
         };
         if differences.is_empty() {
             Ok(())
@@ -342,7 +387,10 @@ impl<'e> Firewall<'e> {
             Err(rollback) => ApplyError::RollbackFailed {
                 cause: Box::new(cause),
                 rollback: Box::new(rollback),
-                recovery: recovery_commands(backend),
+                recovery: match backend {
+                    Backend::Nft => vec![format!("nft delete table inet {}", self.nft_table)],
+                    Backend::Iptables => recovery_commands(backend),
+                },
             },
         }
     }
@@ -352,13 +400,17 @@ impl<'e> Firewall<'e> {
         match backend {
             Backend::Nft => {
                 if self.nft_table_present()? {
-                    self.run(&Cmd::new("nft", &["-f", "-"]).with_stdin(nft::remove_script()))?;
+                    self.run(
+                        &Cmd::new("nft", &["-f", "-"])
+                            .with_stdin(nft::remove_script_in(&self.nft_table)),
+                    )?;
                     if self.nft_table_present()? {
                         return Err(FirewallError::Verify {
                             backend: "nft",
-                            differences: vec![
-                                "table inet torchward is still present after delete".to_owned()
-                            ],
+                            differences: vec![format!(
+                                "table inet {} is still present after delete",
+                                self.nft_table
+                            )],
                         });
                     }
                 }
@@ -374,10 +426,7 @@ impl<'e> Firewall<'e> {
     }
 
     fn nft_table_present(&self) -> Result<bool, FirewallError> {
-        Ok(self
-            .exec
-            .run(&Cmd::new("nft", &["list", "table", "inet", nft::TABLE]))?
-            .success())
+        Ok(self.exec.run(&self.nft_list(false))?.success())
     }
 
     fn chain_present(&self, family: Family) -> Result<bool, FirewallError> {
@@ -447,17 +496,15 @@ impl<'e> Firewall<'e> {
             .and_then(|s| s.pid.map(|pid| (pid, s.applied_at)))
             .map(|(pid, since)| holder_alive(Path::new("/proc"), pid, since));
         if self.available("nft", "--version") {
-            let out = self.exec.run(&Cmd::new("nft", &nft::LIST_ARGS))?;
+            let out = self.exec.run(&self.nft_list(true))?;
             if out.success() {
-                let observed = nft::parse_listing(&out.stdout);
+                let observed = nft::parse_listing_in(&out.stdout, &self.nft_table);
                 let plan = status
                     .state
                     .as_ref()
                     .filter(|s| s.backend == Backend::Nft)
                     .map(|s| &s.plan);
-                let text = self
-                    .exec
-                    .run(&Cmd::new("nft", &["list", "table", "inet", nft::TABLE]))?;
+                let text = self.exec.run(&self.nft_list(false))?;
                 status.nft = Some(NftStatus {
                     owner: nft::text_has_owner(&text.stdout),
                     dropped: observed.as_ref().and_then(|o| o.dropped),

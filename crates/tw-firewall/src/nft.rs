@@ -124,12 +124,28 @@ fn blocks(plan: &Plan) -> Vec<Block> {
 
 /// The `nft -f` script that replaces our table with the plan (readable, one transaction).
 pub fn apply_script(plan: &Plan) -> String {
+    apply_script_in(plan, TABLE)
+}
+
+/// Whether `name` can name a torchward table: `torchward` or `torchward_` followed by letters,
+/// digits and `_` (at most 64 bytes), so a rendered script carries no injected syntax.
+pub fn valid_table_name(name: &str) -> bool {
+    name == TABLE
+        || name.len() <= 64
+            && name.strip_prefix("torchward_").is_some_and(|rest| {
+                !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            })
+}
+
+/// [`apply_script`] for the table `table` (a per-job table such as `torchward_job_1234`; the
+/// caller checks it with [`valid_table_name`]).
+pub fn apply_script_in(plan: &Plan, table: &str) -> String {
     let mut out = String::from(
         "#!/usr/sbin/nft -f\n# torchward: training ports reachable only from peers (security statement §11)\n",
     );
     let _ = writeln!(
         out,
-        "table inet {TABLE}\ndelete table inet {TABLE}\ntable inet {TABLE} {{"
+        "table inet {table}\ndelete table inet {table}\ntable inet {table} {{"
     );
     for (index, block) in blocks(plan).iter().enumerate() {
         if index > 0 {
@@ -167,7 +183,12 @@ pub fn owner_line(plan: &Plan) -> String {
 /// The script that removes our table whether or not it exists (`destroy` is missing in nft
 /// 1.0.6, so: create if absent, then delete).
 pub fn remove_script() -> String {
-    format!("table inet {TABLE}\ndelete table inet {TABLE}\n")
+    remove_script_in(TABLE)
+}
+
+/// [`remove_script`] for the table `table`.
+pub fn remove_script_in(table: &str) -> String {
+    format!("table inet {table}\ndelete table inet {table}\n")
 }
 
 /// A command adding ports to the live port set (`run --dynamic`).
@@ -254,12 +275,17 @@ fn intervals(elements: &[Value]) -> Option<Vec<(u128, u128)>> {
 
 /// Parses the JSON listing of our table; `None` when it is not the shape nft prints.
 pub fn parse_listing(json: &str) -> Option<Observed> {
+    parse_listing_in(json, TABLE)
+}
+
+/// [`parse_listing`] of `nft -j list table inet TABLE` for the table `table`.
+pub fn parse_listing_in(json: &str, wanted: &str) -> Option<Observed> {
     let root: Value = serde_json::from_str(json).ok()?;
     let mut observed = Observed::default();
     let mut table_seen = false;
     for item in root.get("nftables")?.as_array()? {
         if let Some(table) = item.get("table") {
-            table_seen = table.get("name")?.as_str()? == TABLE;
+            table_seen = table.get("name")?.as_str()? == wanted;
         } else if let Some(set) = item.get("set") {
             let name = set.get("name")?.as_str()?;
             let elements = match set.get("elem") {

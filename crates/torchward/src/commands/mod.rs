@@ -22,6 +22,7 @@ mod report_merge;
 mod rules;
 mod run;
 mod scan;
+mod slurm;
 mod supervise;
 mod urls;
 
@@ -44,6 +45,8 @@ pub enum Command {
     /// Restrict the training ports to the peers (nftables or iptables, IPv4 and IPv6):
     /// plan, apply, remove, status.
     Firewall(firewall::Args),
+    /// Per-job firewall tables for Slurm: node prolog, epilog, and a sweep of stale tables.
+    Slurm(slurm::Args),
     /// Launch training hardened: preflight, firewall held while it runs, signals forwarded,
     /// the command's exit code returned.
     Run(run::Args),
@@ -76,6 +79,7 @@ pub fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitStatus> {
         Command::Audit(args) => audit::run(&args, ctx),
         Command::Matrix(args) => matrix::run(&args, ctx),
         Command::Firewall(args) => firewall::run(&args, ctx),
+        Command::Slurm(args) => slurm::run(&args, ctx),
         Command::Run(args) => run::run(&args, ctx),
         Command::Urls(args) => pipeline::execute(&args, ctx),
         Command::Lint(args) => pipeline::execute(&args, ctx),

@@ -281,3 +281,67 @@ fn iptables_chain_and_jump_go_in_one_commit_and_a_jump_behind_an_accept_moves_fi
     assert!(path.exists());
     assert_only_own_objects(&log);
 }
+
+#[test]
+fn a_named_table_is_the_only_object_named_and_iptables_refuses_it() {
+    let present = RefCell::new(false);
+    let exec = scripted(|cmd| {
+        let args: Vec<&str> = cmd.args.iter().map(String::as_str).collect();
+        match args.as_slice() {
+            ["-f", "-"] => {
+                // The apply script defines the chain; the remove script only deletes.
+                *present.borrow_mut() = cmd.stdin.as_deref().is_some_and(|s| s.contains("chain"));
+                out(0, "")
+            }
+            // Read back: the table is there but empty, so verification fails.
+            ["-j", "list", "table", "inet", "torchward_job_7"] => out(
+                0,
+                r#"{"nftables": [{"table": {"family": "inet", "name": "torchward_job_7", "handle": 1}}]}"#,
+            ),
+            ["list", "table", "inet", "torchward_job_7"] => out(i32::from(!*present.borrow()), ""),
+            _ => out(1, ""),
+        }
+    });
+    let (_dir, path) = state_path();
+    let firewall = Firewall::new(&exec, &path)
+        .with_nft_table("torchward_job_7")
+        .unwrap();
+    assert_eq!(firewall.nft_table(), "torchward_job_7");
+    let err = firewall
+        .apply(&super::plan::statement_example(), Backend::Nft, None)
+        .unwrap_err();
+    assert!(matches!(err, ApplyError::RolledBack { .. }), "{err}");
+    assert!(!*present.borrow());
+    for cmd in exec.log.borrow().iter() {
+        let text = format!("{} {}", cmd.display(), cmd.stdin.as_deref().unwrap_or(""));
+        assert!(
+            !text.contains("inet torchward ") && !text.contains("inet torchward\n"),
+            "{text}"
+        );
+    }
+    assert!(exec
+        .log
+        .borrow()
+        .iter()
+        .any(|c| c.stdin.as_deref().is_some_and(
+            |s| s == "table inet torchward_job_7\ndelete table inet torchward_job_7\n"
+        )));
+    let before = exec.log.borrow().len();
+    let err = firewall
+        .apply(&super::plan::statement_example(), Backend::Iptables, None)
+        .unwrap_err();
+    assert!(err.to_string().contains("needs the nft backend"), "{err}");
+    assert_eq!(exec.log.borrow().len(), before);
+    for bad in [
+        "torchward_",
+        "torchward-job",
+        "filter",
+        "torchward_a b",
+        "torchward_x;",
+    ] {
+        assert!(
+            Firewall::new(&exec, &path).with_nft_table(bad).is_none(),
+            "{bad}"
+        );
+    }
+}
