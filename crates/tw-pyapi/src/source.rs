@@ -68,7 +68,7 @@ pub fn is_identifier(name: &str) -> bool {
 }
 
 /// Whether a dotted module name is public: no component starts with `_` (PyTorch's rule), and
-/// it is not a test module ([`is_test_module`]).
+/// it is not a test module (`is_test_module`).
 pub fn is_public_module(module: &str) -> bool {
     module.split('.').all(|part| !part.starts_with('_')) && !is_test_module(module)
 }
