@@ -120,7 +120,7 @@ sarif="$work/action.sarif"
 rc=0
 (cd "$scratch" && TORCHWARD="$tw" TORCHWARD_COMMAND=scan TORCHWARD_ARGS=. TORCHWARD_SARIF="$sarif" \
   GITHUB_OUTPUT="$work/outputs" "$root/scripts/action.sh" run >"$work/annotations.txt") || rc=$?
-if [[ $rc == 1 ]] && grep -q '^::error file=evil.pt' "$work/annotations.txt" && grep -q '^exit-code=1$' "$work/outputs"; then
+if [[ $rc == 1 ]] && grep -qE '^::error file=(\./)?evil\.pt' "$work/annotations.txt" && grep -q '^exit-code=1$' "$work/outputs"; then
   ok "action script: annotations, exit-code output 1"
 else
   bad "action script: exit $rc"

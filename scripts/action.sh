@@ -48,9 +48,9 @@ run() {
   # shellcheck disable=SC2206
   args=(${TORCHWARD_ARGS:-.})
   set +f
-  local report
+  # Global, not local: the EXIT trap runs after this function has returned.
   report="$(mktemp "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/torchward-report.XXXXXX.json")"
-  trap 'rm -f "$report"' EXIT
+  trap 'rm -f "${report:-}"' EXIT
 
   # One analysis, then every view of it: the JSON report is re-rendered, never re-run.
   local analysis=0
