@@ -44,23 +44,32 @@ pub struct Loaded {
     pub reports: Vec<Report>,
 }
 
-/// One JSON Lines record: the fields a streamed line may carry. Unknown fields are ignored
-/// (JSON consumers must ignore what they do not know: docs/json-schema.md).
+/// The fields every JSON Lines record may carry, whatever its `type`. Unknown fields are
+/// ignored (JSON consumers must ignore what they do not know: docs/json-schema.md).
 #[derive(Debug, Deserialize)]
 struct Line {
+    /// `file`, `skipped`, `error` or `summary` in `scan --format jsonl`; absent in streams of
+    /// whole findings or report-shaped records.
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
     #[serde(default)]
     schema_version: Option<u32>,
     #[serde(default)]
     command: Option<String>,
     #[serde(default)]
     host: Option<String>,
+    /// A line may itself be one finding.
+    #[serde(default)]
+    rule: Option<String>,
+}
+
+/// The findings and errors of a `file` record (or of a report-shaped record).
+#[derive(Debug, Deserialize)]
+struct FileRecord {
     #[serde(default)]
     findings: Vec<Finding>,
     #[serde(default)]
     errors: Vec<AnalysisError>,
-    /// A line may itself be one finding.
-    #[serde(default)]
-    rule: Option<String>,
 }
 
 /// Parses the bytes of input `source`. `fallback_host` names reports that do not record a
@@ -156,14 +165,31 @@ fn parse_lines(source: &str, text: &str, fallback_host: &str) -> Result<Loaded, 
         let Some(report) = reports.get_mut(index) else {
             continue;
         };
-        if line.rule.is_some() {
-            let finding: Finding =
-                serde_json::from_value(value).map_err(|e| not_a_report(e.to_string()))?;
-            report.findings.push(finding);
-        } else {
-            report.stats.inputs += 1;
-            report.findings.extend(line.findings);
-            report.errors.extend(line.errors);
+        match (line.kind.as_deref(), line.rule.is_some()) {
+            // The run's totals: its counts repeat what the other lines carry.
+            (Some("summary"), _) => {
+                if let Some(command) = line.command {
+                    report.command = command;
+                }
+            }
+            (Some("skipped"), _) => report.stats.skipped += 1,
+            (Some("error"), _) => {
+                let error: AnalysisError =
+                    serde_json::from_value(value).map_err(|e| not_a_report(e.to_string()))?;
+                report.errors.push(error);
+            }
+            (None, true) => {
+                let finding: Finding =
+                    serde_json::from_value(value).map_err(|e| not_a_report(e.to_string()))?;
+                report.findings.push(finding);
+            }
+            _ => {
+                let record: FileRecord =
+                    serde_json::from_value(value).map_err(|e| not_a_report(e.to_string()))?;
+                report.stats.inputs += 1;
+                report.findings.extend(record.findings);
+                report.errors.extend(record.errors);
+            }
         }
     }
     if reports.is_empty() {

@@ -117,3 +117,64 @@ fn report_without_merge_still_rerenders_one_file() {
         .assert()
         .code(1);
 }
+
+/// The JSON Lines shards of a sharded scan merge into the unsplit scan's findings, their
+/// `summary`, `skipped` and `error` lines read as such.
+#[test]
+fn the_jsonl_shards_of_a_sharded_scan_merge() {
+    let tree = Tree::new();
+    let examples = format!("{}/../../examples", env!("CARGO_MANIFEST_DIR"));
+    let mut rules = Vec::new();
+    for shard in ["0/2", "1/2"] {
+        let out = tree.path().join(format!("scan-{}.jsonl", &shard[..1]));
+        let out_arg = out.to_string_lossy().into_owned();
+        tree.torchward(&[
+            "scan",
+            &examples,
+            "--shard",
+            shard,
+            "--format",
+            "jsonl",
+            "--exit-zero",
+            "-o",
+            &out_arg,
+        ])
+        .assert()
+        .code(0);
+    }
+    let whole = tree
+        .torchward(&["scan", &examples, "--format", "json", "--exit-zero"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let whole: serde_json::Value = serde_json::from_str(&stdout(&whole)).unwrap_or_default();
+    let mut want: Vec<String> = whole["findings"]
+        .as_array()
+        .map(|f| {
+            f.iter()
+                .filter_map(|f| f["rule"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    want.sort();
+    want.dedup();
+    let out = tree
+        .torchward(&[
+            "report",
+            "merge",
+            "scan-0.jsonl",
+            "scan-1.jsonl",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let fleet: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap_or_default();
+    assert_eq!(fleet["input_errors"], serde_json::json!([]));
+    for rule in fleet["rules"].as_array().cloned().unwrap_or_default() {
+        rules.push(rule["rule"].as_str().unwrap_or_default().to_owned());
+    }
+    rules.sort();
+    assert!(!want.is_empty());
+    assert_eq!(rules, want);
+}
