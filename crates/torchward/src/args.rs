@@ -117,8 +117,7 @@ pub struct ReportArgs {
         value_name = "LEVEL",
         default_value = "low",
         ignore_case = true,
-        value_parser = PossibleValuesParser::new(Severity::ALL.map(Severity::as_str))
-            .try_map(|level| level.parse::<Severity>())
+        value_parser = severity_parser()
     )]
     pub fail_on: Severity,
 
@@ -167,6 +166,13 @@ impl ReportArgs {
         }
         args
     }
+}
+
+/// The parser of every `--fail-on LEVEL`: one of the severity names (case-insensitive with
+/// `ignore_case`), listed in `--help`.
+pub fn severity_parser() -> impl TypedValueParser<Value = Severity> {
+    PossibleValuesParser::new(Severity::ALL.map(Severity::as_str))
+        .try_map(|level| level.parse::<Severity>())
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! the content of `io.BytesIO` objects (Transformer Engine's FP8 `_extra_state`, which
 //! Megatron-LM unpickles or `torch.load`s when it restores a layer). Each is analysed like a
 //! nested file, so a payload inside is reported at the outer pickle's location.
-use tw_pickle::{Graph, NodeId};
+use tw_pickle::torch::bytes_of;
+use tw_pickle::Graph;
 
 /// The `(offset of the object in the pickle, content)` of every `io.BytesIO` the graph builds.
 pub(crate) fn bytesio_contents(graph: &Graph<'_>) -> Vec<(u64, Vec<u8>)> {
@@ -31,21 +32,6 @@ pub(crate) fn bytesio_contents(graph: &Graph<'_>) -> Vec<(u64, Vec<u8>)> {
         }
     }
     out
-}
-
-/// Bytes given directly, or (protocol 2) as `_codecs.encode(text, 'latin1')`.
-fn bytes_of(graph: &Graph<'_>, id: NodeId) -> Option<Vec<u8>> {
-    if let Some(bytes) = graph.as_bytes(id) {
-        return Some(bytes.to_vec());
-    }
-    let object = graph.object_of(id)?;
-    if !graph.global_of(object.callable)?.key_eq("_codecs.encode") {
-        return None;
-    }
-    let text = graph.as_str(*graph.as_tuple(object.args)?.first()?)?;
-    text.chars()
-        .map(|c| u8::try_from(u32::from(c)).ok())
-        .collect()
 }
 
 /// The bytes of every one-dimensional `uint8` tensor named `..._extra_state` (Transformer

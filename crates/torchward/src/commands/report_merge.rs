@@ -6,7 +6,7 @@ use crate::context::Context;
 use crate::exit::ExitStatus;
 use crate::output;
 use anyhow::Context as _;
-use clap::{builder::PossibleValuesParser, builder::TypedValueParser, ValueEnum};
+use clap::ValueEnum;
 use std::path::{Path, PathBuf};
 use tw_diagnostics::Severity;
 use tw_fleet::{parse_reports, render, Fleet};
@@ -61,8 +61,7 @@ pub struct Args {
         value_name = "LEVEL",
         default_value = "low",
         ignore_case = true,
-        value_parser = PossibleValuesParser::new(Severity::ALL.map(Severity::as_str))
-            .try_map(|level| level.parse::<Severity>())
+        value_parser = crate::args::severity_parser()
     )]
     pub fail_on: Severity,
 

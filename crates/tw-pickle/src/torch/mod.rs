@@ -11,6 +11,7 @@ mod walk;
 
 pub use dtype::{DType, DTypeInfo, DTYPES};
 pub use error::ExtractError;
+pub use plain::bytes_of;
 pub use walk::{extract, extract_paths, extract_with_containers, PathStyle};
 
 /// A storage named by a `('storage', storage_type, key, location, numel[, view_metadata])`

@@ -167,8 +167,10 @@ fn join_path(parts: &[&str]) -> String {
     out
 }
 
-/// Bytes given as a bytes node or as `_codecs.encode(text, 'latin1')` (protocol 2).
-pub(crate) fn bytes_of(graph: &Graph<'_>, id: NodeId) -> Option<Vec<u8>> {
+/// Bytes given as a bytes node or as `_codecs.encode(text, 'latin1')` (protocol 2 pickles
+/// write bytes that way); the one reading of pickled bytes for tensors, values and nested
+/// pickles alike.
+pub fn bytes_of(graph: &Graph<'_>, id: NodeId) -> Option<Vec<u8>> {
     if let Some(bytes) = graph.as_bytes(id) {
         return Some(bytes.to_vec());
     }
