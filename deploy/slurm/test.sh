@@ -177,7 +177,8 @@ check "job 1 saw its own table inet torchward_job_$job1" grep -qx "table inet to
 check "job 1's table admits $HOST ($ADDRS) and ports 29500, 60000-60015" test ! -e "$T/out/job1.missing"
 check "job 1's table restricts no port outside the config" test ! -e "$T/out/job1.extra"
 check "job 1's table is gone after the job (epilog)" wait_for 50 sh -c "! nft list tables | grep -q 'torchward_job_$job1\$'"
-check "job 1's state file is gone after the job" test ! -e "$T/tw/$job1.json"
+# The epilog runs after sbatch --wait returns and removes the table before the state file.
+check "job 1's state file is gone after the job" wait_for 50 test ! -e "$T/tw/$job1.json"
 
 # 2. Two concurrent jobs: each sees its own table; the end of B leaves A's table as it was.
 cat >"$T/jobA.sh" <<'SH'
