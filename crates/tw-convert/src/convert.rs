@@ -103,12 +103,24 @@ fn read_and_plan_mapped(
     data: &[u8],
     options: &ConvertOptions,
 ) -> Result<(Format, Vec<Finding>, Inputs, Plan), ConvertError> {
-    let display = input.display().to_string();
+    let (format, notes, inputs) = read_inputs(&input.display().to_string(), data, options)?;
+    let plan = plan::plan(&inputs, options, data.len() as u64)?;
+    Ok((format, notes, inputs, plan))
+}
+
+/// Screens the checkpoint bytes `data` (named `display` in findings) and reads its tensors
+/// and values with the weights-only reader; every view is checked to lie inside its storage.
+/// Regions are placed relative to `data`.
+pub(crate) fn read_inputs(
+    display: &str,
+    data: &[u8],
+    options: &ConvertOptions,
+) -> Result<(Format, Vec<Finding>, Inputs), ConvertError> {
     let Screened {
         format,
         notes,
         container,
-    } = screen(&display, data, options)?;
+    } = screen(display, data, options)?;
     // The container the screening opened: every convertible format is one detected by
     // content, so it is there for them.
     let container = match container {
@@ -140,8 +152,7 @@ fn read_and_plan_mapped(
         other => other?,
     };
     inputs.check_bounds()?;
-    let plan = plan::plan(&inputs, options, data.len() as u64)?;
-    Ok((format, notes, inputs, plan))
+    Ok((format, notes, inputs))
 }
 
 /// Converts `input` to the safetensors file `output`. `progress` is called with the number of

@@ -126,7 +126,7 @@ impl Sink for FileSink<'_> {
 
 /// Appends `len` bytes of `src` from `offset` to `sink` through `scratch`, a bounded buffer
 /// at a time: the splice of sinks that have no kernel copy, and the fallback of those that do.
-fn splice_buffered(
+pub(crate) fn splice_buffered(
     sink: &mut impl Sink,
     src: &Src<'_>,
     offset: u64,

@@ -36,6 +36,15 @@ pub enum ConvertError {
         /// What is unsupported, e.g. `dtype torch.complex128 has no safetensors equivalent`.
         reason: String,
     },
+    /// The chunks of a tensor (DCP) do not tile it exactly, or one does not match the tensor.
+    #[error("tensor `{name}`: {reason}")]
+    BadChunks {
+        /// Fully qualified name of the tensor.
+        name: String,
+        /// What is wrong: a gap, an overlap, a chunk outside the shape, a dtype or shape that
+        /// differs from the metadata, with the chunk's offsets.
+        reason: String,
+    },
     /// Two values flatten to the same dotted key.
     #[error("name collision: {first} and {second} both flatten to `{name}`")]
     NameCollision {

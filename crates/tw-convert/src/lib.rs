@@ -14,10 +14,12 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod assemble;
 pub mod batch;
 mod checkpoint;
 mod convert;
 mod copy;
+mod dcp;
 mod error;
 pub mod header;
 mod numpy;
@@ -30,6 +32,7 @@ mod verify;
 mod view;
 
 pub use convert::{convert_file, default_output, is_convertible, Conversion};
+pub use dcp::{convert_dcp, default_dcp_output, is_dcp_dir};
 pub use error::ConvertError;
 pub use options::ConvertOptions;
 pub use same_file::output_is_input;

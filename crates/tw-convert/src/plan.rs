@@ -61,35 +61,17 @@ fn key_of<'a>(path: &'a str, options: &'a ConvertOptions) -> &'a str {
     }
 }
 
-/// Plans the output for `inputs` read from a file of `input_len` bytes.
-pub(crate) fn plan(
-    inputs: &Inputs,
+/// The `__metadata__` map of an output: the plain `values` as JSON (the rest refused, or
+/// dropped with `--drop-non-tensors`: the second element lists them), `format: pt`, and
+/// torchward's own keys (allowed globals, chosen profiles, dropped values).
+pub(crate) fn metadata_of(
+    values: &[(String, Leaf)],
     options: &ConvertOptions,
-    input_len: u64,
-) -> Result<Plan, ConvertError> {
-    // Names: tensors must be unique among themselves.
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    for (i, t) in inputs.tensors.iter().enumerate() {
-        if let Some(first) = seen.insert(t.name.as_str(), i) {
-            let describe = |j: usize| {
-                inputs
-                    .tensors
-                    .get(j)
-                    .map_or_else(String::new, |x| format!("the tensor at {}", x.origin))
-            };
-            return Err(ConvertError::NameCollision {
-                name: t.name.clone(),
-                first: describe(first),
-                second: describe(i),
-            });
-        }
-    }
-
-    // Values: plain ones to metadata, the rest refused or dropped.
+) -> Result<(BTreeMap<String, String>, Vec<String>), ConvertError> {
     let mut metadata = BTreeMap::new();
     let mut refused = Vec::new();
     let mut dropped = Vec::new();
-    for (path, leaf) in &inputs.values {
+    for (path, leaf) in values {
         let key = key_of(path, options);
         let Some(json) = value_json(leaf) else {
             let what = format!("{key} ({})", describe(leaf));
@@ -138,6 +120,34 @@ pub(crate) fn plan(
     if !dropped.is_empty() {
         metadata.insert(format!("{OWN_PREFIX}dropped"), json_list(&dropped));
     }
+    Ok((metadata, dropped))
+}
+
+/// Plans the output for `inputs` read from a file of `input_len` bytes.
+pub(crate) fn plan(
+    inputs: &Inputs,
+    options: &ConvertOptions,
+    input_len: u64,
+) -> Result<Plan, ConvertError> {
+    // Names: tensors must be unique among themselves.
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, t) in inputs.tensors.iter().enumerate() {
+        if let Some(first) = seen.insert(t.name.as_str(), i) {
+            let describe = |j: usize| {
+                inputs
+                    .tensors
+                    .get(j)
+                    .map_or_else(String::new, |x| format!("the tensor at {}", x.origin))
+            };
+            return Err(ConvertError::NameCollision {
+                name: t.name.clone(),
+                first: describe(first),
+                second: describe(i),
+            });
+        }
+    }
+
+    let (mut metadata, dropped) = metadata_of(&inputs.values, options)?;
 
     // Aliases: the same region, view and dtype are the same bytes.
     let mut aliases = Vec::new();

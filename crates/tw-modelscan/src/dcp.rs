@@ -13,6 +13,10 @@ use crate::analyse::{analyse_part, FileOutcome};
 use crate::rules::weights_only_incompatible;
 use crate::{analyse_bytes, ScanOptions};
 
+pub mod layout;
+
+pub use layout::{layout, Layout, StoredChunk, StoredItem, StoredTensor};
+
 /// The metadata file DCP writes.
 const METADATA: &str = ".metadata";
 /// The extension of DCP's data files.
@@ -191,30 +195,10 @@ pub fn inspect_dir(
     options: &ScanOptions,
 ) -> Result<crate::inspect::Inspection, crate::inspect::InspectError> {
     use crate::inspect::{InspectError, Inspection};
-    let path = dir.join(METADATA);
-    let display = path.display().to_string();
+    let bytes = screened_metadata(dir, options)?;
     let unreadable = |message: String| InspectError::Unreadable {
-        message: format!("{display}: {message}"),
+        message: format!("{}: {message}", dir.join(METADATA).display()),
     };
-    if !is_metadata(&path) {
-        return Err(unreadable(
-            "not a torch.distributed.checkpoint directory (.metadata beside *.distcp files)"
-                .to_owned(),
-        ));
-    }
-    let bytes = std::fs::read(&path).map_err(|e| unreadable(e.to_string()))?;
-    let outcome = analyse_file(&path, &display, &bytes, options);
-    let refusing: Vec<_> = outcome
-        .findings
-        .into_iter()
-        .filter(|f| f.severity >= tw_diagnostics::Severity::Low)
-        .collect();
-    if !refusing.is_empty() {
-        return Err(InspectError::Refused { findings: refusing });
-    }
-    if let Some(err) = outcome.errors.first() {
-        return Err(unreadable(err.message.clone()));
-    }
     let parsed = tw_pickle::parse(&bytes, &metadata_options(options).pickle);
     let chunks = chunks_of(&parsed)
         .ok_or_else(|| unreadable("the metadata does not have the shape DCP writes".to_owned()))?;
@@ -251,6 +235,48 @@ pub fn inspect_dir(
         });
     }
     Ok(inspection)
+}
+
+/// The bytes of `dir`'s `.metadata` once they passed screening: `.metadata` analysed as a
+/// scan analyses it (with the `dcp` profile); a finding at `low` or above refuses it (a payload
+/// is TW101), an analysis error makes it unreadable.
+fn screened_metadata(
+    dir: &Path,
+    options: &ScanOptions,
+) -> Result<Vec<u8>, crate::inspect::InspectError> {
+    use crate::inspect::InspectError;
+    let path = dir.join(METADATA);
+    let display = path.display().to_string();
+    let unreadable = |message: String| InspectError::Unreadable {
+        message: format!("{display}: {message}"),
+    };
+    if !is_metadata(&path) {
+        return Err(unreadable(
+            "not a torch.distributed.checkpoint directory (.metadata beside *.distcp files)"
+                .to_owned(),
+        ));
+    }
+    let meta = std::fs::metadata(&path).map_err(|e| unreadable(e.to_string()))?;
+    if meta.len() > MAX_METADATA_BYTES {
+        return Err(unreadable(format!(
+            "{} bytes, more than the {MAX_METADATA_BYTES} a DCP .metadata may have",
+            meta.len()
+        )));
+    }
+    let bytes = std::fs::read(&path).map_err(|e| unreadable(e.to_string()))?;
+    let outcome = analyse_file(&path, &display, &bytes, options);
+    let refusing: Vec<_> = outcome
+        .findings
+        .into_iter()
+        .filter(|f| f.severity >= tw_diagnostics::Severity::Low)
+        .collect();
+    if !refusing.is_empty() {
+        return Err(InspectError::Refused { findings: refusing });
+    }
+    if let Some(err) = outcome.errors.first() {
+        return Err(unreadable(err.message.clone()));
+    }
+    Ok(bytes)
 }
 
 /// The tensor chunks of `state_dict_metadata`, from the parsed `.metadata` graph.

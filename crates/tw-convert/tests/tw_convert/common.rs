@@ -1,6 +1,8 @@
 //! Shared helpers: fixture paths, the oracle, and a directory listing to prove nothing was left.
 use std::path::{Path, PathBuf};
 
+use sha2::{Digest, Sha256};
+
 /// `fixtures/` at the workspace root.
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
@@ -20,4 +22,28 @@ pub fn listing(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// Checks the safetensors file `bytes` holds exactly the `expected` tensors of an oracle.
+pub fn assert_tensors(bytes: &[u8], expected: &[serde_json::Value], what: &str) {
+    let st = safetensors::SafeTensors::deserialize(bytes).unwrap();
+    assert_eq!(st.len(), expected.len(), "{what}: tensor count");
+    for t in expected {
+        let name = t["name"].as_str().unwrap();
+        let view = st
+            .tensor(name)
+            .unwrap_or_else(|e| panic!("{what}: {name}: {e}"));
+        assert_eq!(format!("{:?}", view.dtype()), t["dtype"].as_str().unwrap());
+        let shape: Vec<usize> = t["shape"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| usize::try_from(d.as_u64().unwrap()).unwrap())
+            .collect();
+        assert_eq!(view.shape(), shape.as_slice(), "{what}: {name}");
+        let digest = Sha256::digest(view.data())
+            .iter()
+            .fold(String::new(), |hex, b| hex + &format!("{b:02x}"));
+        assert_eq!(digest, t["sha256"].as_str().unwrap(), "{what}: {name}");
+    }
 }

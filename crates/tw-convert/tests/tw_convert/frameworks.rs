@@ -3,10 +3,9 @@
 //! per tensor), with the documented metadata encodings; without the profile they are refused.
 use std::collections::BTreeMap;
 
-use sha2::{Digest, Sha256};
 use tw_convert::{convert_file, ConvertError, ConvertOptions};
 
-use crate::common::fixtures;
+use crate::common::{assert_tensors, fixtures};
 
 fn oracle() -> serde_json::Value {
     let text = std::fs::read_to_string(fixtures().join("frameworks/oracle.json")).unwrap();
@@ -35,27 +34,7 @@ fn framework_files_convert_bit_exactly_with_their_profile() {
         let out = dir.path().join(format!("{file}.safetensors"));
         convert_file(&input, &out, &options, &|_| {}).unwrap_or_else(|e| panic!("{file}: {e}"));
         let bytes = std::fs::read(&out).unwrap();
-        let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
-        let expected = entry["tensors"].as_array().unwrap();
-        assert_eq!(st.len(), expected.len(), "{file}: tensor count");
-        for t in expected {
-            let name = t["name"].as_str().unwrap();
-            let view = st
-                .tensor(name)
-                .unwrap_or_else(|e| panic!("{file}: {name}: {e}"));
-            assert_eq!(format!("{:?}", view.dtype()), t["dtype"].as_str().unwrap());
-            let shape: Vec<usize> = t["shape"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|d| usize::try_from(d.as_u64().unwrap()).unwrap())
-                .collect();
-            assert_eq!(view.shape(), shape.as_slice(), "{file}: {name}");
-            let digest = Sha256::digest(view.data())
-                .iter()
-                .fold(String::new(), |hex, b| hex + &format!("{b:02x}"));
-            assert_eq!(digest, t["sha256"].as_str().unwrap(), "{file}: {name}");
-        }
+        assert_tensors(&bytes, entry["tensors"].as_array().unwrap(), file);
         let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
         let meta: BTreeMap<String, String> = meta
             .metadata()

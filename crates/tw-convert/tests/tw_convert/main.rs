@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+mod dcp;
 mod frameworks;
 mod malformed;
 mod oracle;
