@@ -26,6 +26,7 @@ mod numpy;
 mod options;
 mod plan;
 mod same_file;
+mod sharded;
 mod source;
 mod value_json;
 mod verify;
@@ -36,3 +37,6 @@ pub use dcp::{convert_dcp, default_dcp_output, is_dcp_dir};
 pub use error::ConvertError;
 pub use options::ConvertOptions;
 pub use same_file::output_is_input;
+pub use sharded::{
+    convert_sharded, parse_size, sharded_index, ShardedConversion, SAFETENSORS_INDEX,
+};

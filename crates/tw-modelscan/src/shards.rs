@@ -27,6 +27,30 @@ pub(crate) struct ShardCheck {
     pub errors: Vec<AnalysisError>,
 }
 
+/// The repository checks of one directory `dir` (its regular files, not its subdirectories),
+/// as `scan` runs them: what `convert` checks a sharded set with before reading it. Returns
+/// the findings (TW131-TW135) and the errors (an index that cannot be read).
+pub fn check_dir(dir: &Path, options: &ScanOptions) -> (Vec<Finding>, Vec<AnalysisError>) {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    let out = check(&files, options);
+    (out.findings, out.errors)
+}
+
+/// The `weight_map` (tensor name to shard file) of the index `index`, or why it cannot be
+/// read (bounded size, valid JSON, a string per entry).
+pub fn weight_map(index: &Path) -> Result<BTreeMap<String, String>, String> {
+    read_weight_map(index)
+}
+
 /// Checks every index among `files` and every directory holding them.
 pub(crate) fn check(files: &[PathBuf], options: &ScanOptions) -> ShardCheck {
     let mut out = ShardCheck::default();

@@ -9,3 +9,4 @@ mod frameworks;
 mod malformed;
 mod oracle;
 mod refused;
+mod sharded;
