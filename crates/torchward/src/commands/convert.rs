@@ -8,7 +8,10 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 use tw_convert::batch::{self, Entry};
-use tw_convert::{convert_file, default_output, Conversion, ConvertError, ConvertOptions};
+use tw_convert::{
+    convert_dcp, convert_file, convert_sharded, default_dcp_output, default_output, is_dcp_dir,
+    sharded_index, Conversion, ConvertError, ConvertOptions, ShardedConversion,
+};
 
 use crate::config::Config;
 use crate::context::Context;
@@ -28,6 +31,15 @@ the finding IDs that explain why; run `torchward explain ID` for each.
 Names: nested dicts, lists and tuples flatten to dotted keys (model.layers.0.weight); plain \
 values (ints, floats, strings, bools, None, torch.Size) go into __metadata__ as JSON.
 
+Directories: a torch.distributed.checkpoint (DCP) directory (.metadata beside *.distcp \
+files) becomes one safetensors file (-o OUT, default DIR.safetensors beside the directory) with \
+the tensors torch's dcp_to_torch_save gives: chunks stitched, fully qualified names \
+(model.layers.0.weight), non-tensor items in __metadata__. A Hugging Face sharded set \
+(pytorch_model-0000X-of-0000Y.bin beside pytorch_model.bin.index.json) with --out-dir OUT \
+becomes model-0000X-of-0000Y.safetensors plus model.safetensors.index.json, shard boundaries \
+kept unless --max-shard-size is given; the set is checked first (TW131-TW135 refuse it), and the \
+index is written last. Any other directory with --out-dir converts file by file.
+
 Exit codes: 0 converted, 1 refused (a file fails the policy or holds values that are not \
 plain), 2 errors (unreadable or malformed input, unsupported tensor, existing output without \
 --force).
@@ -36,21 +48,32 @@ Examples:
   torchward convert model.pt
   torchward convert pytorch_model.bin -o model.safetensors --verify
   torchward convert ckpt.pt --drop-non-tensors --dedupe
-  torchward convert checkpoints/ --out-dir safetensors/"
+  torchward convert checkpoints/ --out-dir safetensors/
+  torchward convert step-1000/ -o step-1000.safetensors        (a DCP directory)
+  torchward convert llama-bin/ --out-dir llama-st/ --max-shard-size 5GB"
 )]
 pub struct Args {
-    /// The checkpoint to convert, or a directory (with --out-dir).
+    /// The checkpoint to convert, or a directory: a DCP checkpoint, or any directory with
+    /// --out-dir.
     #[arg(value_name = "IN")]
     pub input: PathBuf,
 
-    /// Output file (default: IN with the extension .safetensors).
+    /// Output file (default: IN with the extension .safetensors; for a DCP directory,
+    /// DIR.safetensors beside it).
     #[arg(long, short = 'o', value_name = "OUT", conflicts_with = "out_dir")]
     pub output: Option<PathBuf>,
 
-    /// Convert every checkpoint under the directory IN into this directory (same relative
-    /// paths, extension .safetensors), in parallel.
+    /// Convert the directory IN into this directory: a sharded .bin set into Hugging Face's
+    /// safetensors layout, a DCP directory into one file, anything else checkpoint by checkpoint
+    /// (same relative paths, extension .safetensors), in parallel.
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
+
+    /// With --out-dir on a sharded .bin set: re-cut the output into shards of at most SIZE
+    /// bytes of tensors (5GB, 500MB, 2GiB or plain bytes, as Hugging Face reads them; a tensor
+    /// over SIZE gets its own shard) instead of keeping the input's shard boundaries.
+    #[arg(long, value_name = "SIZE", value_parser = shard_size_parser, requires = "out_dir")]
+    pub max_shard_size: Option<u64>,
 
     /// Name of the tensor when the checkpoint (or .npy) is a single bare tensor.
     #[arg(long, value_name = "NAME", default_value = "tensor")]
@@ -115,17 +138,50 @@ impl Args {
 pub fn run(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
     let mut options = args.options()?;
     let is_dir = std::fs::symlink_metadata(&args.input).is_ok_and(|m| m.is_dir());
+    let is_dcp = is_dir && is_dcp_dir(&args.input);
+    let is_sharded = is_dir && !is_dcp && sharded_index(&args.input).is_some();
+    if args.max_shard_size.is_some() && !is_sharded {
+        anyhow::bail!(
+            "--max-shard-size applies to a Hugging Face sharded .bin set (a *.bin.index.json \
+             beside its shards); `{}` is not one",
+            args.input.display()
+        );
+    }
     match (&args.out_dir, is_dir) {
+        (Some(out_dir), true) if is_dcp => {
+            options.create_parents = true;
+            let name = default_dcp_output(&args.input);
+            let out = out_dir.join(name.file_name().unwrap_or(name.as_os_str()));
+            Ok(run_dcp(&args.input, &out, &options, ctx))
+        }
+        (Some(out_dir), true) if is_sharded => {
+            options.create_parents = true;
+            Ok(run_sharded(
+                &args.input,
+                out_dir,
+                &options,
+                args.max_shard_size,
+                ctx,
+            ))
+        }
         (Some(out_dir), true) => {
             options.create_parents = true;
             Ok(run_tree(&args.input, out_dir, &options, ctx))
+        }
+        (None, true) if is_dcp => {
+            let out = args
+                .output
+                .clone()
+                .unwrap_or_else(|| default_dcp_output(&args.input));
+            Ok(run_dcp(&args.input, &out, &options, ctx))
         }
         (Some(_), false) => anyhow::bail!(
             "--out-dir needs a directory to convert; `{}` is not one",
             args.input.display()
         ),
         (None, true) => anyhow::bail!(
-            "`{}` is a directory: give --out-dir DIR to convert every checkpoint in it",
+            "`{}` is a directory but not a DCP checkpoint (.metadata beside *.distcp): give \
+             --out-dir DIR to convert a sharded set or every checkpoint in it",
             args.input.display()
         ),
         (None, false) => {
@@ -207,6 +263,11 @@ fn run_one(input: &Path, out: &Path, options: &ConvertOptions, ctx: &Context) ->
     let progress = Progress::bytes(total, "converting", ctx.stderr_is_terminal());
     let result = convert_file(input, out, options, &|n| progress.inc(n));
     progress.finish();
+    finish(input, result, ctx)
+}
+
+/// Reports one conversion's outcome and gives its exit status.
+fn finish(input: &Path, result: Result<Conversion, ConvertError>, ctx: &Context) -> ExitStatus {
     match result {
         Ok(done) => {
             report_success(&done);
@@ -217,6 +278,73 @@ fn run_one(input: &Path, out: &Path, options: &ConvertOptions, ctx: &Context) ->
             status_of(&err)
         }
     }
+}
+
+/// Bytes of the regular files directly in `dir` (the progress total of a directory input).
+fn dir_size(dir: &Path) -> u64 {
+    std::fs::read_dir(dir).map_or(0, |entries| {
+        entries
+            .flatten()
+            .filter_map(|e| e.metadata().ok())
+            .filter(std::fs::Metadata::is_file)
+            .map(|m| m.len())
+            .sum()
+    })
+}
+
+fn run_dcp(dir: &Path, out: &Path, options: &ConvertOptions, ctx: &Context) -> ExitStatus {
+    let progress = Progress::bytes(dir_size(dir), "converting", ctx.stderr_is_terminal());
+    let result = convert_dcp(dir, out, options, &|n| progress.inc(n));
+    progress.finish();
+    finish(dir, result, ctx)
+}
+
+fn run_sharded(
+    dir: &Path,
+    out_dir: &Path,
+    options: &ConvertOptions,
+    max_shard_size: Option<u64>,
+    ctx: &Context,
+) -> ExitStatus {
+    let progress = Progress::bytes(dir_size(dir), "converting", ctx.stderr_is_terminal());
+    let result = convert_sharded(dir, out_dir, options, max_shard_size, &|n| {
+        progress.inc(n);
+    });
+    progress.finish();
+    match result {
+        Ok(done) => {
+            report_sharded(&done, out_dir);
+            ExitStatus::Success
+        }
+        Err(err) => {
+            report_failure(dir, &err, ctx);
+            status_of(&err)
+        }
+    }
+}
+
+fn report_sharded(done: &ShardedConversion, out_dir: &Path) {
+    output::note(format!(
+        "converted {} (sharded set, index {}) -> {}: {} tensor(s) in {} shard(s){}, {}",
+        done.input.display(),
+        done.index.display(),
+        out_dir.display(),
+        done.tensors,
+        done.shards.len(),
+        if done.output_index.is_some() {
+            " and model.safetensors.index.json"
+        } else {
+            ""
+        },
+        size(done.total_size)
+    ));
+}
+
+/// `--max-shard-size`: a size as Hugging Face's `max_shard_size` reads it.
+fn shard_size_parser(text: &str) -> Result<u64, String> {
+    tw_convert::parse_size(text).ok_or_else(|| {
+        format!("`{text}` is not a size: give bytes or a number with KB, MB, GB, KiB, MiB or GiB")
+    })
 }
 
 fn run_tree(root: &Path, out_dir: &Path, options: &ConvertOptions, ctx: &Context) -> ExitStatus {
@@ -316,6 +444,7 @@ mod tests {
             name: "tensor".to_owned(),
             allow_global: vec!["os.system".to_owned()],
             profile: Vec::new(),
+            max_shard_size: None,
             drop_non_tensors: false,
             dedupe: false,
             verify: false,

@@ -33,8 +33,9 @@ pub enum Command {
     Scan(scan::Args),
     /// List the tensors and values of a weights-only model file, without running it.
     Inspect(inspect::Args),
-    /// Convert checkpoints (torch zip, legacy torch, .npy/.npz) to safetensors without
-    /// running them: bit-exact, streaming, atomic; refused files say why.
+    /// Convert checkpoints (torch zip, legacy torch, .npy/.npz, DCP directories, sharded .bin
+    /// sets) to safetensors without running them: bit-exact, streaming, atomic; refused files
+    /// say why.
     Convert(convert::Args),
     /// Audit this host (ASLR, run user, umask, core dumps, exposed ports) or paths (the
     /// permission table); --fix applies safe fixes.

@@ -21,7 +21,8 @@ fn copy(tree: &Tree, rel: &str, name: &str) -> PathBuf {
     to
 }
 
-fn names(dir: &Path) -> Vec<String> {
+/// The sorted entry names of `dir` (empty when it does not exist).
+pub fn names(dir: &Path) -> Vec<String> {
     let mut out: Vec<String> = std::fs::read_dir(dir)
         .map(|d| {
             d.filter_map(Result::ok)

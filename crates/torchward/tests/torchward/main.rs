@@ -8,6 +8,7 @@ mod audit_env;
 mod bounds;
 mod cli;
 mod convert;
+mod convert_sets;
 mod explain_rules;
 mod filters;
 mod help;
