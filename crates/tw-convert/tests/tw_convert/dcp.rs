@@ -91,3 +91,28 @@ fn an_output_inside_the_checkpoint_is_refused() {
         Path::new("runs/step-100.safetensors")
     );
 }
+
+#[test]
+fn chunks_from_two_ranks_stitch_to_what_dcp_to_torch_save_gives() {
+    // Rows split unevenly, columns, and the middle dimension of a 3-D tensor, over two ranks.
+    let text = std::fs::read_to_string(fixtures().join("frameworks/oracle_dcp.json")).unwrap();
+    let oracle: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sharded.safetensors");
+    let mut options = ConvertOptions::default();
+    options.verify = true;
+    let done = convert_dcp(
+        &fixtures().join("frameworks/dcp_sharded"),
+        &out,
+        &options,
+        &|_| {},
+    )
+    .unwrap();
+    assert_eq!(done.written, 4);
+    let bytes = std::fs::read(&out).unwrap();
+    assert_tensors(&bytes, oracle["tensors"].as_array().unwrap(), "dcp_sharded");
+    let meta = metadata(&bytes);
+    for (key, value) in oracle["values"].as_object().unwrap() {
+        assert_eq!(meta.get(key).map(String::as_str), value.as_str(), "{key}");
+    }
+}

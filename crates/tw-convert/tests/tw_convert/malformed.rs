@@ -116,3 +116,39 @@ fn fuzz_corpus_replays_with_the_targets_invariant() {
     }
     assert!(replayed >= 5, "only {replayed} corpus inputs");
 }
+
+#[test]
+fn malformed_dcp_directories_fail_naming_the_file_or_tensor() {
+    // fixtures/frameworks/dcp_malformed (make_dcp_cases.py): each case with what its error names.
+    let cases = [
+        (
+            "offset_past_eof",
+            &["__0_0.distcp", "runs past the end of the file"][..],
+        ),
+        ("truncated_distcp", &["__0_0.distcp"][..]),
+        (
+            "overlapping_chunks",
+            &["model.embedding.weight", "overlaps another chunk"][..],
+        ),
+        ("chunk_gap", &["model.layers.0.bias", "gap"][..]),
+        ("dtype_mismatch", &["model.layers.0.bias", "F16", "F32"][..]),
+    ];
+    let root = fixtures().join("frameworks/dcp_malformed");
+    assert_eq!(listing(&root).len(), cases.len());
+    for (case, names) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let err = tw_convert::convert_dcp(
+            &root.join(case),
+            &dir.path().join("out.safetensors"),
+            &ConvertOptions::default(),
+            &|_| {},
+        )
+        .expect_err(case);
+        let message = err.to_string();
+        assert!(!err.is_refusal(), "{case}: {message}");
+        for name in names {
+            assert!(message.contains(name), "{case}: {message}");
+        }
+        assert!(listing(dir.path()).is_empty(), "{case}");
+    }
+}
