@@ -152,3 +152,84 @@ fn malformed_dcp_directories_fail_naming_the_file_or_tensor() {
         assert!(listing(dir.path()).is_empty(), "{case}");
     }
 }
+
+/// The `convert_dcp` fuzz target's corpus (`fuzz/corpus/convert_dcp`: a `u32` little-endian
+/// length, `.metadata`, then `__0_0.distcp`) replayed on stable Rust with the target's
+/// invariant: no panic, and a failed conversion leaves no file. Its `dcp` seed converts.
+#[test]
+fn dcp_fuzz_corpus_replays_with_the_targets_invariant() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/convert_dcp");
+    let mut converted = Vec::new();
+    for entry in std::fs::read_dir(&corpus).unwrap() {
+        let entry = entry.unwrap();
+        let data = std::fs::read(entry.path()).unwrap();
+        let (len, rest) = data.split_first_chunk::<4>().unwrap();
+        let len = usize::try_from(u32::from_le_bytes(*len)).unwrap();
+        let (metadata, distcp) = rest.split_at(len.min(rest.len()));
+        let dir = tempfile::tempdir().unwrap();
+        let ckpt = dir.path().join("ckpt");
+        std::fs::create_dir(&ckpt).unwrap();
+        std::fs::write(ckpt.join(".metadata"), metadata).unwrap();
+        std::fs::write(ckpt.join("__0_0.distcp"), distcp).unwrap();
+        let output = dir.path().join("out.safetensors");
+        let mut options = ConvertOptions::default();
+        options.verify = true;
+        match tw_convert::convert_dcp(&ckpt, &output, &options, &|_| {}) {
+            Ok(done) => {
+                assert!(output.exists() && done.verified);
+                converted.push(entry.file_name().to_string_lossy().into_owned());
+            }
+            Err(_) => assert!(!output.exists()),
+        }
+    }
+    assert_eq!(converted, ["dcp"]);
+}
+
+#[test]
+fn dcp_byte_flips_never_panic_or_leave_files() {
+    // One flipped byte in `.metadata` or in a data file of the two-rank DCP fixture: whatever
+    // the outcome, nothing panics and a failure leaves no file.
+    let mut state = 0x2545_F491_4F6C_DD1D_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let source = fixtures().join("frameworks/dcp_sharded");
+    let names = [".metadata", "__0_0.distcp", "__1_0.distcp"];
+    let originals: Vec<Vec<u8>> = names
+        .iter()
+        .map(|n| std::fs::read(source.join(n)).unwrap())
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = dir.path().join("ckpt");
+    std::fs::create_dir(&ckpt).unwrap();
+    let out = dir.path().join("out.safetensors");
+    let (mut converted, mut failed) = (0, 0);
+    for round in 0..300 {
+        for (name, bytes) in names.iter().zip(&originals) {
+            std::fs::write(ckpt.join(name), bytes).unwrap();
+        }
+        let which = round % names.len();
+        let mut bytes = originals[which].clone();
+        let at = usize::try_from(next() % bytes.len() as u64).unwrap();
+        bytes[at] ^= u8::try_from(next() % 255 + 1).unwrap();
+        std::fs::write(ckpt.join(names[which]), &bytes).unwrap();
+        match tw_convert::convert_dcp(&ckpt, &out, &ConvertOptions::default(), &|_| {}) {
+            Ok(_) => {
+                converted += 1;
+                std::fs::remove_file(&out).unwrap();
+            }
+            Err(err) => {
+                failed += 1;
+                assert!(!err.to_string().is_empty());
+                assert!(!out.exists(), "{} at {at}: {err}", names[which]);
+            }
+        }
+    }
+    assert!(
+        converted > 0 && failed > 0,
+        "{converted} converted, {failed} failed"
+    );
+}
