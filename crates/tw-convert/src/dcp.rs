@@ -47,20 +47,42 @@ pub fn is_dcp_dir(dir: &Path) -> bool {
         })
 }
 
-/// Whether `output` lies inside (or is) the directory `dir`, after resolving links.
+/// Whether `output` lies inside (or is) the directory `dir`, after resolving links; parts of
+/// `output` that do not exist yet (a directory `--out-dir` would create) are taken as written
+/// below the deepest part that does.
 pub(crate) fn inside(dir: &Path, output: &Path) -> bool {
     let Ok(dir) = dir.canonicalize() else {
         return false;
     };
-    let parent = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
+    let output = if output.is_absolute() {
+        output.to_path_buf()
+    } else {
+        match std::env::current_dir() {
+            Ok(cwd) => cwd.join(output),
+            Err(_) => return false,
+        }
     };
-    let resolved = match (parent.canonicalize(), output.file_name()) {
-        (Ok(p), Some(name)) => p.join(name),
-        _ => return false,
+    let mut rest = Vec::new();
+    let mut base = output.as_path();
+    let resolved = loop {
+        if let Ok(real) = base.canonicalize() {
+            break rest
+                .iter()
+                .rev()
+                .fold(real, |path: PathBuf, part| path.join(part));
+        }
+        match (base.parent(), base.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                base = parent;
+            }
+            // `..` after a directory that does not exist: where it leads cannot be known
+            // before it is created, so it is not trusted to lead out.
+            (Some(_), None) => return true,
+            (None, _) => return false,
+        }
     };
-    resolved.starts_with(&dir) || output.canonicalize().is_ok_and(|o| o.starts_with(&dir))
+    resolved.starts_with(&dir)
 }
 
 /// The scan options items and `.metadata` are screened with: the user's globals and limits.

@@ -147,6 +147,13 @@ pub fn run(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
             args.input.display()
         );
     }
+    if args.dedupe && (is_dcp || is_sharded) {
+        anyhow::bail!(
+            "--dedupe applies to single checkpoint files, not to a DCP directory or sharded set \
+             such as `{}`",
+            args.input.display()
+        );
+    }
     match (&args.out_dir, is_dir) {
         (Some(out_dir), true) if is_dcp => {
             options.create_parents = true;
