@@ -3,8 +3,10 @@
 # (SHARDS shards of SHARD_MB MB of float32 tensors, made once with torch.save in WORK_DIR, outside
 # the repository) converted with `--out-dir` (Hugging Face's safetensors layout), side by side
 # with the Python route people use today (per shard: torch.load(weights_only=True) +
-# safetensors.torch.save_file, then the index); and the tiny DCP and sharded fixtures of
-# fixtures/frameworks. Page cache warmed first; RUNS runs each (medians of wall time and peak
+# safetensors.torch.save_file, then the index); a DCP directory written by two processes (gloo
+# on 127.0.0.1; 50 row-sharded and 50 column-sharded float32 1000 x 1000 DTensors, 400 MB)
+# converted to one file, beside `dcp_to_torch_save` + `torch.load` + `save_file`; and the tiny DCP
+# and sharded fixtures of fixtures/frameworks. Page cache warmed first; RUNS runs each (medians of wall time and peak
 # RSS from /usr/bin/time); outputs removed after each run.
 #
 # Usage: bench/convert/sets.sh [WORK_DIR]   (default: $CARGO_TARGET_DIR/bench-convert-sets)
@@ -96,6 +98,58 @@ measure "torchward convert SET --out-dir" "$tw" convert "$set_dir" --out-dir "$w
 measure "torchward convert SET --out-dir --verify" "$tw" convert "$set_dir" --out-dir "$work/out" --verify
 measure "torchward ... --max-shard-size 100MB" "$tw" convert "$set_dir" --out-dir "$work/out" --max-shard-size 100MB
 measure "python torch.load + save_file per shard" "$python" "$baseline" "$set_dir" "$work/out"
+dcp_dir="$work/dcp-2x200MB"
+if [ ! -f "$dcp_dir/.metadata" ]; then
+    echo "== making $dcp_dir"
+    # torch.multiprocessing.spawn re-imports the main module: it must be a file.
+    cat > "$work/make_dcp.py" <<'PY'
+import socket, sys, torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+def worker(rank, port, out):
+    from torch.distributed.device_mesh import init_device_mesh
+    from torch.distributed.tensor import Shard, distribute_tensor
+    import torch.distributed.checkpoint as dcp
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2)
+    mesh = init_device_mesh("cpu", (2,))
+    g = torch.Generator().manual_seed(0)
+    sd = {}
+    for j in range(50):
+        sd[f"model.rows.{j}"] = distribute_tensor(torch.randn(1000, 1000, generator=g), mesh, [Shard(0)])
+        sd[f"model.cols.{j}"] = distribute_tensor(torch.randn(1000, 1000, generator=g), mesh, [Shard(1)])
+    dcp.save(sd, checkpoint_id=out)
+    dist.barrier()
+    dist.destroy_process_group()
+if __name__ == "__main__":
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    mp.spawn(worker, args=(port, sys.argv[1]), nprocs=2, join=True)
+PY
+    "$python" "$work/make_dcp.py" "$dcp_dir"
+fi
+cat "$dcp_dir"/* "$dcp_dir/.metadata" > /dev/null
+dcp_baseline="$work/dcp_baseline.py"
+cat > "$dcp_baseline" <<'PY'
+import sys, tempfile, torch
+from torch.distributed.checkpoint.format_utils import dcp_to_torch_save
+from safetensors.torch import save_file
+with tempfile.TemporaryDirectory(dir=sys.argv[3]) as tmp:
+    dcp_to_torch_save(sys.argv[1], f"{tmp}/full.pt")
+    sd = torch.load(f"{tmp}/full.pt", weights_only=True)
+def flat(o, p, out):
+    if isinstance(o, torch.Tensor):
+        out[p] = o.contiguous()
+    elif isinstance(o, dict):
+        for k, v in o.items():
+            flat(v, f"{p}.{k}" if p else k, out)
+out = {}
+flat(sd, "", out)
+save_file(out, sys.argv[2], metadata={"format": "pt"})
+PY
+measure "torchward convert DCP -o OUT" "$tw" convert "$dcp_dir" -o "$work/out.safetensors"
+measure "torchward convert DCP -o OUT --verify" "$tw" convert "$dcp_dir" -o "$work/out.safetensors" --verify
+measure "python dcp_to_torch_save + load + save_file" "$python" "$dcp_baseline" "$dcp_dir" "$work/out.safetensors" "$work"
 measure "torchward convert fixtures/frameworks/sharded" "$tw" convert "$repo/fixtures/frameworks/sharded" --out-dir "$work/out"
 measure "torchward convert fixtures/frameworks/dcp" "$tw" convert "$repo/fixtures/frameworks/dcp" -o "$work/out.safetensors"
 measure "torchward convert fixtures/frameworks/dcp_sharded" "$tw" convert "$repo/fixtures/frameworks/dcp_sharded" -o "$work/out.safetensors"
