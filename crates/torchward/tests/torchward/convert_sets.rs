@@ -80,7 +80,10 @@ fn a_dcp_directory_converts_to_one_file_beside_it() {
         stderr(&again)
     );
     // --dedupe is for single files: a usage error here.
-    let dedupe = run(&tree, &["convert", "step-7", "-o", "other.safetensors", "--dedupe"]);
+    let dedupe = run(
+        &tree,
+        &["convert", "step-7", "-o", "other.safetensors", "--dedupe"],
+    );
     assert_eq!(dedupe.status.code(), Some(2));
     assert!(stderr(&dedupe).contains("--dedupe"), "{}", stderr(&dedupe));
     // An output inside the checkpoint is refused even with --force.

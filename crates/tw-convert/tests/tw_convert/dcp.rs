@@ -116,3 +116,31 @@ fn chunks_from_two_ranks_stitch_to_what_dcp_to_torch_save_gives() {
         assert_eq!(meta.get(key).map(String::as_str), value.as_str(), "{key}");
     }
 }
+
+#[test]
+fn a_non_tensor_item_needs_the_profile_that_admits_it() {
+    // `args` is an argparse.Namespace stored as a DCP bytes item (make_dcp_cases.py).
+    let input = fixtures().join("frameworks/dcp_values");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("values.safetensors");
+    let err = convert_dcp(&input, &out, &ConvertOptions::default(), &|_| {}).unwrap_err();
+    assert!(err.is_refusal(), "{err}");
+    assert_eq!(err.finding_ids(), ["TW102"]);
+    assert!(listing(dir.path()).is_empty());
+    let mut options = ConvertOptions::default();
+    options.profile("megatron").unwrap();
+    convert_dcp(&input, &out, &options, &|_| {}).unwrap();
+    let bytes = std::fs::read(&out).unwrap();
+    let meta = metadata(&bytes);
+    assert_eq!(meta.get("args.lr").map(String::as_str), Some("0.5"));
+    assert_eq!(meta.get("args.name").map(String::as_str), Some("\"run-2\""));
+    let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let w = st.tensor("w").unwrap();
+    assert_eq!(w.shape(), [2, 3]);
+    let values: Vec<f32> = w
+        .data()
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+        .collect();
+    assert_eq!(values, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+}
