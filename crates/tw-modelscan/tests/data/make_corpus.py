@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the malformed-input corpora of the repository-level readers (README.md here):
 `fuzz/corpus/index/` (Hugging Face `*.index.json`), `fuzz/corpus/dcp_metadata/` (DCP
-`.metadata`) and `fuzz/corpus/config/` (torchward.toml / pyproject.toml).
+`.metadata`), `fuzz/corpus/config/` (torchward.toml / pyproject.toml) and
+`fuzz/corpus/modelscan/` (Git LFS pointers, nested pickles).
 
 Run from anywhere with the torch venv (the DCP cases re-pickle the committed DCP fixture's
 `.metadata` with torch's own classes; nothing hostile is ever loaded):
@@ -162,7 +163,40 @@ def config_cases() -> None:
     c("bad_bad_glob.torchward.toml", '[per-path-ignores]\n"tests/[" = ["TW608"]\n')
 
 
+def modelscan_cases() -> None:
+    """Git LFS pointers (git-lfs docs/spec.md) and pickles nested in `io.BytesIO` objects."""
+    import io
+
+    oid = "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
+    spec = "version https://git-lfs.github.com/spec/v1\n"
+    m = lambda name, data: write("modelscan", name, data)  # noqa: E731
+    m("lfs_pointer", spec + oid + "size 12345\n")
+    m("lfs_no_oid", spec + "size 12345\n")
+    m("lfs_crlf", spec.replace("\n", "\r\n") + oid.replace("\n", "\r\n") + "size 1\r\n")
+    m("lfs_over_1024_bytes", spec + oid + "size 1\n" + "x" * 1000 + "\n")
+    m("lfs_nul", spec + oid.replace("4d7a", "4d\x00a") + "size 1\n")
+    m("lfs_truncated", spec[:20])
+
+    class Payload:  # pickled as posix.system("true"): never called, only named
+        def __reduce__(self):
+            import os
+            return (os.system, ("true",))
+
+    def nest(levels: int, inner: bytes) -> bytes:
+        data = inner
+        for _ in range(levels):
+            data = pickle.dumps({"_extra_state": io.BytesIO(data)}, protocol=2)
+        return data
+
+    m("nested_1_payload", nest(1, pickle.dumps(Payload(), protocol=2)))
+    m("nested_3_plain", nest(3, pickle.dumps({"a": 1}, protocol=2)))
+    m("nested_5_payload", nest(5, pickle.dumps(Payload(), protocol=2)))
+    m("nested_not_pickle", nest(1, b"not a pickle at all"))
+    m("nested_truncated", nest(1, pickle.dumps({"a": [1, 2, 3]}, protocol=2)[:-4]))
+
+
 if __name__ == "__main__":
     index_cases()
     dcp_cases()
     config_cases()
+    modelscan_cases()

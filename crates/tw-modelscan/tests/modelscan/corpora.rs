@@ -2,6 +2,7 @@
 //! `fuzz/corpus/dcp_metadata`, made by tests/data/make_corpus.py), replayed with the exact
 //! findings and errors each file must give: every case is placed where a scan meets it (an
 //! index beside the good sharded set's shards, a `.metadata` beside the good DCP data file).
+//! `fuzz/corpus/modelscan` holds Git LFS pointers and nested pickles, analysed as one file.
 //! Cases too big to commit (a 1 GiB index, a million entries) are made here.
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -227,4 +228,49 @@ fn a_fifo_metadata_is_an_error_not_a_hang() {
         inspected,
         Err("DIR/.metadata: `DIR/.metadata` is a FIFO (named pipe), not a regular file".to_owned())
     );
+}
+
+/// What `scan` says of `data` as a file named `pytorch_model.bin`, as [`outcome`] writes it.
+fn file_outcome(data: &[u8]) -> Vec<String> {
+    let outcome = tw_modelscan::analyse_bytes("pytorch_model.bin", data, &ScanOptions::default());
+    let mut lines: Vec<String> = outcome
+        .findings
+        .iter()
+        .map(|f| format!("{}: {}", f.rule, f.message))
+        .chain(
+            outcome
+                .errors
+                .iter()
+                .map(|e| format!("error: {}", e.message)),
+        )
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// Each `fuzz/corpus/modelscan` case (Git LFS pointers, pickles nested in `io.BytesIO`) as a
+/// file named `pytorch_model.bin`: a pointer is an error, text that only resembles one is not
+/// a model, and a payload nested past the depth limit is TW111, never a clean verdict.
+const MODELSCAN_CASES: &[(&str, &[&str])] = &[
+    ("lfs_crlf", &[]),
+    ("lfs_no_oid", &[]),
+    ("lfs_nul", &["error: a Git LFS pointer, not the weights: run `git lfs pull` to fetch the file"]),
+    ("lfs_over_1024_bytes", &[]),
+    ("lfs_pointer", &["error: a Git LFS pointer, not the weights: run `git lfs pull` to fetch the file"]),
+    ("lfs_truncated", &[]),
+    ("nested_1_payload", &["TW101: imports posix.system: runs shell commands and touches the file system", "TW102: imports _io.BytesIO, which torch.load(weights_only=True) does not allow (allowed by --profile megatron)", "TW102: imports posix.system, which torch.load(weights_only=True) does not allow"]),
+    ("nested_3_plain", &["TW102: imports _io.BytesIO, which torch.load(weights_only=True) does not allow (allowed by --profile megatron)", "TW130: loads with weights_only=True inside `with torch.serialization.safe_globals([_io.BytesIO]):`; or scan with --profile megatron"]),
+    ("nested_5_payload", &["TW102: imports _io.BytesIO, which torch.load(weights_only=True) does not allow (allowed by --profile megatron)", "TW111: pickles nested more than 3 deep: the innermost is not analysed"]),
+    ("nested_not_pickle", &["TW102: imports _io.BytesIO, which torch.load(weights_only=True) does not allow (allowed by --profile megatron)", "TW130: loads with weights_only=True inside `with torch.serialization.safe_globals([_io.BytesIO]):`; or scan with --profile megatron"]),
+    ("nested_truncated", &["TW102: imports _io.BytesIO, which torch.load(weights_only=True) does not allow (allowed by --profile megatron)", "TW130: loads with weights_only=True inside `with torch.serialization.safe_globals([_io.BytesIO]):`; or scan with --profile megatron", "error: malformed pickle: pickle truncated at offset 21: BININT1 needs 1 more bytes, 0 left"]),
+];
+
+#[test]
+fn lfs_and_nested_corpus_gives_the_exact_outcome_of_each_case() {
+    let files = corpus("modelscan");
+    same_names(&files, MODELSCAN_CASES);
+    for (name, want) in MODELSCAN_CASES {
+        let data = std::fs::read(root().join("fuzz/corpus/modelscan").join(name)).unwrap();
+        assert_eq!(file_outcome(&data), *want, "{name}");
+    }
 }
