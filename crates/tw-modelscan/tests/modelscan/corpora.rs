@@ -22,18 +22,27 @@ fn outcome(dir: &Path) -> Vec<String> {
     );
     assert!(walked.errors.is_empty(), "{:?}", walked.errors);
     let result = tw_modelscan::scan::scan_inputs(&walked.inputs, &ScanOptions::default(), &|| {});
-    let shown = dir.display().to_string();
-    let mut lines: Vec<String> = result
-        .findings
+    lines(&result.findings, &result.errors, &dir.display().to_string())
+}
+
+/// `RULE: message` per finding and `error: message` per error, sorted, with `shown` (a
+/// temporary directory) written `DIR`.
+fn lines(
+    findings: &[tw_diagnostics::Finding],
+    errors: &[tw_diagnostics::AnalysisError],
+    shown: &str,
+) -> Vec<String> {
+    let mut lines: Vec<String> = findings
         .iter()
         .map(|f| format!("{}: {}", f.rule, f.message))
-        .chain(
-            result
-                .errors
-                .iter()
-                .map(|e| format!("error: {}", e.message)),
-        )
-        .map(|l| l.replace(&shown, "DIR"))
+        .chain(errors.iter().map(|e| format!("error: {}", e.message)))
+        .map(|l| {
+            if shown.is_empty() {
+                l
+            } else {
+                l.replace(shown, "DIR")
+            }
+        })
         .collect();
     lines.sort();
     lines
@@ -71,6 +80,16 @@ fn same_names<T>(files: &[PathBuf], table: &[(&str, T)]) {
         .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
     assert_eq!(present, listed);
+}
+
+/// Checks that `table` lists exactly the files of `fuzz/corpus/CORPUS`, then calls `check`
+/// with each file's name, bytes and expected outcome.
+fn replay<T>(corpus_name: &str, table: &[(&str, T)], check: impl Fn(&str, &[u8], &T)) {
+    same_names(&corpus(corpus_name), table);
+    for (name, want) in table {
+        let bytes = std::fs::read(root().join("fuzz/corpus").join(corpus_name).join(name)).unwrap();
+        check(name, &bytes, want);
+    }
 }
 
 /// Each index case: what a scan of the good sharded set with it as the index says.
@@ -125,13 +144,10 @@ const INDEX: &str = "pytorch_model.bin.index.json";
 
 #[test]
 fn index_corpus_gives_the_exact_outcome_of_each_case() {
-    let files = corpus("index");
-    same_names(&files, INDEX_CASES);
-    for (name, want) in INDEX_CASES {
-        let bytes = std::fs::read(root().join("fuzz/corpus/index").join(name)).unwrap();
-        let set = set_with("sharded", INDEX, &bytes);
+    replay("index", INDEX_CASES, |name, bytes, want| {
+        let set = set_with("sharded", INDEX, bytes);
         assert_eq!(outcome(set.path()), *want, "{name}");
-    }
+    });
 }
 
 #[test]
@@ -233,19 +249,7 @@ fn a_fifo_metadata_is_an_error_not_a_hang() {
 /// What `scan` says of `data` as a file named `pytorch_model.bin`, as [`outcome`] writes it.
 fn file_outcome(data: &[u8]) -> Vec<String> {
     let outcome = tw_modelscan::analyse_bytes("pytorch_model.bin", data, &ScanOptions::default());
-    let mut lines: Vec<String> = outcome
-        .findings
-        .iter()
-        .map(|f| format!("{}: {}", f.rule, f.message))
-        .chain(
-            outcome
-                .errors
-                .iter()
-                .map(|e| format!("error: {}", e.message)),
-        )
-        .collect();
-    lines.sort();
-    lines
+    lines(&outcome.findings, &outcome.errors, "")
 }
 
 /// Each `fuzz/corpus/modelscan` case (Git LFS pointers, pickles nested in `io.BytesIO`) as a
@@ -267,10 +271,7 @@ const MODELSCAN_CASES: &[(&str, &[&str])] = &[
 
 #[test]
 fn lfs_and_nested_corpus_gives_the_exact_outcome_of_each_case() {
-    let files = corpus("modelscan");
-    same_names(&files, MODELSCAN_CASES);
-    for (name, want) in MODELSCAN_CASES {
-        let data = std::fs::read(root().join("fuzz/corpus/modelscan").join(name)).unwrap();
-        assert_eq!(file_outcome(&data), *want, "{name}");
-    }
+    replay("modelscan", MODELSCAN_CASES, |name, data, want| {
+        assert_eq!(file_outcome(data), *want, "{name}");
+    });
 }
