@@ -22,7 +22,14 @@ pub(crate) const MAX_NAME_BYTES: usize = 4096;
 
 /// The characters of a name a message shows: control characters escaped, at most 64 kept.
 pub(crate) fn shown(name: &str) -> String {
-    let mut out: String = name.chars().take(64).flat_map(char::escape_debug).collect();
+    let mut out = String::new();
+    for c in name.chars().take(64) {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
     if name.chars().nth(64).is_some() {
         out.push_str("...");
     }
@@ -137,5 +144,18 @@ impl<'de> Visitor<'de> for WeightMap {
             out.insert(tensor, shard);
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_shown_escaped_and_cut() {
+        assert_eq!(shown("model's \"best\".bin"), "model's \"best\".bin");
+        assert_eq!(shown("a\0b\nc"), "a\\0b\\nc");
+        assert_eq!(shown(&"x".repeat(65)), format!("{}...", "x".repeat(64)));
+        assert_eq!(shown(&"x".repeat(64)), "x".repeat(64));
     }
 }
