@@ -78,7 +78,7 @@ pub fn execute(command: &dyn ReportCommand, ctx: &Context) -> anyhow::Result<Exi
     let (merged, ignore_files, config) = prepare(command, ctx)?;
     let args = &merged;
     if args.format == Format::Jsonl {
-        return stream::execute(command, ctx, args, &ignore_files);
+        return stream::execute(command, ctx, args, &config, &ignore_files);
     }
 
     let mut report = command.run(ctx)?;
@@ -86,10 +86,14 @@ pub fn execute(command: &dyn ReportCommand, ctx: &Context) -> anyhow::Result<Exi
     if report.host.is_none() {
         report.host = crate::hostname::current();
     }
-    filter(&mut report, args, &ignore_files, Date::today(), &mut |w| {
-        ctx.warn(w);
-    });
-    config.apply_per_path(&mut report);
+    filter(
+        &mut report,
+        args,
+        &config,
+        &ignore_files,
+        Date::today(),
+        &mut |w| ctx.warn(w),
+    );
     report.sort();
 
     let rendered = render(command, ctx, &report, args)?;
@@ -151,15 +155,20 @@ pub fn exit_status(report: &Report, args: &ReportArgs) -> ExitStatus {
     }
 }
 
-/// Drops findings by `--select`/`--ignore`, then marks ignore-file suppressions.
+/// Drops findings by `--select`/`--ignore` (the configuration file's where no flag is given,
+/// already merged into `args`) and by the configuration's `per-path-ignores`, then marks
+/// ignore-file suppressions. Every output path (whole report, `--format jsonl`, the streamed
+/// `audit perms` report) filters through here, so no format sees other findings.
 pub fn filter(
     report: &mut Report,
     args: &ReportArgs,
+    config: &Config,
     ignore_files: &[IgnoreFile],
     today: Date,
     warn: &mut dyn FnMut(String),
 ) {
     apply_selectors(report, &args.select, &args.ignore);
+    config.apply_per_path(report);
     for file in ignore_files {
         file.apply(report, today, warn);
     }
@@ -358,6 +367,7 @@ mod tests {
         filter(
             &mut filtered,
             &args(&["--ignore", "TW101"]),
+            &Config::default(),
             &[ignore],
             today(),
             &mut |_| {},

@@ -101,7 +101,7 @@ fn summary_view(args: &Args, problems: u64) -> bool {
 
 /// Runs `audit perms` with a streamed text or JSON report.
 pub fn execute(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
-    let (merged, ignore_files, _config) = pipeline::prepare(args, ctx)?;
+    let (merged, ignore_files, config) = pipeline::prepare(args, ctx)?;
     let report_args = &merged;
     let today = Date::today();
     let spill = Spill::default();
@@ -111,9 +111,14 @@ pub fn execute(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
         let mut part = Report::new("", "");
         part.findings = batch;
         let mut seen = Vec::new();
-        pipeline::filter(&mut part, report_args, &ignore_files, today, &mut |w| {
-            seen.push(w);
-        });
+        pipeline::filter(
+            &mut part,
+            report_args,
+            &config,
+            &ignore_files,
+            today,
+            &mut |w| seen.push(w),
+        );
         if !seen.is_empty() {
             if let Ok(mut all) = warnings.lock() {
                 all.extend(seen);
