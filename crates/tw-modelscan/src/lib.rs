@@ -27,7 +27,7 @@ mod safe_globals;
 pub mod scan;
 mod screen;
 pub mod shard;
-mod shards;
+pub mod shards;
 pub mod walk;
 
 pub use analyse::{analyse_bytes, FileOutcome};

@@ -3,7 +3,9 @@
 //! (TW131 missing shard, TW132 tensor absent from its shard, TW133 shard the index does not
 //! name, TW135 a name leading out of the directory), and a directory shipping both pickle and
 //! safetensors weights is TW134. Shards are opened as `inspect` opens them, never loaded; a
-//! shard that cannot be listed (refused or damaged) is left to its own file findings.
+//! shard that cannot be listed (refused or damaged) is left to its own file findings. The
+//! checks run after the files are scanned, whole report and `--format jsonl` alike
+//! ([`check`]); a scan split with `--shard` runs each in the shard owning its index.
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
@@ -20,15 +22,22 @@ const MAX_INDEX_BYTES: u64 = 64 << 20;
 /// Most missing tensor names listed in one TW132 message.
 const MAX_LISTED: usize = 8;
 
-/// Findings and errors of the repository-level checks over the scanned `files`.
+/// Findings and errors of the repository-level checks over the scanned files: located at an
+/// index (TW131-TW133, TW135) or at a directory (TW134), not at any one file scanned.
 #[derive(Debug, Default)]
-pub(crate) struct ShardCheck {
+pub struct ShardCheck {
+    /// The findings.
     pub findings: Vec<Finding>,
+    /// Indexes that could not be read.
     pub errors: Vec<AnalysisError>,
 }
 
-/// Checks every index among `files` and every directory holding them.
-pub(crate) fn check(files: &[PathBuf], options: &ScanOptions) -> ShardCheck {
+/// Checks every index among `files` and every directory holding them, where `owns` says this
+/// run is the one to check it: a scan split with `--shard I/N` passes every file it walked (all
+/// shards walk the same inputs) and owns an index, or a directory for TW134, when the path
+/// hashes to its shard, so each check runs in exactly one scan shard, against the whole
+/// directory, and reads the shard headers it needs itself wherever those fall.
+pub fn check(files: &[PathBuf], options: &ScanOptions, owns: &dyn Fn(&Path) -> bool) -> ShardCheck {
     let mut out = ShardCheck::default();
     let mut dirs: BTreeMap<&Path, Vec<&Path>> = BTreeMap::new();
     for file in files {
@@ -37,8 +46,10 @@ pub(crate) fn check(files: &[PathBuf], options: &ScanOptions) -> ShardCheck {
         }
     }
     for (dir, names) in &dirs {
-        mixed_formats(dir, names, &mut out);
-        for index in names.iter().filter(|f| is_index(f)) {
+        if owns(dir) {
+            mixed_formats(dir, names, &mut out);
+        }
+        for index in names.iter().filter(|f| is_index(f) && owns(f)) {
             check_index(dir, index, names, options, &mut out);
         }
     }
@@ -102,7 +113,9 @@ fn check_index(
         message,
     };
     let weight_map = match read_weight_map(index) {
-        Ok(map) => map,
+        Ok(Some(map)) => map,
+        // Vanished or a special file: the index's own file result says so.
+        Ok(None) => return,
         Err(message) => {
             out.errors.push(error(message));
             return;
@@ -173,16 +186,19 @@ fn check_index(
     }
 }
 
-/// The index's `weight_map`, or why it cannot be read.
-fn read_weight_map(index: &Path) -> Result<BTreeMap<String, String>, String> {
-    let meta = std::fs::metadata(index).map_err(|e| format!("cannot read the index: {e}"))?;
-    if meta.len() > MAX_INDEX_BYTES {
-        return Err(format!(
-            "the index is {} bytes, more than the {MAX_INDEX_BYTES} an index may have",
-            meta.len()
-        ));
-    }
-    let text = std::fs::read(index).map_err(|e| format!("cannot read the index: {e}"))?;
+/// The index's `weight_map`, `None` when it vanished or is not a regular file (opened
+/// non-blocking: a FIFO named like an index never stalls the check), or why it cannot be read.
+fn read_weight_map(index: &Path) -> Result<Option<BTreeMap<String, String>>, String> {
+    let text = match tw_fs::read_bounded(index, MAX_INDEX_BYTES) {
+        Ok(text) => text,
+        Err(tw_fs::Error::TooLarge { actual, .. }) => {
+            return Err(format!(
+                "the index is {actual} bytes, more than the {MAX_INDEX_BYTES} an index may have"
+            ))
+        }
+        Err(error) if error.walk_skip().is_some() => return Ok(None),
+        Err(error) => return Err(format!("cannot read the index: {error}")),
+    };
     let value: serde_json::Value =
         serde_json::from_slice(&text).map_err(|e| format!("the index is not valid JSON: {e}"))?;
     let map = value
@@ -196,7 +212,8 @@ fn read_weight_map(index: &Path) -> Result<BTreeMap<String, String>, String> {
                 .map(|s| (tensor.clone(), s.to_owned()))
                 .ok_or_else(|| format!("`weight_map` entry `{tensor}` is not a string"))
         })
-        .collect()
+        .collect::<Result<_, _>>()
+        .map(Some)
 }
 
 /// TW132: the tensors the index puts in `shard` that the shard does not hold.
