@@ -8,7 +8,7 @@ use crate::output;
 use anyhow::Context as _;
 use clap::ValueEnum;
 use std::path::{Path, PathBuf};
-use tw_diagnostics::Severity;
+use tw_diagnostics::{Severity, SkipReason};
 use tw_fleet::{parse_reports, render, Fleet};
 
 /// Inputs larger than this are refused (a JSON report of a million findings is ~500 MB: merge
@@ -132,43 +132,62 @@ pub fn run(args: &Args, _ctx: &Context) -> anyhow::Result<ExitStatus> {
 }
 
 /// The files to read: files as named, and for a directory every `*.json` and `*.jsonl` below
-/// it (sorted, so the merge reads them in a stable order). A name that does not exist is an
-/// error before anything is read.
+/// it, walked as `scan` walks (tw-modelscan's walk): symbolic links to regular files are
+/// followed (each target merged once, under its link's name), links to directories are not,
+/// and dangling links, link loops and special files are passed over and told on stderr with
+/// their count. Sorted, so the merge reads them in a stable order. A name that does not exist
+/// is an error before anything is read.
 fn expand(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
+    let mut dirs = Vec::new();
     for input in inputs {
         let meta = std::fs::metadata(input)
             .with_context(|| format!("cannot read `{}`", input.display()))?;
         if meta.is_dir() {
-            collect(input, &mut files)?;
+            dirs.push(input.clone());
         } else {
             files.push(input.clone());
         }
     }
+    if dirs.is_empty() {
+        return Ok(files);
+    }
+    let walked = tw_modelscan::walk::collect(&dirs, &tw_modelscan::walk::WalkOptions::default());
+    if let Some(error) = walked.errors.first() {
+        anyhow::bail!("cannot list `{}`: {}", error.path, error.message);
+    }
+    let mut found: Vec<PathBuf> = walked
+        .inputs
+        .iter()
+        .filter_map(|input| {
+            input
+                .names
+                .iter()
+                .find(|name| is_report_name(name))
+                .cloned()
+        })
+        .collect();
+    found.sort();
+    files.extend(found);
+    let passed_over: Vec<String> = walked
+        .skipped
+        .iter()
+        .filter(|s| s.reason == SkipReason::DirectoryLink || is_report_name(Path::new(&s.path)))
+        .map(|s| format!("`{}` ({})", s.path, s.reason.as_str()))
+        .collect();
+    if !passed_over.is_empty() {
+        output::note(format_args!(
+            "report merge: passed over {} entr{}: {}",
+            passed_over.len(),
+            if passed_over.len() == 1 { "y" } else { "ies" },
+            passed_over.join(", ")
+        ));
+    }
     Ok(files)
 }
 
-/// Appends the report files below `dir`, depth first in name order.
-fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot list `{}`", dir.display()))?
-        .filter_map(Result::ok)
-        .collect();
-    entries.sort_by_key(std::fs::DirEntry::file_name);
-    for entry in entries {
-        let path = entry.path();
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_dir() {
-            collect(&path, files)?;
-        } else if kind.is_file()
-            && path
-                .extension()
-                .is_some_and(|e| e == "json" || e == "jsonl")
-        {
-            files.push(path);
-        }
-    }
-    Ok(())
+/// Whether `path` is named like a report (`*.json`, `*.jsonl`).
+fn is_report_name(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e == "json" || e == "jsonl")
 }
