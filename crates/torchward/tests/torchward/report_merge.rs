@@ -15,6 +15,22 @@ fn scan_report(tree: &Tree, host: &str, name: &str, paths: &[&str]) {
         .code(0);
 }
 
+/// `DIR/a.json` from host gpu-01 (a malicious checkpoint) and `DIR/b.json` from gpu-02 (clean).
+fn two_hosts(tree: &Tree, dir: &str) {
+    scan_report(
+        tree,
+        "gpu-01",
+        &format!("{dir}/a.json"),
+        &[&example("evil-system.pt")],
+    );
+    scan_report(
+        tree,
+        "gpu-02",
+        &format!("{dir}/b.json"),
+        &[&example("resnet-tiny.pt")],
+    );
+}
+
 fn example(name: &str) -> String {
     format!("{}/../../examples/{name}", env!("CARGO_MANIFEST_DIR"))
 }
@@ -23,18 +39,7 @@ fn example(name: &str) -> String {
 fn reports_record_their_host_and_merge_into_one_summary() {
     let tree = Tree::new();
     std::fs::create_dir(tree.path().join("results")).unwrap_or_else(|e| panic!("{e}"));
-    scan_report(
-        &tree,
-        "gpu-01",
-        "results/a.json",
-        &[&example("evil-system.pt")],
-    );
-    scan_report(
-        &tree,
-        "gpu-02",
-        "results/b.json",
-        &[&example("resnet-tiny.pt")],
-    );
+    two_hosts(&tree, "results");
     scan_report(
         &tree,
         "gpu-03",
@@ -188,18 +193,7 @@ fn symlinked_reports_in_a_directory_are_followed_and_bad_links_passed_over() {
     let tree = Tree::new();
     std::fs::create_dir_all(tree.path().join("store")).unwrap_or_else(|e| panic!("{e}"));
     std::fs::create_dir_all(tree.path().join("results")).unwrap_or_else(|e| panic!("{e}"));
-    scan_report(
-        &tree,
-        "gpu-01",
-        "store/a.json",
-        &[&example("evil-system.pt")],
-    );
-    scan_report(
-        &tree,
-        "gpu-02",
-        "store/b.json",
-        &[&example("resnet-tiny.pt")],
-    );
+    two_hosts(&tree, "store");
     let link = |target: &str, name: &str| {
         symlink(target, tree.path().join("results").join(name)).unwrap_or_else(|e| panic!("{e}"));
     };
