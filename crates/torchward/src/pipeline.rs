@@ -121,24 +121,8 @@ pub(crate) fn prepare(
     let config = Config::for_inputs(command.roots())?;
     let args = config.merge_into(command.report_args());
     check_format(command, args.format)?;
-    if let Some(path) = &args.output {
-        // `-o` names a file: a directory there is a usage error --force cannot help with.
-        if path.is_dir() {
-            anyhow::bail!(
-                "--output `{}` is a directory: -o takes the report's file name (e.g. `{}`)",
-                path.display(),
-                path.join(format!("{}.json", command.name())).display()
-            );
-        }
-    }
-    if let (Some(path), false) = (&args.output, args.force) {
-        if path.symlink_metadata().is_ok() {
-            anyhow::bail!(
-                "refusing to overwrite existing file `{}`: pass --force to replace the --output file",
-                path.display()
-            );
-        }
-    }
+    args.out
+        .check_destination(&format!("{}.json", command.name()))?;
     let ignore_files = load_ignore_files(&args, command.roots())?;
     warn_about_unknown_ids(ctx, &args, &ignore_files);
     Ok((args, ignore_files, config))
@@ -274,7 +258,7 @@ fn render(
 /// After the report is written: analysis errors on stderr when stdout's report does not show
 /// them to a person, and the summary line when stderr is a terminal.
 fn tell_stderr(ctx: &Context, report: &Report, args: &ReportArgs) {
-    let text_on_stdout = args.format == Format::Text && args.output.is_none();
+    let text_on_stdout = args.format == Format::Text && args.out.output.is_none();
     if !text_on_stdout {
         for error in &report.errors {
             output::note(format!("error: {}: {}", error.path, error.message));
@@ -285,7 +269,7 @@ fn tell_stderr(ctx: &Context, report: &Report, args: &ReportArgs) {
                 report.command,
                 Summary::of(report)
             ));
-            if let Some(path) = &args.output {
+            if let Some(path) = &args.out.output {
                 output::note(format!("report written to {}", path.display()));
             }
         }

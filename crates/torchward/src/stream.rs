@@ -140,10 +140,10 @@ pub fn execute(
     for file in ignore_files {
         file.apply(&mut Report::new("", ""), today, &mut |w| ctx.warn(w));
     }
-    let out = match &args.output {
+    let out = match &args.out.output {
         Some(path) => {
-            let options = tw_fs::WriteOptions::new().force(args.force);
-            let file = tw_fs::AtomicFile::create(path, options).context("writing the report")?;
+            let file = tw_fs::AtomicFile::create(path, args.out.write_options())
+                .context("writing the report")?;
             Out::File(BufWriter::new(file))
         }
         None => Out::Stdout(io::stdout()),

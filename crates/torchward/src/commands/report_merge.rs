@@ -2,6 +2,7 @@
 //! env`/`audit perms` on a fleet, or the JSON Lines shards of one sharded `scan`) summarised as
 //! one: hosts by worst severity, findings per rule across hosts, the hosts failing each rule.
 //! A bad or truncated input is an error naming it (exit 2); the others still merge.
+use crate::args::OutputArgs;
 use crate::context::Context;
 use crate::exit::ExitStatus;
 use crate::output;
@@ -47,13 +48,9 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = MergeFormat::Text, value_name = "FORMAT")]
     pub format: MergeFormat,
 
-    /// Write the summary to FILE (atomically, mode 640) instead of stdout.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-
-    /// Overwrite the --output file if it exists.
-    #[arg(long, requires = "output")]
-    pub force: bool,
+    /// `--output` and `--force`.
+    #[command(flatten)]
+    pub out: OutputArgs,
 
     /// Count findings at or above LEVEL (a host fails when it has one).
     #[arg(
@@ -72,13 +69,7 @@ pub struct Args {
 
 /// Runs `report merge`.
 pub fn run(args: &Args, _ctx: &Context) -> anyhow::Result<ExitStatus> {
-    if let (Some(path), false) = (&args.output, args.force) {
-        anyhow::ensure!(
-            path.symlink_metadata().is_err(),
-            "refusing to overwrite existing file `{}`: pass --force to replace the --output file",
-            path.display()
-        );
-    }
+    args.out.check_destination("fleet.md")?;
     let files = expand(&args.inputs)?;
     let mut reports = Vec::new();
     let mut errors = Vec::new();
@@ -115,16 +106,7 @@ pub fn run(args: &Args, _ctx: &Context) -> anyhow::Result<ExitStatus> {
         1 => ExitStatus::Findings,
         _ => ExitStatus::Error,
     };
-    let written = match &args.output {
-        Some(path) => tw_fs::write_atomic(
-            path,
-            rendered.as_bytes(),
-            tw_fs::WriteOptions::new().force(args.force),
-        )
-        .context("writing the summary"),
-        None => output::write_stdout(&rendered),
-    };
-    match written {
+    match args.out.write(&rendered, "writing the summary") {
         Ok(()) => Ok(status),
         Err(err) if output::is_broken_pipe(&err) => Ok(status),
         Err(err) => Err(err),

@@ -54,15 +54,17 @@ impl Write for Destination {
 
 impl Destination {
     fn open(args: &crate::args::ReportArgs) -> anyhow::Result<Destination> {
-        Ok(match &args.output {
+        Ok(match &args.out.output {
             Some(path) => {
-                let options = tw_fs::WriteOptions::new().force(args.force);
-                let file = tw_fs::AtomicFile::create(path, options).map_err(|err| match err {
-                    tw_fs::Error::Exists { .. } => {
-                        anyhow::anyhow!("{err}: pass --force to replace the --output file")
-                    }
-                    other => anyhow::Error::new(other).context("writing the report"),
-                })?;
+                let file =
+                    tw_fs::AtomicFile::create(path, args.out.write_options()).map_err(|err| {
+                        match err {
+                            tw_fs::Error::Exists { .. } => {
+                                anyhow::anyhow!("{err}: pass --force to replace the --output file")
+                            }
+                            other => anyhow::Error::new(other).context("writing the report"),
+                        }
+                    })?;
                 Destination::File(BufWriter::with_capacity(256 * 1024, file))
             }
             None => Destination::Stdout(BufWriter::with_capacity(64 * 1024, std::io::stdout())),
@@ -223,7 +225,7 @@ pub fn execute(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
         Err(err) if output::is_broken_pipe(&err) => return Ok(status),
         Err(err) => return Err(err.context("writing the report")),
     }
-    let text_on_stdout = report_args.format == Format::Text && report_args.output.is_none();
+    let text_on_stdout = report_args.format == Format::Text && report_args.out.output.is_none();
     if !text_on_stdout {
         for error in &header.errors {
             output::note(format!(
@@ -234,7 +236,7 @@ pub fn execute(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
         }
         if ctx.stderr_is_terminal() {
             output::note(format!("torchward audit perms: {}", digest.summary()));
-            if let Some(path) = &report_args.output {
+            if let Some(path) = &report_args.out.output {
                 output::note(format!("report written to {}", path.display()));
             }
         }
