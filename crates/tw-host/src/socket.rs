@@ -101,8 +101,15 @@ pub fn parse_table(table: &'static str, text: &str) -> Result<Vec<Listener>, Pro
 }
 
 /// Every listening socket in this network namespace, IPv4 then IPv6. A missing table (IPv6
-/// disabled) is empty.
+/// disabled) is empty. On the real root the kernel is asked over netlink first
+/// ([`crate::sock_diag`]: it skips the established-connection hash `/proc/net/tcp` walks on
+/// every read); the tables are read when it does not answer, and always under a fake root.
 pub fn listeners(root: &SystemRoot) -> Result<Vec<Listener>, ProbeError> {
+    if root.is_real() {
+        if let Some(found) = crate::sock_diag::listeners() {
+            return Ok(found);
+        }
+    }
     let mut all = Vec::new();
     for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
         if let Some(text) = root.read_opt(table)? {
