@@ -93,6 +93,69 @@ pub enum ColorChoice {
     Never,
 }
 
+/// Where a command writes what it prints: `--output FILE` and `--force`, the same for every
+/// reporting command, `inspect` and `report merge`.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// Write to FILE (a file name, not a directory; atomically, mode 640) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Overwrite the --output file if it exists.
+    #[arg(long, requires = "output")]
+    pub force: bool,
+}
+
+impl OutputArgs {
+    /// Refuses, before a long run rather than after it, an `--output` that is a directory (a
+    /// usage error `--force` cannot help with; `example` is a file name to suggest in it), or
+    /// an existing file when `--force` was not given (tw-fs checks again when it renames).
+    pub fn check_destination(&self, example: &str) -> anyhow::Result<()> {
+        if let Some(path) = &self.output {
+            if path.is_dir() {
+                anyhow::bail!(
+                    "--output `{}` is a directory: -o takes the file's name (e.g. `{}`)",
+                    path.display(),
+                    path.join(example).display()
+                );
+            }
+        }
+        if let (Some(path), false) = (&self.output, self.force) {
+            if path.symlink_metadata().is_ok() {
+                anyhow::bail!(
+                    "refusing to overwrite existing file `{}`: pass --force to replace the --output file",
+                    path.display()
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The options of the atomic write of the `--output` file.
+    pub fn write_options(&self) -> tw_fs::WriteOptions {
+        tw_fs::WriteOptions::new().force(self.force)
+    }
+
+    /// Writes `text` to the `--output` file atomically with mode 640 (refusing to replace an
+    /// existing file unless `--force`), else to stdout; `what` names the output in errors
+    /// (`writing the report`).
+    pub fn write(&self, text: &str, what: &'static str) -> anyhow::Result<()> {
+        match &self.output {
+            Some(path) => {
+                tw_fs::write_atomic(path, text.as_bytes(), self.write_options()).map_err(|err| {
+                    match err {
+                        tw_fs::Error::Exists { .. } => {
+                            anyhow::anyhow!("{err}: pass --force to replace the --output file")
+                        }
+                        other => anyhow::Error::new(other).context(what),
+                    }
+                })
+            }
+            None => crate::output::write_stdout(text),
+        }
+    }
+}
+
 /// The report options every reporting command shares.
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Report options")]
@@ -102,14 +165,9 @@ pub struct ReportArgs {
     #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
     pub format: Format,
 
-    /// Write the report to FILE (a file name, not a directory; atomically, mode 640) instead of
-    /// stdout.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-
-    /// Overwrite the --output file if it exists.
-    #[arg(long, requires = "output")]
-    pub force: bool,
+    /// `--output` and `--force`.
+    #[command(flatten)]
+    pub out: OutputArgs,
 
     /// Exit 1 only for findings at or above LEVEL.
     #[arg(
@@ -161,7 +219,7 @@ impl ReportArgs {
             a.to_str()
                 .is_some_and(|a| a == "--format" || a.starts_with("--format="))
         });
-        if !format_given && args.output.is_none() && std::io::stdout().is_terminal() {
+        if !format_given && args.out.output.is_none() && std::io::stdout().is_terminal() {
             args.format = format;
         }
         args

@@ -19,7 +19,7 @@ pub fn use_color(args: &ReportArgs) -> bool {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            args.output.is_none()
+            args.out.output.is_none()
                 && io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
@@ -30,18 +30,7 @@ pub fn use_color(args: &ReportArgs) -> bool {
 /// Writes the rendered report where `args` says: `--output FILE` atomically with mode 640
 /// (refusing to replace an existing file unless `--force`), else stdout.
 pub fn write_report(rendered: &str, args: &ReportArgs) -> anyhow::Result<()> {
-    match &args.output {
-        Some(path) => {
-            let options = tw_fs::WriteOptions::new().force(args.force);
-            tw_fs::write_atomic(path, rendered.as_bytes(), options).map_err(|err| match err {
-                tw_fs::Error::Exists { .. } => {
-                    anyhow::anyhow!("{err}: pass --force to replace the --output file")
-                }
-                other => anyhow::Error::new(other).context("writing the report"),
-            })
-        }
-        None => write_stdout(rendered),
-    }
+    args.out.write(rendered, "writing the report")
 }
 
 /// Writes `text` to stdout and flushes. A closed pipe comes back as an error the caller can

@@ -78,7 +78,7 @@ pub fn execute(command: &dyn ReportCommand, ctx: &Context) -> anyhow::Result<Exi
     let (merged, ignore_files, config) = prepare(command, ctx)?;
     let args = &merged;
     if args.format == Format::Jsonl {
-        return stream::execute(command, ctx, args, &ignore_files);
+        return stream::execute(command, ctx, args, &config, &ignore_files);
     }
 
     let mut report = command.run(ctx)?;
@@ -86,10 +86,14 @@ pub fn execute(command: &dyn ReportCommand, ctx: &Context) -> anyhow::Result<Exi
     if report.host.is_none() {
         report.host = crate::hostname::current();
     }
-    filter(&mut report, args, &ignore_files, Date::today(), &mut |w| {
-        ctx.warn(w);
-    });
-    config.apply_per_path(&mut report);
+    filter(
+        &mut report,
+        args,
+        &config,
+        &ignore_files,
+        Date::today(),
+        &mut |w| ctx.warn(w),
+    );
     report.sort();
 
     let rendered = render(command, ctx, &report, args)?;
@@ -117,24 +121,8 @@ pub(crate) fn prepare(
     let config = Config::for_inputs(command.roots())?;
     let args = config.merge_into(command.report_args());
     check_format(command, args.format)?;
-    if let Some(path) = &args.output {
-        // `-o` names a file: a directory there is a usage error --force cannot help with.
-        if path.is_dir() {
-            anyhow::bail!(
-                "--output `{}` is a directory: -o takes the report's file name (e.g. `{}`)",
-                path.display(),
-                path.join(format!("{}.json", command.name())).display()
-            );
-        }
-    }
-    if let (Some(path), false) = (&args.output, args.force) {
-        if path.symlink_metadata().is_ok() {
-            anyhow::bail!(
-                "refusing to overwrite existing file `{}`: pass --force to replace the --output file",
-                path.display()
-            );
-        }
-    }
+    args.out
+        .check_destination(&format!("{}.json", command.name()))?;
     let ignore_files = load_ignore_files(&args, command.roots())?;
     warn_about_unknown_ids(ctx, &args, &ignore_files);
     Ok((args, ignore_files, config))
@@ -151,15 +139,20 @@ pub fn exit_status(report: &Report, args: &ReportArgs) -> ExitStatus {
     }
 }
 
-/// Drops findings by `--select`/`--ignore`, then marks ignore-file suppressions.
+/// Drops findings by `--select`/`--ignore` (the configuration file's where no flag is given,
+/// already merged into `args`) and by the configuration's `per-path-ignores`, then marks
+/// ignore-file suppressions. Every output path (whole report, `--format jsonl`, the streamed
+/// `audit perms` report) filters through here, so no format sees other findings.
 pub fn filter(
     report: &mut Report,
     args: &ReportArgs,
+    config: &Config,
     ignore_files: &[IgnoreFile],
     today: Date,
     warn: &mut dyn FnMut(String),
 ) {
     apply_selectors(report, &args.select, &args.ignore);
+    config.apply_per_path(report);
     for file in ignore_files {
         file.apply(report, today, warn);
     }
@@ -265,7 +258,7 @@ fn render(
 /// After the report is written: analysis errors on stderr when stdout's report does not show
 /// them to a person, and the summary line when stderr is a terminal.
 fn tell_stderr(ctx: &Context, report: &Report, args: &ReportArgs) {
-    let text_on_stdout = args.format == Format::Text && args.output.is_none();
+    let text_on_stdout = args.format == Format::Text && args.out.output.is_none();
     if !text_on_stdout {
         for error in &report.errors {
             output::note(format!("error: {}: {}", error.path, error.message));
@@ -276,7 +269,7 @@ fn tell_stderr(ctx: &Context, report: &Report, args: &ReportArgs) {
                 report.command,
                 Summary::of(report)
             ));
-            if let Some(path) = &args.output {
+            if let Some(path) = &args.out.output {
                 output::note(format!("report written to {}", path.display()));
             }
         }
@@ -358,6 +351,7 @@ mod tests {
         filter(
             &mut filtered,
             &args(&["--ignore", "TW101"]),
+            &Config::default(),
             &[ignore],
             today(),
             &mut |_| {},

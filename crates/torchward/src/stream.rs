@@ -1,8 +1,9 @@
 //! `--format jsonl`, the streaming form of the pipeline: each file's result is filtered
-//! (`--select/--ignore`, ignore files) and written as one line the moment it is finished, so
+//! (`--select/--ignore`, the configuration's per-path ignores, ignore files: [`filter`]) and written as one line the moment it is finished, so
 //! memory does not grow with the number of files; a summary line ends the stream and the exit
 //! code follows the same rules as every other format (2 errors, 1 findings, 0 clean).
 use crate::args::ReportArgs;
+use crate::config::Config;
 use crate::context::{Context, VERSION};
 use crate::date::Date;
 use crate::exit::ExitStatus;
@@ -36,6 +37,7 @@ struct Tally {
 /// threads; each line is written whole under one lock.
 pub struct Sink<'a> {
     args: &'a ReportArgs,
+    config: &'a Config,
     ignore_files: &'a [IgnoreFile],
     today: Date,
     out: Mutex<Out>,
@@ -59,6 +61,7 @@ impl Sink<'_> {
         filter(
             &mut report,
             self.args,
+            self.config,
             self.ignore_files,
             self.today,
             &mut |_| {},
@@ -129,6 +132,7 @@ pub fn execute(
     command: &dyn ReportCommand,
     ctx: &Context,
     args: &ReportArgs,
+    config: &Config,
     ignore_files: &[IgnoreFile],
 ) -> anyhow::Result<ExitStatus> {
     let today = Date::today();
@@ -136,16 +140,17 @@ pub fn execute(
     for file in ignore_files {
         file.apply(&mut Report::new("", ""), today, &mut |w| ctx.warn(w));
     }
-    let out = match &args.output {
+    let out = match &args.out.output {
         Some(path) => {
-            let options = tw_fs::WriteOptions::new().force(args.force);
-            let file = tw_fs::AtomicFile::create(path, options).context("writing the report")?;
+            let file = tw_fs::AtomicFile::create(path, args.out.write_options())
+                .context("writing the report")?;
             Out::File(BufWriter::new(file))
         }
         None => Out::Stdout(io::stdout()),
     };
     let sink = Sink {
         args,
+        config,
         ignore_files,
         today,
         out: Mutex::new(out),

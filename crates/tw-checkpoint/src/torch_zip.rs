@@ -282,7 +282,11 @@ impl<'a> ZipReader<'_, 'a> {
         let Some(bytes) = self.read(entry, true) else {
             return;
         };
-        if pickle_frame::starts_with_pickle(&bytes).is_some() {
+        // Framing alone is not enough: text frames easily (a wheel's RECORD starts with `t`,
+        // TUPLE, and reaches a `.`, STOP); the same test as for a whole file decides.
+        if pickle_frame::starts_with_pickle(&bytes).is_some()
+            && crate::plausible::is_plausible_pickle(&bytes)
+        {
             self.out.issues.push(ContainerIssue::PickleOutsideRoot {
                 name: entry.name.clone(),
                 offset: entry.local_header_offset,

@@ -183,7 +183,10 @@ impl Root {
                 path: abs.to_path_buf(),
             });
         }
-        let mut bytes = Vec::with_capacity(usize::try_from(meta.len().min(limit)).unwrap_or(0));
+        // `/proc` files report size 0: start from 16 KiB, not from std's 32-byte probe that
+        // doubles (eight `read` calls for one `status` file).
+        let start = meta.len().max(16 * 1024).min(limit);
+        let mut bytes = Vec::with_capacity(usize::try_from(start).unwrap_or(0));
         file.take(limit).read_to_end(&mut bytes).map_err(io)?;
         Ok(bytes)
     }

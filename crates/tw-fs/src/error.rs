@@ -107,6 +107,17 @@ pub enum Error {
         /// Byte offset of the first invalid sequence.
         offset: u64,
     },
+    /// A line of an ignore file (`.gitignore`, `.ignore`) is not a valid glob.
+    #[error("`{}` line {line}: {source}", path.display())]
+    IgnorePattern {
+        /// The ignore file.
+        path: PathBuf,
+        /// The 1-based line (0 when the file's patterns failed together).
+        line: u64,
+        /// What the glob parser said (boxed: it is large, and every `Result` carries `Error`).
+        #[source]
+        source: Box<ignore::Error>,
+    },
 }
 
 impl Error {
@@ -127,7 +138,8 @@ impl Error {
             | Error::Symlink { path }
             | Error::NotRegularFile { path, .. }
             | Error::TooLarge { path, .. }
-            | Error::InvalidUtf8 { path, .. } => path,
+            | Error::InvalidUtf8 { path, .. }
+            | Error::IgnorePattern { path, .. } => path,
         }
     }
 

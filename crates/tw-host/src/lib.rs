@@ -16,6 +16,7 @@ mod process;
 mod profile;
 mod root;
 mod rules;
+mod sock_diag;
 mod socket;
 mod sysctl;
 

@@ -9,6 +9,11 @@ use std::path::{Path, PathBuf};
 /// socket; 16 MiB is about 100,000 sockets).
 pub const READ_LIMIT: u64 = 16 * 1024 * 1024;
 
+/// The buffer a read starts with. `/proc` files report size 0, so a read sized by the file
+/// starts at 32 bytes and doubles: eight `read` calls for one 1.5 KiB `/proc/PID/status`. Most
+/// probe files fit in this, so they take one read and the end-of-file read.
+const READ_START: usize = 16 * 1024;
+
 /// A directory standing in for `/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SystemRoot {
@@ -49,7 +54,7 @@ impl SystemRoot {
             path: abs.to_owned(),
             source,
         })?;
-        let mut bytes = Vec::new();
+        let mut bytes = Vec::with_capacity(READ_START);
         file.take(READ_LIMIT + 1)
             .read_to_end(&mut bytes)
             .map_err(|source| ProbeError::Io {

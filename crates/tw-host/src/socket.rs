@@ -4,6 +4,7 @@
 //! 32-bit words, ports big-endian, so both are decoded exactly as the kernel wrote them.
 use crate::error::ProbeError;
 use crate::root::SystemRoot;
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -100,8 +101,15 @@ pub fn parse_table(table: &'static str, text: &str) -> Result<Vec<Listener>, Pro
 }
 
 /// Every listening socket in this network namespace, IPv4 then IPv6. A missing table (IPv6
-/// disabled) is empty.
+/// disabled) is empty. On the real root the kernel is asked over netlink first
+/// ([`crate::sock_diag`]: it skips the established-connection hash `/proc/net/tcp` walks on
+/// every read); the tables are read when it does not answer, and always under a fake root.
 pub fn listeners(root: &SystemRoot) -> Result<Vec<Listener>, ProbeError> {
+    if root.is_real() {
+        if let Some(found) = crate::sock_diag::listeners() {
+            return Ok(found);
+        }
+    }
     let mut all = Vec::new();
     for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
         if let Some(text) = root.read_opt(table)? {
@@ -126,37 +134,52 @@ pub fn owners(root: &SystemRoot, pids: &[u32], wanted: &BTreeSet<u64>) -> Owners
     if wanted.is_empty() {
         return owners;
     }
-    for &pid in pids {
-        let dir = format!("/proc/{pid}/fd");
-        let names = match root.list(&dir) {
-            Ok(names) => names,
-            Err(err) if err.is_denied() => {
-                owners.unreadable.push(pid);
-                continue;
-            }
-            // The process exited between listing /proc and reading its fds.
-            Err(_) => continue,
+    // Each process's fds on the pool (independent reads, in PID order when merged).
+    let found: Vec<(u32, Option<Vec<u64>>)> = pids
+        .par_iter()
+        .map(|&pid| (pid, sockets_of(root, pid, wanted)))
+        .collect();
+    for (pid, inodes) in found {
+        let Some(inodes) = inodes else {
+            owners.unreadable.push(pid);
+            continue;
         };
-        for name in names {
-            let Ok(target) = root.read_link(&format!("{dir}/{name}")) else {
-                continue;
-            };
-            let Some(inode) = target
-                .strip_prefix("socket:[")
-                .and_then(|rest| rest.strip_suffix(']'))
-                .and_then(|number| number.parse::<u64>().ok())
-            else {
-                continue;
-            };
-            if wanted.contains(&inode) {
-                let pids = owners.by_inode.entry(inode).or_default();
-                if !pids.contains(&pid) {
-                    pids.push(pid);
-                }
+        for inode in inodes {
+            let pids = owners.by_inode.entry(inode).or_default();
+            if !pids.contains(&pid) {
+                pids.push(pid);
             }
         }
     }
     owners
+}
+
+/// The `wanted` socket inodes process `pid` holds; `None` when its fds may not be read.
+fn sockets_of(root: &SystemRoot, pid: u32, wanted: &BTreeSet<u64>) -> Option<Vec<u64>> {
+    let dir = format!("/proc/{pid}/fd");
+    let names = match root.list(&dir) {
+        Ok(names) => names,
+        Err(err) if err.is_denied() => return None,
+        // The process exited between listing /proc and reading its fds.
+        Err(_) => return Some(Vec::new()),
+    };
+    let mut inodes = Vec::new();
+    for name in names {
+        let Ok(target) = root.read_link(&format!("{dir}/{name}")) else {
+            continue;
+        };
+        let Some(inode) = target
+            .strip_prefix("socket:[")
+            .and_then(|rest| rest.strip_suffix(']'))
+            .and_then(|number| number.parse::<u64>().ok())
+        else {
+            continue;
+        };
+        if wanted.contains(&inode) {
+            inodes.push(inode);
+        }
+    }
+    Some(inodes)
 }
 
 #[cfg(test)]

@@ -36,15 +36,21 @@ pub(crate) fn shown(name: &str) -> String {
     out
 }
 
-/// The index's weight map (tensor name to shard name), or why it cannot be read.
-pub(crate) fn read_weight_map(index: &Path) -> Result<BTreeMap<String, String>, String> {
-    let text = tw_fs::read_bounded(index, MAX_INDEX_BYTES).map_err(|e| match e {
-        tw_fs::Error::TooLarge { limit, actual, .. } => {
-            format!("the index is {actual} bytes, more than the {limit} an index may have")
+/// The index's weight map (tensor name to shard name); `None` when it vanished or is not a
+/// regular file (opened non-blocking: a FIFO named like an index never stalls the check; the
+/// index's own file result says so), or why it cannot be read.
+pub(crate) fn read_weight_map(index: &Path) -> Result<Option<BTreeMap<String, String>>, String> {
+    let text = match tw_fs::read_bounded(index, MAX_INDEX_BYTES) {
+        Ok(text) => text,
+        Err(tw_fs::Error::TooLarge { limit, actual, .. }) => {
+            return Err(format!(
+                "the index is {actual} bytes, more than the {limit} an index may have"
+            ))
         }
-        other => format!("cannot read the index: {other}"),
-    })?;
-    parse_weight_map(&text)
+        Err(error) if error.walk_skip().is_some() => return Ok(None),
+        Err(other) => return Err(format!("cannot read the index: {other}")),
+    };
+    parse_weight_map(&text).map(Some)
 }
 
 /// [`read_weight_map`] over bytes already read.

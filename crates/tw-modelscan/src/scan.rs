@@ -43,6 +43,12 @@ impl ScanResult {
         self.findings.extend(file.findings);
         self.errors.extend(file.errors);
     }
+
+    /// Adds the repository checks' findings and errors.
+    pub fn add_repository(&mut self, check: shards::ShardCheck) {
+        self.findings.extend(check.findings);
+        self.errors.extend(check.errors);
+    }
 }
 
 /// What became of one file.
@@ -95,8 +101,23 @@ impl FileResult {
     }
 }
 
-/// Analyses `inputs` in parallel and gathers the results.
+/// Analyses `inputs` in parallel and gathers the results, with the repository checks
+/// ([`shards::check`]) over them.
 pub fn scan_inputs(
+    inputs: &[Input],
+    options: &ScanOptions,
+    on_file: &(dyn Fn() + Sync),
+) -> ScanResult {
+    let mut result = scan_files(inputs, options, on_file);
+    // Files that are one checkpoint together: a sharded repository's index against its shards.
+    let paths: Vec<std::path::PathBuf> = inputs.iter().map(|i| i.path().to_path_buf()).collect();
+    result.add_repository(shards::check(&paths, options, &|_| true));
+    result
+}
+
+/// Analyses `inputs` in parallel and gathers the results, file by file only (a caller that
+/// splits a scan runs [`shards::check`] itself, over every file walked).
+pub fn scan_files(
     inputs: &[Input],
     options: &ScanOptions,
     on_file: &(dyn Fn() + Sync),
@@ -108,15 +129,9 @@ pub fn scan_inputs(
         }
         on_file();
     });
-    let mut result = result
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    // Files that are one checkpoint together: a sharded repository's index against its shards.
-    let paths: Vec<std::path::PathBuf> = inputs.iter().map(|i| i.path().to_path_buf()).collect();
-    let repository = shards::check(&paths, options);
-    result.findings.extend(repository.findings);
-    result.errors.extend(repository.errors);
     result
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Analyses `inputs` in parallel, calling `each` with every file result as soon as it is

@@ -3,7 +3,9 @@
 //! (TW131 missing shard, TW132 tensor absent from its shard, TW133 shard the index does not
 //! name, TW135 a name leading out of the directory), and a directory shipping both pickle and
 //! safetensors weights is TW134. Shards are opened as `inspect` opens them, never loaded; a
-//! shard that cannot be listed (refused or damaged) is left to its own file findings.
+//! shard that cannot be listed (refused or damaged) is left to its own file findings. The
+//! checks run after the files are scanned, whole report and `--format jsonl` alike
+//! ([`check`]); a scan split with `--shard` runs each in the shard owning its index.
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
@@ -18,10 +20,13 @@ use crate::ScanOptions;
 /// Most missing tensor names listed in one TW132 message.
 const MAX_LISTED: usize = 8;
 
-/// Findings and errors of the repository-level checks over the scanned `files`.
+/// Findings and errors of the repository-level checks over the scanned files: located at an
+/// index (TW131-TW133, TW135) or at a directory (TW134), not at any one file scanned.
 #[derive(Debug, Default)]
-pub(crate) struct ShardCheck {
+pub struct ShardCheck {
+    /// The findings.
     pub findings: Vec<Finding>,
+    /// Indexes that could not be read.
     pub errors: Vec<AnalysisError>,
 }
 
@@ -39,18 +44,22 @@ pub fn check_dir(dir: &Path, options: &ScanOptions) -> (Vec<Finding>, Vec<Analys
         })
         .unwrap_or_default();
     files.sort();
-    let out = check(&files, options);
+    let out = check(&files, options, &|_| true);
     (out.findings, out.errors)
 }
 
 /// The `weight_map` (tensor name to shard file) of the index `index`, or why it cannot be
 /// read (bounded size, valid JSON, a string per entry).
 pub fn weight_map(index: &Path) -> Result<BTreeMap<String, String>, String> {
-    read_weight_map(index)
+    read_weight_map(index)?.ok_or_else(|| "the index vanished or is not a regular file".to_owned())
 }
 
-/// Checks every index among `files` and every directory holding them.
-pub(crate) fn check(files: &[PathBuf], options: &ScanOptions) -> ShardCheck {
+/// Checks every index among `files` and every directory holding them, where `owns` says this
+/// run is the one to check it: a scan split with `--shard I/N` passes every file it walked (all
+/// shards walk the same inputs) and owns an index, or a directory for TW134, when the path
+/// hashes to its shard, so each check runs in exactly one scan shard, against the whole
+/// directory, and reads the shard headers it needs itself wherever those fall.
+pub fn check(files: &[PathBuf], options: &ScanOptions, owns: &dyn Fn(&Path) -> bool) -> ShardCheck {
     let mut out = ShardCheck::default();
     let mut dirs: BTreeMap<&Path, Vec<&Path>> = BTreeMap::new();
     for file in files {
@@ -59,8 +68,10 @@ pub(crate) fn check(files: &[PathBuf], options: &ScanOptions) -> ShardCheck {
         }
     }
     for (dir, names) in &dirs {
-        mixed_formats(dir, names, &mut out);
-        for index in names.iter().filter(|f| is_index(f)) {
+        if owns(dir) {
+            mixed_formats(dir, names, &mut out);
+        }
+        for index in names.iter().filter(|f| is_index(f) && owns(f)) {
             check_index(dir, index, names, options, &mut out);
         }
     }
@@ -125,7 +136,9 @@ fn check_index(
         message,
     };
     let weight_map = match read_weight_map(index) {
-        Ok(map) => map,
+        Ok(Some(map)) => map,
+        // Vanished or a special file: the index's own file result says so.
+        Ok(None) => return,
         Err(message) => {
             out.errors.push(error(message));
             return;

@@ -1,5 +1,7 @@
 //! Finding the files to lint under the given paths and linting them in parallel. The walk is
-//! `ignore`'s (ripgrep's): `.gitignore`, `.ignore` and git excludes are honoured, hidden files
+//! `ignore`'s (ripgrep's): `.gitignore` (inside a git repository), `.ignore` and the repository's
+//! exclude file are honoured, read through [`tw_fs::IgnoreRules`] so that a FIFO among them is
+//! passed over and counted instead of blocking the walk; hidden files
 //! are visited (so `.env` is seen) but VCS directories are not. Invariant: a file that cannot
 //! be read is reported with its path and the run goes on. Files are opened non-blocking and
 //! must be regular ([`tw_fs::read_bounded`]): a special file or a missing path named is an
@@ -9,6 +11,7 @@ use crate::source::{lint_source, ParseFailure};
 use crate::{Options, SourceKind};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tw_diagnostics::{Finding, SkippedInput};
 
 /// Files larger than this are reported instead of read (generated code that big is data).
@@ -72,10 +75,12 @@ pub fn kind_of(path: &Path) -> Option<SourceKind> {
 }
 
 /// The files under `paths`: directories are walked, files named directly are always linted
-/// (as Python unless their name says otherwise).
-pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<IoFailure>) {
+/// (as Python unless their name says otherwise). Also returns what could not be walked and the
+/// ignore files passed over (FIFOs and other special files named `.gitignore` or `.ignore`).
+pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<IoFailure>, Vec<SkippedInput>) {
     let mut inputs = Vec::new();
     let mut failures = Vec::new();
+    let mut passed_over = Vec::new();
     for root in paths {
         if !root.is_dir() {
             // Read whatever it is: a missing path or a special file is an error when read.
@@ -86,13 +91,19 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<IoFailure>) {
             });
             continue;
         }
+        // The walker reads no ignore file itself (its opens block on a FIFO): tw-fs does.
+        let rules = Arc::new(tw_fs::IgnoreRules::new(root, true));
+        let walk_rules = Arc::clone(&rules);
         let walker = ignore::WalkBuilder::new(root)
+            .standard_filters(false)
             .hidden(false)
-            .filter_entry(|entry| {
-                !matches!(
+            .filter_entry(move |entry| {
+                let vcs_or_cache = matches!(
                     entry.file_name().to_str(),
                     Some(".git" | ".hg" | ".svn" | "__pycache__")
-                )
+                );
+                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                entry.depth() == 0 || !(vcs_or_cache || walk_rules.is_ignored(entry.path(), is_dir))
             })
             .build();
         for entry in walker {
@@ -119,8 +130,14 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<IoFailure>) {
                 }),
             }
         }
+        let problems = rules.take_problems();
+        passed_over.extend(problems.skipped);
+        failures.extend(problems.errors.into_iter().map(|error| IoFailure {
+            path: error.path().display().to_string(),
+            message: error.to_string(),
+        }));
     }
-    (inputs, failures)
+    (inputs, failures, passed_over)
 }
 
 enum FileResult {
@@ -185,8 +202,9 @@ pub fn lint_inputs(inputs: &[Input], options: Options, on_file: &(dyn Fn() + Syn
 
 /// Discovers and lints everything under `paths`.
 pub fn lint_paths(paths: &[PathBuf], options: Options) -> LintOutcome {
-    let (inputs, failures) = discover(paths);
+    let (inputs, failures, passed_over) = discover(paths);
     let mut outcome = lint_inputs(&inputs, options, &|| {});
     outcome.io_errors.splice(0..0, failures);
+    outcome.passed_over.extend(passed_over);
     outcome
 }

@@ -16,6 +16,8 @@ struct RuleCount {
     name: String,
     worst: Severity,
     count: u64,
+    /// How many of `count` are at `worst` (a rule's findings may differ in severity).
+    at_worst: u64,
     example: Option<String>,
 }
 
@@ -107,12 +109,17 @@ impl Digest {
                 name: finding.name.clone(),
                 worst: finding.severity,
                 count: 0,
+                at_worst: 0,
                 example: finding.remediation.clone(),
             });
         rule.count += 1;
         if finding.severity > rule.worst {
             rule.worst = finding.severity;
+            rule.at_worst = 0;
             rule.example.clone_from(&finding.remediation);
+        }
+        if finding.severity == rule.worst {
+            rule.at_worst += 1;
         }
         let dir = self.top_dir(path);
         if let Some(count) = self.dirs.get_mut(&dir) {
@@ -183,9 +190,15 @@ pub fn digest_text(
         rules.sort_by(|a, b| b.1.worst.cmp(&a.1.worst).then(b.1.count.cmp(&a.1.count)));
         for (id, rule) in rules {
             let severity = format!("{:<8}", rule.worst.as_str());
+            // The line leads with the worst severity; say how many are at it when not all are.
+            let mixed = if rule.at_worst < rule.count {
+                format!(" ({} {})", rule.at_worst, rule.worst.as_str())
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "  {} {} {}  {} finding(s)",
+                "  {} {} {}  {} finding(s){mixed}",
                 style.severity(rule.worst, &severity),
                 style.bold(&for_terminal(id)),
                 for_terminal(&rule.name),

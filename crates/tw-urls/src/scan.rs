@@ -1,5 +1,6 @@
 //! Walking a tree and scanning its files in parallel. The walk honours `.gitignore`, `.ignore`
-//! and git's exclude files (ripgrep's `ignore` crate) unless `no_ignore`, never enters `.git`,
+//! and git's exclude files unless `no_ignore` (matched as ripgrep's `ignore` crate does, but read
+//! through [`tw_fs::IgnoreRules`], so a FIFO among them is passed over), never enters `.git`,
 //! drops `--exclude` globs, and keeps configuration files and scripts (or every text file with
 //! `all_files`). Files named on the command line are always scanned. Binary files (a NUL byte in
 //! the first 8 KiB) and files over the size limit are skipped; an unreadable file becomes a
@@ -12,6 +13,7 @@ use crate::rules::plain_http_download;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// How much of a file is looked at for a NUL byte to call it binary (as git and ripgrep do).
 const BINARY_PROBE: usize = 8 * 1024;
@@ -102,7 +104,14 @@ pub fn scan_paths(roots: &[PathBuf], options: &ScanOptions) -> Result<TreeScan, 
     let mut scan = TreeScan::default();
     let mut candidates = Vec::new();
     for root in roots {
-        walk_root(root, options, &exclude, &mut candidates, &mut scan.errors);
+        walk_root(
+            root,
+            options,
+            &exclude,
+            &mut candidates,
+            &mut scan.errors,
+            &mut scan.passed_over,
+        );
     }
     let results: Vec<FileResult> = candidates
         .par_iter()
@@ -166,6 +175,7 @@ fn walk_root(
     exclude: &GlobSet,
     candidates: &mut Vec<Candidate>,
     errors: &mut Vec<FileError>,
+    passed_over: &mut Vec<tw_diagnostics::SkippedInput>,
 ) {
     if !root.is_dir() {
         // Read whatever it is: a missing path or a special file is an error when read.
@@ -179,11 +189,13 @@ fn walk_root(
     }
     let root_owned = root.to_path_buf();
     let exclude_owned = exclude.clone();
+    // The walker reads no ignore file itself (its opens block on a FIFO): tw-fs does.
+    let rules = (!options.no_ignore).then(|| Arc::new(tw_fs::IgnoreRules::new(root, false)));
+    let walk_rules = rules.clone();
     let mut builder = ignore::WalkBuilder::new(root);
     builder
-        .standard_filters(!options.no_ignore)
+        .standard_filters(false)
         .hidden(false)
-        .require_git(false)
         .follow_links(false)
         .filter_entry(move |entry| {
             if entry.file_name() == ".git" {
@@ -193,8 +205,15 @@ fn walk_root(
                 .path()
                 .strip_prefix(&root_owned)
                 .unwrap_or(entry.path());
-            relative.as_os_str().is_empty()
-                || !(exclude_owned.is_match(relative) || exclude_owned.is_match(entry.file_name()))
+            if relative.as_os_str().is_empty() {
+                return true;
+            }
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            !(exclude_owned.is_match(relative)
+                || exclude_owned.is_match(entry.file_name())
+                || walk_rules
+                    .as_ref()
+                    .is_some_and(|rules| rules.is_ignored(entry.path(), is_dir)))
         });
     for entry in builder.build() {
         let entry = match entry {
@@ -228,6 +247,14 @@ fn walk_root(
             syntax,
             explicit: false,
         });
+    }
+    if let Some(rules) = rules {
+        let problems = rules.take_problems();
+        passed_over.extend(problems.skipped);
+        errors.extend(problems.errors.into_iter().map(|error| FileError {
+            path: error.path().display().to_string(),
+            message: error.to_string(),
+        }));
     }
 }
 

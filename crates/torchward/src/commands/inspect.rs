@@ -9,10 +9,10 @@ use clap::ValueEnum;
 use tw_modelscan::inspect::{inspect_bytes, InspectError, Inspection, Leaf};
 use tw_modelscan::ScanOptions;
 
+use crate::args::OutputArgs;
 use crate::config::Config;
 use crate::context::Context;
 use crate::exit::ExitStatus;
-use crate::output;
 
 /// How `inspect` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -42,13 +42,9 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = InspectFormat::Text, value_name = "FORMAT")]
     pub format: InspectFormat,
 
-    /// Write to FILE (atomically, mode 640) instead of stdout.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-
-    /// Overwrite the --output file if it exists.
-    #[arg(long, requires = "output")]
-    pub force: bool,
+    /// `--output` and `--force`.
+    #[command(flatten)]
+    pub out: OutputArgs,
 
     /// Also accept the data-only globals of a framework profile (repeatable): numpy-rng,
     /// megatron, deepspeed, hf-trainer, lightning; torch-npu is always on (docs/profiles.md).
@@ -62,6 +58,7 @@ pub struct Args {
 
 /// Runs `inspect`.
 pub fn run(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
+    args.out.check_destination("inspection.json")?;
     let display = args.file.display().to_string();
     let mut options = ScanOptions::default();
     let config = Config::for_inputs(std::slice::from_ref(&args.file))?;
@@ -95,15 +92,7 @@ pub fn run(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
                     json
                 }
             };
-            match &args.output {
-                Some(path) => tw_fs::write_atomic(
-                    path,
-                    rendered.as_bytes(),
-                    tw_fs::WriteOptions::new().force(args.force),
-                )
-                .context("writing the inspection")?,
-                None => output::write_stdout(&rendered)?,
-            }
+            args.out.write(&rendered, "writing the inspection")?;
             Ok(ExitStatus::Success)
         }
         Err(InspectError::Refused { findings }) => {

@@ -86,13 +86,14 @@ impl ReportCommand for Args {
             honor_nosec: self.honor_nosec,
         };
         let mut report = ctx.new_report(self.name());
-        let (inputs, walk_errors) = tw_pylint::discover(&self.paths);
+        let (inputs, walk_errors, walk_skipped) = tw_pylint::discover(&self.paths);
         let progress = ctx.progress(&self.report, Some(inputs.len() as u64), "linting");
         let outcome = tw_pylint::lint_inputs(&inputs, options, &|| progress.inc(1));
         progress.finish();
 
         report.findings = outcome.findings;
         report.skipped = outcome.passed_over;
+        report.skipped.extend(walk_skipped);
         for failure in walk_errors.into_iter().chain(outcome.io_errors) {
             report.errors.push(AnalysisError {
                 path: failure.path,

@@ -2,13 +2,14 @@
 //! env`/`audit perms` on a fleet, or the JSON Lines shards of one sharded `scan`) summarised as
 //! one: hosts by worst severity, findings per rule across hosts, the hosts failing each rule.
 //! A bad or truncated input is an error naming it (exit 2); the others still merge.
+use crate::args::OutputArgs;
 use crate::context::Context;
 use crate::exit::ExitStatus;
 use crate::output;
 use anyhow::Context as _;
 use clap::ValueEnum;
 use std::path::{Path, PathBuf};
-use tw_diagnostics::Severity;
+use tw_diagnostics::{Severity, SkipReason};
 use tw_fleet::{parse_reports, render, Fleet};
 
 /// Inputs larger than this are refused (a JSON report of a million findings is ~500 MB: merge
@@ -47,13 +48,9 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = MergeFormat::Text, value_name = "FORMAT")]
     pub format: MergeFormat,
 
-    /// Write the summary to FILE (atomically, mode 640) instead of stdout.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-
-    /// Overwrite the --output file if it exists.
-    #[arg(long, requires = "output")]
-    pub force: bool,
+    /// `--output` and `--force`.
+    #[command(flatten)]
+    pub out: OutputArgs,
 
     /// Count findings at or above LEVEL (a host fails when it has one).
     #[arg(
@@ -72,13 +69,7 @@ pub struct Args {
 
 /// Runs `report merge`.
 pub fn run(args: &Args, _ctx: &Context) -> anyhow::Result<ExitStatus> {
-    if let (Some(path), false) = (&args.output, args.force) {
-        anyhow::ensure!(
-            path.symlink_metadata().is_err(),
-            "refusing to overwrite existing file `{}`: pass --force to replace the --output file",
-            path.display()
-        );
-    }
+    args.out.check_destination("fleet.md")?;
     let files = expand(&args.inputs)?;
     let mut reports = Vec::new();
     let mut errors = Vec::new();
@@ -115,16 +106,7 @@ pub fn run(args: &Args, _ctx: &Context) -> anyhow::Result<ExitStatus> {
         1 => ExitStatus::Findings,
         _ => ExitStatus::Error,
     };
-    let written = match &args.output {
-        Some(path) => tw_fs::write_atomic(
-            path,
-            rendered.as_bytes(),
-            tw_fs::WriteOptions::new().force(args.force),
-        )
-        .context("writing the summary"),
-        None => output::write_stdout(&rendered),
-    };
-    match written {
+    match args.out.write(&rendered, "writing the summary") {
         Ok(()) => Ok(status),
         Err(err) if output::is_broken_pipe(&err) => Ok(status),
         Err(err) => Err(err),
@@ -132,43 +114,62 @@ pub fn run(args: &Args, _ctx: &Context) -> anyhow::Result<ExitStatus> {
 }
 
 /// The files to read: files as named, and for a directory every `*.json` and `*.jsonl` below
-/// it (sorted, so the merge reads them in a stable order). A name that does not exist is an
-/// error before anything is read.
+/// it, walked as `scan` walks (tw-modelscan's walk): symbolic links to regular files are
+/// followed (each target merged once, under its link's name), links to directories are not,
+/// and dangling links, link loops and special files are passed over and told on stderr with
+/// their count. Sorted, so the merge reads them in a stable order. A name that does not exist
+/// is an error before anything is read.
 fn expand(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
+    let mut dirs = Vec::new();
     for input in inputs {
         let meta = std::fs::metadata(input)
             .with_context(|| format!("cannot read `{}`", input.display()))?;
         if meta.is_dir() {
-            collect(input, &mut files)?;
+            dirs.push(input.clone());
         } else {
             files.push(input.clone());
         }
     }
+    if dirs.is_empty() {
+        return Ok(files);
+    }
+    let walked = tw_modelscan::walk::collect(&dirs, &tw_modelscan::walk::WalkOptions::default());
+    if let Some(error) = walked.errors.first() {
+        anyhow::bail!("cannot list `{}`: {}", error.path, error.message);
+    }
+    let mut found: Vec<PathBuf> = walked
+        .inputs
+        .iter()
+        .filter_map(|input| {
+            input
+                .names
+                .iter()
+                .find(|name| is_report_name(name))
+                .cloned()
+        })
+        .collect();
+    found.sort();
+    files.extend(found);
+    let passed_over: Vec<String> = walked
+        .skipped
+        .iter()
+        .filter(|s| s.reason == SkipReason::DirectoryLink || is_report_name(Path::new(&s.path)))
+        .map(|s| format!("`{}` ({})", s.path, s.reason.as_str()))
+        .collect();
+    if !passed_over.is_empty() {
+        output::note(format_args!(
+            "report merge: passed over {} entr{}: {}",
+            passed_over.len(),
+            if passed_over.len() == 1 { "y" } else { "ies" },
+            passed_over.join(", ")
+        ));
+    }
     Ok(files)
 }
 
-/// Appends the report files below `dir`, depth first in name order.
-fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot list `{}`", dir.display()))?
-        .filter_map(Result::ok)
-        .collect();
-    entries.sort_by_key(std::fs::DirEntry::file_name);
-    for entry in entries {
-        let path = entry.path();
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_dir() {
-            collect(&path, files)?;
-        } else if kind.is_file()
-            && path
-                .extension()
-                .is_some_and(|e| e == "json" || e == "jsonl")
-        {
-            files.push(path);
-        }
-    }
-    Ok(())
+/// Whether `path` is named like a report (`*.json`, `*.jsonl`).
+fn is_report_name(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e == "json" || e == "jsonl")
 }

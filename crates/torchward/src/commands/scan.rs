@@ -12,9 +12,11 @@ use std::sync::Mutex;
 
 use anyhow::Context as _;
 use globset::{Glob, GlobSetBuilder};
-use tw_diagnostics::{Report, SkippedInput, Stats};
+use std::collections::BTreeMap;
+use tw_diagnostics::{AnalysisError, Finding, Report, SkippedInput, Stats};
 use tw_modelscan::scan::{self, FileResult, Verdict};
 use tw_modelscan::shard::Shard;
+use tw_modelscan::shards;
 use tw_modelscan::walk::{self, WalkOptions, Walked};
 use tw_modelscan::ScanOptions;
 
@@ -114,10 +116,16 @@ pub struct Args {
     pub report: ReportArgs,
 }
 
+/// The `verdict` of a `--format jsonl` file line carrying the sharded-set checks of an index
+/// or a directory rather than one file's analysis (docs/json-schema.md).
+const REPOSITORY_VERDICT: &str = "repository";
+
 /// What a run reads: the walked inputs of this shard, and whether standard input is one.
 struct Plan {
     walked: Walked,
     stdin: bool,
+    /// Every input walked, of all shards: the repository checks look at whole directories.
+    all_paths: Vec<PathBuf>,
 }
 
 impl Args {
@@ -172,6 +180,11 @@ impl Args {
             roots.extend(read_list(list)?);
         }
         let mut walked = walk::collect(&roots, &self.walk_options()?);
+        let all_paths = walked
+            .inputs
+            .iter()
+            .map(|input| input.path().to_path_buf())
+            .collect();
         let mut stdin = stdin_named;
         if let Some(shard) = self.shard {
             walked.inputs.retain(|input| shard.contains(input.path()));
@@ -183,7 +196,21 @@ impl Args {
                 .retain(|skipped| shard.contains(Path::new(&skipped.path)));
             stdin &= shard.contains(Path::new(STDIN));
         }
-        Ok(Plan { walked, stdin })
+        Ok(Plan {
+            walked,
+            stdin,
+            all_paths,
+        })
+    }
+
+    /// The sharded-set checks (TW131-TW135) this run owns: all of them unsharded; with
+    /// `--shard I/N` those of the indexes (and, for TW134, directories) whose path hashes to
+    /// shard I, so each runs exactly once across the shards (docs/scan.md).
+    fn repository_check(&self, plan: &Plan, options: &ScanOptions) -> shards::ShardCheck {
+        let shard = self.shard;
+        shards::check(&plan.all_paths, options, &|path| {
+            shard.is_none_or(|shard| shard.contains(path))
+        })
     }
 }
 
@@ -310,29 +337,31 @@ impl ReportCommand for Args {
 
     fn run(&self, ctx: &Context) -> anyhow::Result<Report> {
         let options = self.options()?;
-        let Plan { walked, stdin } = self.plan()?;
+        let plan = self.plan()?;
         let mut report = ctx.new_report(self.name());
-        report.errors.extend(walked.errors);
-        report.skipped.extend(walked.skipped);
-        let total = walked.inputs.len() as u64 + u64::from(stdin);
+        report.errors.extend(plan.walked.errors.iter().cloned());
+        report.skipped.extend(plan.walked.skipped.iter().cloned());
+        let total = plan.walked.inputs.len() as u64 + u64::from(plan.stdin);
         let progress = ctx.progress(&self.report, Some(total), "scanning");
-        let mut result = scan::scan_inputs(&walked.inputs, &options, &|| progress.inc(1));
-        if stdin {
+        let mut result = scan::scan_files(&plan.walked.inputs, &options, &|| progress.inc(1));
+        if plan.stdin {
             result.add(scan_stdin(&options));
             progress.inc(1);
         }
         progress.finish();
+        result.add_repository(self.repository_check(&plan, &options));
         report.findings.extend(result.findings);
         report.errors.extend(result.errors);
         report.skipped.extend(result.skipped);
         report.stats = result.stats;
-        report.stats.links_followed = walked.links_followed;
+        report.stats.links_followed = plan.walked.links_followed;
         Ok(report)
     }
 
     fn stream(&self, ctx: &Context, sink: &Sink<'_>) -> anyhow::Result<Stats> {
         let options = self.options()?;
-        let Plan { walked, stdin } = self.plan()?;
+        let plan = self.plan()?;
+        let (walked, stdin) = (&plan.walked, plan.stdin);
         for error in &walked.errors {
             sink.error(error);
         }
@@ -369,6 +398,19 @@ impl ReportCommand for Args {
             each(scan_stdin(&options));
         }
         progress.finish();
+        // After every file: one `repository` line per index or directory the checks name.
+        let check = self.repository_check(&plan, &options);
+        let mut by_path: BTreeMap<String, (Vec<Finding>, Vec<AnalysisError>)> = BTreeMap::new();
+        for finding in check.findings {
+            let path = finding.location.path.clone();
+            by_path.entry(path).or_default().0.push(finding);
+        }
+        for error in check.errors {
+            by_path.entry(error.path.clone()).or_default().1.push(error);
+        }
+        for (path, (findings, errors)) in by_path {
+            sink.file(&path, REPOSITORY_VERDICT, findings, errors, 0);
+        }
         Ok(stats
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner))

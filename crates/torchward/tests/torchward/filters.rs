@@ -65,3 +65,48 @@ fn selectors_matching_no_known_rule_warn() {
         .code(1)
         .stderr("warning: --select TW999 matches no known finding ID\n");
 }
+
+/// The configuration file's `per-path-ignores` drops the same findings in every format of
+/// every output path: the whole report (text, JSON, SARIF), `scan --format jsonl`, and the
+/// streamed `audit perms` report (text, summary, JSON).
+#[test]
+fn per_path_ignores_apply_to_every_format_and_output_path() {
+    use std::os::unix::fs::PermissionsExt;
+    let tree = Tree::new();
+    tree.write(
+        "torchward.toml",
+        "[per-path-ignores]\n\"vendor/**\" = [\"TW1\", \"TW3\"]\n",
+    );
+    let evil = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/evil-system.pt");
+    for dir in ["models", "vendor"] {
+        let path = tree.join(&format!("{dir}/evil.pt"));
+        std::fs::create_dir_all(tree.join(dir)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::copy(evil, &path).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let cases: &[&[&str]] = &[
+        &["scan", "models", "vendor"],
+        &["scan", "models", "vendor", "--format", "json"],
+        &["scan", "models", "vendor", "--format", "sarif"],
+        &["scan", "models", "vendor", "--format", "jsonl"],
+        &["audit", "perms", "models", "vendor", "--verbose"],
+        &["audit", "perms", "models", "vendor", "--summary"],
+        &["audit", "perms", "models", "vendor", "--format", "json"],
+    ];
+    for args in cases {
+        let out = tree
+            .torchward(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {text}");
+        assert!(text.contains("models/evil.pt"), "{args:?}: {text}");
+        // A jsonl `file` line names every file analysed; only its findings are filtered.
+        let text = text.replace(
+            r#""path":"vendor/evil.pt","verdict":"analysed","findings":[]"#,
+            "",
+        );
+        assert!(!text.contains("vendor/evil.pt"), "{args:?}: {text}");
+    }
+}

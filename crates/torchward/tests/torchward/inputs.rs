@@ -261,3 +261,50 @@ fn files_vanishing_or_turning_into_fifos_during_a_walk_are_passed_over() {
         }
     }
 }
+
+/// A FIFO named `.gitignore` or `.ignore` inside a walked tree (of a git repository, so `lint`
+/// reads `.gitignore` too): every walking command ends, reports no error, and lists the FIFO as
+/// passed over; the regular ignore files beside it still apply.
+#[test]
+fn a_fifo_ignore_file_in_a_walked_tree_is_passed_over() {
+    let tree = Tree::new();
+    std::fs::create_dir_all(tree.join("t/.git")).unwrap_or_else(|e| panic!("{e}"));
+    tree.write("t/.gitignore", "ignored.py\n");
+    tree.write(
+        "t/ignored.py",
+        "import pickle\npickle.loads(b'')\nu = 'https://ignored.example.com/'\n",
+    );
+    tree.write(
+        "t/sub/a.py",
+        "import pickle\npickle.loads(b'')\nu = 'https://example.com/'\n",
+    );
+    tree.write("t/other/b.py", "x = 1\n");
+    mkfifo(&tree.join("t/sub/.gitignore"));
+    mkfifo(&tree.join("t/other/.ignore"));
+    for command in ["lint", "urls", "scan", "api"] {
+        let out = run(&tree, &[command, "t", "--format", "json"]);
+        let report = json_report(&out);
+        assert!(report.errors.is_empty(), "{command}: {:?}", report.errors);
+        assert_ne!(out.status.code(), Some(2), "{command}: {}", stderr(&out));
+        let fifos: Vec<&str> = report
+            .skipped
+            .iter()
+            .filter(|s| s.reason == SkipReason::Fifo)
+            .map(|s| s.path.as_str())
+            .collect();
+        if command == "api" {
+            // `api` reads Python modules only and never lists the ignore files.
+            continue;
+        }
+        for name in ["t/sub/.gitignore", "t/other/.ignore"] {
+            assert!(
+                fifos.iter().filter(|p| p.ends_with(name)).count() == 1,
+                "{command} passes over {name} once: {fifos:?}"
+            );
+        }
+        if command != "scan" {
+            // sub/a.py and other/b.py; t/.gitignore leaves ignored.py out.
+            assert_eq!(report.stats.inputs, 2, "{command}: {}", stdout(&out));
+        }
+    }
+}

@@ -83,3 +83,50 @@ fn output_file_never_gets_colour_in_auto_mode() {
         .code(1);
     assert!(!tree.read("r.txt").contains('\x1b'));
 }
+
+/// `--output` means the same for a reporting command, `inspect` and `report merge` (one shared
+/// `OutputArgs`): a directory is a usage error naming it, an existing file is kept without
+/// `--force` and replaced with it.
+#[test]
+fn output_and_force_mean_the_same_for_reports_inspect_and_merge() {
+    let tree = Tree::new();
+    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/resnet-tiny.pt");
+    tree.torchward(&["scan", model, "--format", "json", "-o", "scan.json"])
+        .assert()
+        .code(0);
+    std::fs::create_dir(tree.join("outdir")).unwrap_or_else(|e| panic!("{e}"));
+    let commands: &[&[&str]] = &[
+        &["scan", model],
+        &["inspect", model],
+        &["report", "merge", "scan.json"],
+    ];
+    for command in commands {
+        let run = |extra: &[&str]| {
+            let mut args = command.to_vec();
+            args.extend_from_slice(extra);
+            tree.torchward(&args)
+                .output()
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let into_dir = run(&["-o", "outdir"]);
+        assert_eq!(into_dir.status.code(), Some(2), "{command:?}");
+        assert!(
+            stderr(&into_dir).contains("is a directory: -o takes the file's name"),
+            "{command:?}: {}",
+            stderr(&into_dir)
+        );
+        tree.write("kept.txt", "keep me\n");
+        let kept = run(&["-o", "kept.txt"]);
+        assert_eq!(kept.status.code(), Some(2), "{command:?}");
+        assert!(stderr(&kept).contains("pass --force"), "{}", stderr(&kept));
+        assert_eq!(tree.read("kept.txt"), "keep me\n");
+        let forced = run(&["-o", "kept.txt", "--force"]);
+        assert_eq!(
+            forced.status.code(),
+            Some(0),
+            "{command:?}: {}",
+            stderr(&forced)
+        );
+        assert_ne!(tree.read("kept.txt"), "keep me\n");
+    }
+}

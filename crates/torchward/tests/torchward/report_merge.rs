@@ -15,6 +15,22 @@ fn scan_report(tree: &Tree, host: &str, name: &str, paths: &[&str]) {
         .code(0);
 }
 
+/// `DIR/a.json` from host gpu-01 (a malicious checkpoint) and `DIR/b.json` from gpu-02 (clean).
+fn two_hosts(tree: &Tree, dir: &str) {
+    scan_report(
+        tree,
+        "gpu-01",
+        &format!("{dir}/a.json"),
+        &[&example("evil-system.pt")],
+    );
+    scan_report(
+        tree,
+        "gpu-02",
+        &format!("{dir}/b.json"),
+        &[&example("resnet-tiny.pt")],
+    );
+}
+
 fn example(name: &str) -> String {
     format!("{}/../../examples/{name}", env!("CARGO_MANIFEST_DIR"))
 }
@@ -23,18 +39,7 @@ fn example(name: &str) -> String {
 fn reports_record_their_host_and_merge_into_one_summary() {
     let tree = Tree::new();
     std::fs::create_dir(tree.path().join("results")).unwrap_or_else(|e| panic!("{e}"));
-    scan_report(
-        &tree,
-        "gpu-01",
-        "results/a.json",
-        &[&example("evil-system.pt")],
-    );
-    scan_report(
-        &tree,
-        "gpu-02",
-        "results/b.json",
-        &[&example("resnet-tiny.pt")],
-    );
+    two_hosts(&tree, "results");
     scan_report(
         &tree,
         "gpu-03",
@@ -177,4 +182,46 @@ fn the_jsonl_shards_of_a_sharded_scan_merge() {
     rules.sort();
     assert!(!want.is_empty());
     assert_eq!(rules, want);
+}
+
+/// A directory of links to the reports (as a collector lays them out): links to regular files
+/// are merged (a second link to the same report once), a dangling link and a link loop are
+/// passed over and told on stderr, never an error.
+#[test]
+fn symlinked_reports_in_a_directory_are_followed_and_bad_links_passed_over() {
+    use std::os::unix::fs::symlink;
+    let tree = Tree::new();
+    std::fs::create_dir_all(tree.path().join("store")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(tree.path().join("results")).unwrap_or_else(|e| panic!("{e}"));
+    two_hosts(&tree, "store");
+    let link = |target: &str, name: &str| {
+        symlink(target, tree.path().join("results").join(name)).unwrap_or_else(|e| panic!("{e}"));
+    };
+    link("../store/a.json", "gpu-01.json");
+    link("../store/a.json", "again.json");
+    link("../store/b.json", "gpu-02.json");
+    link("../store/missing.json", "dangling.json");
+    link("loop.json", "loop.json");
+    let out = tree
+        .torchward(&["report", "merge", "results", "--format", "json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let fleet: serde_json::Value =
+        serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(fleet["inputs"], 2, "{fleet}");
+    assert_eq!(
+        fleet["input_errors"].as_array().map(Vec::len),
+        Some(0),
+        "{fleet}"
+    );
+    let hosts: Vec<&str> = fleet["hosts"]
+        .as_array()
+        .map(|h| h.iter().filter_map(|h| h["host"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(hosts, ["gpu-01", "gpu-02"]);
+    let err = stderr(&out);
+    assert!(err.contains("passed over 2 entries"), "{err}");
+    assert!(err.contains("dangling.json` (dangling-link)"), "{err}");
+    assert!(err.contains("loop.json` (link-loop)"), "{err}");
 }

@@ -160,3 +160,33 @@ fn digest_counts_rules_directories_and_keeps_the_worst() {
     assert!(!out.contains('\x1b'), "{out}");
     insta::assert_snapshot!("digest", out);
 }
+
+/// A rule whose findings differ in severity leads with the worst and says how many are at it,
+/// so "high TW301 5003 finding(s)" no longer reads as 5003 high findings.
+#[test]
+fn digest_says_how_many_of_a_mixed_rule_are_at_its_worst() {
+    let report = fixture::report();
+    let Some(first) = report
+        .findings
+        .iter()
+        .find(|f| f.status.is_problem() && f.suppressed.is_none())
+    else {
+        panic!("the fixture has problems")
+    };
+    let mut digest = tw_report::Digest::new(vec!["models".into()]);
+    for severity in [
+        tw_diagnostics::Severity::Medium,
+        tw_diagnostics::Severity::High,
+        tw_diagnostics::Severity::Medium,
+    ] {
+        let mut finding = first.clone();
+        finding.severity = severity;
+        digest.add(&finding);
+    }
+    let out = tw_report::digest_text(&digest, &[], &fixture::registry(), TextOptions::default());
+    let line = format!(
+        "high     {} {}  3 finding(s) (1 high)",
+        first.rule, first.name
+    );
+    assert!(out.contains(&line), "{out}");
+}

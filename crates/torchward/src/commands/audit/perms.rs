@@ -175,7 +175,7 @@ impl Args {
                         .map_or(0, |d| d.as_secs());
                     PathBuf::from(format!("torchward-perms-undo-{secs}.json"))
                 });
-                let outcomes = tw_perms::apply_fix(&changes, &journal, self.report.force, user)
+                let outcomes = tw_perms::apply_fix(&changes, &journal, self.report.out.force, user)
                     .with_context(|| format!("applying the fix (journal {})", journal.display()))?;
                 let changed = outcomes
                     .iter()

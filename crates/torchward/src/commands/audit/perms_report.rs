@@ -54,15 +54,17 @@ impl Write for Destination {
 
 impl Destination {
     fn open(args: &crate::args::ReportArgs) -> anyhow::Result<Destination> {
-        Ok(match &args.output {
+        Ok(match &args.out.output {
             Some(path) => {
-                let options = tw_fs::WriteOptions::new().force(args.force);
-                let file = tw_fs::AtomicFile::create(path, options).map_err(|err| match err {
-                    tw_fs::Error::Exists { .. } => {
-                        anyhow::anyhow!("{err}: pass --force to replace the --output file")
-                    }
-                    other => anyhow::Error::new(other).context("writing the report"),
-                })?;
+                let file =
+                    tw_fs::AtomicFile::create(path, args.out.write_options()).map_err(|err| {
+                        match err {
+                            tw_fs::Error::Exists { .. } => {
+                                anyhow::anyhow!("{err}: pass --force to replace the --output file")
+                            }
+                            other => anyhow::Error::new(other).context("writing the report"),
+                        }
+                    })?;
                 Destination::File(BufWriter::with_capacity(256 * 1024, file))
             }
             None => Destination::Stdout(BufWriter::with_capacity(64 * 1024, std::io::stdout())),
@@ -101,7 +103,7 @@ fn summary_view(args: &Args, problems: u64) -> bool {
 
 /// Runs `audit perms` with a streamed text or JSON report.
 pub fn execute(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
-    let (merged, ignore_files, _config) = pipeline::prepare(args, ctx)?;
+    let (merged, ignore_files, config) = pipeline::prepare(args, ctx)?;
     let report_args = &merged;
     let today = Date::today();
     let spill = Spill::default();
@@ -111,9 +113,14 @@ pub fn execute(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
         let mut part = Report::new("", "");
         part.findings = batch;
         let mut seen = Vec::new();
-        pipeline::filter(&mut part, report_args, &ignore_files, today, &mut |w| {
-            seen.push(w);
-        });
+        pipeline::filter(
+            &mut part,
+            report_args,
+            &config,
+            &ignore_files,
+            today,
+            &mut |w| seen.push(w),
+        );
         if !seen.is_empty() {
             if let Ok(mut all) = warnings.lock() {
                 all.extend(seen);
@@ -218,7 +225,7 @@ pub fn execute(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
         Err(err) if output::is_broken_pipe(&err) => return Ok(status),
         Err(err) => return Err(err.context("writing the report")),
     }
-    let text_on_stdout = report_args.format == Format::Text && report_args.output.is_none();
+    let text_on_stdout = report_args.format == Format::Text && report_args.out.output.is_none();
     if !text_on_stdout {
         for error in &header.errors {
             output::note(format!(
@@ -229,7 +236,7 @@ pub fn execute(args: &Args, ctx: &Context) -> anyhow::Result<ExitStatus> {
         }
         if ctx.stderr_is_terminal() {
             output::note(format!("torchward audit perms: {}", digest.summary()));
-            if let Some(path) = &report_args.output {
+            if let Some(path) = &report_args.out.output {
                 output::note(format!("report written to {}", path.display()));
             }
         }
