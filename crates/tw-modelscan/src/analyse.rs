@@ -238,6 +238,7 @@ fn format_findings(container: &Container<'_>, location: Location, out: &mut File
         | Format::Zlib
         | Format::Lzma
         | Format::Lz4
+        | Format::JoblibZfile
         | Format::Unknown => {}
     }
 }
@@ -270,25 +271,44 @@ fn analyse_pickle(
     out: &mut FileOutcome,
 ) -> bool {
     let bytes: &[u8] = &source.bytes;
-    let parsed = tw_pickle::parse(bytes, &options.pickle);
+    // A file that is one pickle may be joblib's: read it as joblib.load does, plus what a
+    // plain pickle.load would import from the array bytes that reading skips.
+    let (parsed, hidden) = if matches!(source.role, PickleRole::Raw { .. }) {
+        crate::joblib::parse(bytes, &options.pickle)
+    } else {
+        (
+            tw_pickle::parse(bytes, &options.pickle),
+            crate::joblib::HiddenImports::default(),
+        )
+    };
     let at = |offset: u64| location.clone().with_offset(source.base_offset + offset);
 
-    for global in parsed.graph.globals() {
-        if let GlobalTarget::Named { module, name } = &global.target {
-            if let Some(reason) = tw_pickle::dangerous_reason(module, name) {
-                out.push(dangerous_callable::finding(
-                    at(global.offset),
-                    module,
-                    name,
-                    reason,
-                ));
-            }
+    let named = parsed
+        .graph
+        .globals()
+        .iter()
+        .filter_map(|g| match &g.target {
+            GlobalTarget::Named { module, name } => Some((g.offset, &**module, &**name)),
+            _ => None,
+        });
+    let hidden_named = hidden
+        .globals
+        .iter()
+        .map(|(o, m, n)| (*o, m.as_str(), n.as_str()));
+    for (offset, module, name) in named.chain(hidden_named) {
+        if let Some(reason) = tw_pickle::dangerous_reason(module, name) {
+            out.push(dangerous_callable::finding(
+                at(offset),
+                module,
+                name,
+                reason,
+            ));
         }
     }
     let mut not_allowlisted = false;
     let mut rejected_opcodes: BTreeSet<&'static str> = BTreeSet::new();
     let mut import_opcodes: BTreeSet<&'static str> = BTreeSet::new();
-    for violation in &parsed.violations {
+    for violation in parsed.violations.iter().chain(&hidden.violations) {
         let loc = at(violation.offset);
         match &violation.kind {
             ViolationKind::GlobalNotAllowed { module, name }

@@ -16,6 +16,7 @@ mod analyse;
 mod classify;
 pub mod dcp;
 pub mod inspect;
+mod joblib;
 mod keras;
 mod lfs;
 mod mapped;
