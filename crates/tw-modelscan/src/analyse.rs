@@ -74,7 +74,23 @@ pub(crate) fn analyse_keeping_container<'a>(
     if let Some(hint) = safe_globals::hint(path, &out.findings) {
         out.findings.push(hint);
     }
+    mark_members(path, &mut out);
     (out, container)
+}
+
+/// Names `path` as the file on disk of every finding inside one of its archive members
+/// (located at `path!member`), for renderers that must point at a real file.
+fn mark_members(path: &str, out: &mut FileOutcome) {
+    for finding in &mut out.findings {
+        let location = &mut finding.location;
+        let inside = location
+            .path
+            .strip_prefix(path)
+            .is_some_and(|rest| rest.starts_with('!'));
+        if inside && location.outer.is_none() {
+            location.outer = Some(path.to_owned());
+        }
+    }
 }
 
 /// Analyses `data`, a part of the file `path` named `label` (an item of a DCP data file), into
@@ -87,6 +103,7 @@ pub(crate) fn analyse_part(
     out: &mut FileOutcome,
 ) {
     analyse_into(path, Some(label), data, options, 0, false, out);
+    mark_members(path, out);
 }
 
 /// Opens `data` and analyses it into `out`; returns the format detected and the container,

@@ -35,6 +35,11 @@ fn findings_in_nested_archives_name_the_path_through_them() {
         .as_deref()
         .is_some_and(|e| e.ends_with("data.pkl")));
     assert!(critical.location.offset.is_some());
+    // Renderers that must name a file on disk (SARIF, GitHub) point at the outer file.
+    assert_eq!(
+        critical.location.outer.as_deref(),
+        Some("nested/bundle.zip")
+    );
     let outcome = analyse("nested/zip_in_tar_in_gzip.tgz");
     assert!(outcome
         .findings
