@@ -12,7 +12,7 @@ use crate::lfs;
 use crate::nested;
 use crate::rules::{
     code_bearing_archive, dangerous_callable, global_not_allowlisted, invalid_mutation_target,
-    legacy_tar_checkpoint, persistent_id_not_storage, pickle_stack_residue,
+    joblib_side_file, legacy_tar_checkpoint, persistent_id_not_storage, pickle_stack_residue,
     safetensors_header_invalid, shared_reference_expansion, tensor_view_out_of_bounds,
     trailing_data, unsupported_model_format, weights_only_incompatible,
 };
@@ -321,6 +321,9 @@ fn analyse_pickle(
                 reason,
             ));
         }
+    }
+    for (offset, class, file) in crate::joblib::side_files(&parsed) {
+        out.push(joblib_side_file::finding(at(offset), &class, &file));
     }
     let mut not_allowlisted = false;
     let mut rejected_opcodes: BTreeSet<&'static str> = BTreeSet::new();

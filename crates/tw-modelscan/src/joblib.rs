@@ -55,6 +55,46 @@ pub(crate) fn parse<'a>(bytes: &'a [u8], options: &ParseOptions) -> (Parsed<'a>,
     (parsed, hidden)
 }
 
+/// The wrapper classes of joblib < 0.10 that name a side file (`numpy_pickle_compat`; the
+/// pickles of that time name `joblib.numpy_pickle`, scikit-learn's copy
+/// `sklearn.externals.joblib.numpy_pickle`).
+const SIDE_FILE_CLASSES: [&str; 6] = [
+    "joblib.numpy_pickle.NDArrayWrapper",
+    "joblib.numpy_pickle.ZNDArrayWrapper",
+    "joblib.numpy_pickle_compat.NDArrayWrapper",
+    "joblib.numpy_pickle_compat.ZNDArrayWrapper",
+    "sklearn.externals.joblib.numpy_pickle.NDArrayWrapper",
+    "sklearn.externals.joblib.numpy_pickle.ZNDArrayWrapper",
+];
+
+/// `(offset, class, file name)` of every joblib < 0.10 wrapper the pickle builds with a
+/// `filename` in its state: `joblib.load` reads that file.
+pub(crate) fn side_files(parsed: &Parsed<'_>) -> Vec<(u64, String, String)> {
+    let graph = &parsed.graph;
+    let mut out = Vec::new();
+    for object in graph.objects() {
+        let Some(global) = graph.global_of(object.callable) else {
+            continue;
+        };
+        let Some(class) = SIDE_FILE_CLASSES.iter().find(|k| global.key_eq(k)) else {
+            continue;
+        };
+        for state in &graph.mutations(object).states {
+            let file = graph
+                .as_dict(*state)
+                .unwrap_or_default()
+                .iter()
+                .rev()
+                .find(|(k, _)| graph.as_str(*k) == Some("filename"))
+                .and_then(|(_, v)| graph.as_str(*v));
+            if let Some(file) = file {
+                out.push((object.offset, (*class).to_owned(), file.to_owned()));
+            }
+        }
+    }
+    out
+}
+
 /// Whether a module or attribute path could name something Python imports (dotted
 /// identifiers): random array bytes that happen to parse as an import name nothing.
 fn importable(path: &str) -> bool {
