@@ -4,6 +4,8 @@
 //! the same bytes, for which the skipped array bytes are opcodes: whatever those would import is
 //! reported too, so a payload cannot hide in bytes the joblib reading skips.
 
+use std::collections::HashSet;
+
 use tw_pickle::{GlobalTarget, ParseOptions, Parsed, Violation};
 
 /// What a plain `pickle.load` would import from bytes the joblib reading skipped as array data.
@@ -28,13 +30,20 @@ pub(crate) fn parse<'a>(bytes: &'a [u8], options: &ParseOptions) -> (Parsed<'a>,
         index += 1;
         !explained.contains(&(index - 1))
     });
+    // In stream order, so sorted and disjoint: one binary search per import.
     let skipped: Vec<(u64, u64)> = parsed
         .joblib
         .iter()
         .filter(|a| matches!(a.bytes, tw_pickle::joblib::ArrayBytes::Raw { .. }))
         .map(|a| (a.start, a.end))
         .collect();
-    let inside = |offset: u64| skipped.iter().any(|(s, e)| (*s..*e).contains(&offset));
+    let inside = |offset: u64| {
+        let after = skipped.partition_point(|(start, _)| *start <= offset);
+        after
+            .checked_sub(1)
+            .and_then(|i| skipped.get(i))
+            .is_some_and(|(_, end)| offset < *end)
+    };
     let plain = tw_pickle::parse(bytes, options);
     let mut hidden = HiddenImports::default();
     for global in plain.graph.globals() {
@@ -46,7 +55,7 @@ pub(crate) fn parse<'a>(bytes: &'a [u8], options: &ParseOptions) -> (Parsed<'a>,
             }
         }
     }
-    let offsets: Vec<u64> = hidden.globals.iter().map(|g| g.0).collect();
+    let offsets: HashSet<u64> = hidden.globals.iter().map(|g| g.0).collect();
     hidden.violations = plain
         .violations
         .into_iter()

@@ -15,7 +15,7 @@
 //! by `read`), the `numpy.dtype` that sizes the bytes, and the numpy reconstruct globals of a
 //! nested object-array pickle's root, each only when the stream uses it for nothing else.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::graph::{Graph, Node, NodeId};
 use crate::machine::Parsed;
@@ -75,18 +75,17 @@ const RECONSTRUCT: [&str; 2] = [
 const SUBCLASSES: [&str; 3] = ["numpy.ndarray", "numpy.matrix", "numpy.memmap"];
 
 /// Indices into `parsed.violations` of the import violations the joblib layout explains.
-pub fn explained_violations(parsed: &Parsed<'_>) -> Vec<usize> {
+pub fn explained_violations(parsed: &Parsed<'_>) -> HashSet<usize> {
     if parsed.joblib.is_empty() {
-        return Vec::new();
+        return HashSet::new();
     }
     let graph = &parsed.graph;
-    // (global node, objects it may be the callable of)
-    let mut candidates: Vec<(NodeId, Vec<NodeId>)> = Vec::new();
+    // Global node -> the objects it may be the callable of (indices into the graph's objects).
+    let mut candidates: HashMap<NodeId, HashSet<usize>> = HashMap::new();
     let mut add = |global: NodeId, object: Option<NodeId>| {
-        if let Some(entry) = candidates.iter_mut().find(|(g, _)| *g == global) {
-            entry.1.extend(object);
-        } else {
-            candidates.push((global, object.into_iter().collect()));
+        let allowed = candidates.entry(global).or_default();
+        if let Some(Node::Object(o)) = object.and_then(|o| graph.node(o)) {
+            allowed.insert(*o as usize);
         }
     };
     for array in &parsed.joblib {
@@ -116,13 +115,22 @@ pub fn explained_violations(parsed: &Parsed<'_>) -> Vec<usize> {
             }
         }
     }
-    let explained: Vec<NodeId> = candidates
-        .iter()
-        .filter(|(global, allowed)| only_used_as(graph, parsed, *global, allowed))
-        .map(|(global, _)| *global)
-        .collect();
-    let offsets: Vec<u64> = explained
-        .iter()
+    // A global whose state a BUILD sets, or that makes an object it was not expected to make,
+    // is not data.
+    for build in &parsed.builds {
+        candidates.remove(&build.target);
+    }
+    for (i, object) in graph.objects().iter().enumerate() {
+        if candidates
+            .get(&object.callable)
+            .is_some_and(|allowed| !allowed.contains(&i))
+        {
+            candidates.remove(&object.callable);
+        }
+    }
+    let offsets: HashSet<u64> = candidates
+        .keys()
+        .filter(|id| matches!(graph.node(**id), Some(Node::Global(_))))
         .filter_map(|id| graph.global_of(*id))
         .filter(|g| {
             WRAPPER_CLASSES
@@ -166,32 +174,4 @@ fn dtype_globals(graph: &Graph<'_>, value: NodeId, add: &mut impl FnMut(NodeId, 
             add(object.callable, Some(value));
         }
     }
-}
-
-/// Whether the global `global` is called only to make the objects in `allowed` and never has
-/// its state set (BUILD on a class sets class attributes).
-fn only_used_as(
-    graph: &Graph<'_>,
-    parsed: &Parsed<'_>,
-    global: NodeId,
-    allowed: &[NodeId],
-) -> bool {
-    if !matches!(graph.node(global), Some(Node::Global(_))) {
-        return false;
-    }
-    if parsed.builds.iter().any(|b| b.target == global) {
-        return false;
-    }
-    let allowed: HashSet<usize> = allowed
-        .iter()
-        .filter_map(|a| match graph.node(*a) {
-            Some(Node::Object(o)) => Some(*o as usize),
-            _ => None,
-        })
-        .collect();
-    graph
-        .objects()
-        .iter()
-        .enumerate()
-        .all(|(i, object)| object.callable != global || allowed.contains(&i))
 }

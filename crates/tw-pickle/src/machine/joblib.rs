@@ -28,7 +28,7 @@ impl Machine<'_, '_> {
             .object_of(target)
             .and_then(|o| self.graph.global_of(o.callable))
             .is_some_and(|g| WRAPPER_CLASSES.iter().any(|k| g.key_eq(k)));
-        if !is_wrapper || self.joblib.iter().any(|a| a.wrapper == target) {
+        if !is_wrapper || !self.joblib_read.insert(target) {
             return Ok(());
         }
         let build_offset = self.offset();

@@ -172,6 +172,8 @@ struct Machine<'a, 'o> {
     joblib_layout: bool,
     /// Arrays read in joblib's layout.
     joblib: Vec<JoblibArray>,
+    /// The wrappers already read (a wrapper BUILT again is an array by then).
+    joblib_read: std::collections::HashSet<NodeId>,
     /// Whether the machine runs the nested pickle of a joblib object array (a plain
     /// `pickle.load`, which reads no joblib layout).
     in_joblib_array: bool,
@@ -209,6 +211,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             max_stack: options.limits.max_stack_depth,
             joblib_layout: false,
             joblib: Vec::new(),
+            joblib_read: std::collections::HashSet::new(),
             in_joblib_array: false,
         }
     }
