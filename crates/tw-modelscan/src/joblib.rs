@@ -1,14 +1,15 @@
 //! A whole-file pickle read both ways it can be loaded: as `joblib.load` reads it (array bytes
 //! after each `NumpyArrayWrapper` skipped, object arrays' nested pickles run; the imports that
 //! only serve that layout are data, see `tw_pickle::joblib`), and as a plain `pickle.load` reads
-//! the same bytes, for which the skipped array bytes are opcodes: whatever those would import is
-//! reported too, so a payload cannot hide in bytes the joblib reading skips.
+//! the same bytes, for which the skipped array bytes are opcodes: whatever the plain reading
+//! imports where the joblib reading does not is reported too, so a payload cannot hide in
+//! bytes the joblib reading skips or reads as data.
 
 use std::collections::HashSet;
 
 use tw_pickle::{GlobalTarget, ParseOptions, Parsed, Violation};
 
-/// What a plain `pickle.load` would import from bytes the joblib reading skipped as array data.
+/// What a plain `pickle.load` would import where the joblib reading imports nothing.
 #[derive(Debug, Default)]
 pub(crate) struct HiddenImports {
     /// `(offset, module, name)` of each import.
@@ -30,25 +31,16 @@ pub(crate) fn parse<'a>(bytes: &'a [u8], options: &ParseOptions) -> (Parsed<'a>,
         index += 1;
         !explained.contains(&(index - 1))
     });
-    // In stream order, so sorted and disjoint: one binary search per import.
-    let skipped: Vec<(u64, u64)> = parsed
-        .joblib
-        .iter()
-        .filter(|a| matches!(a.bytes, tw_pickle::joblib::ArrayBytes::Raw { .. }))
-        .map(|a| (a.start, a.end))
-        .collect();
-    let inside = |offset: u64| {
-        let after = skipped.partition_point(|(start, _)| *start <= offset);
-        after
-            .checked_sub(1)
-            .and_then(|i| skipped.get(i))
-            .is_some_and(|(_, end)| offset < *end)
-    };
+    // Both readings agree up to the first array; after it, the plain one reads the array
+    // bytes as opcodes and may stay out of step with the stream (a length prefix in the array
+    // swallowing what joblib reads as opcodes, a string's content read as opcodes): every
+    // import the plain reading makes where the joblib reading made none is reported.
+    let seen: HashSet<u64> = parsed.graph.globals().iter().map(|g| g.offset).collect();
     let plain = tw_pickle::parse(bytes, options);
     let mut hidden = HiddenImports::default();
     for global in plain.graph.globals() {
         if let GlobalTarget::Named { module, name } = &global.target {
-            if inside(global.offset) && importable(module) && importable(name) {
+            if !seen.contains(&global.offset) && importable(module) && importable(name) {
                 hidden
                     .globals
                     .push((global.offset, module.to_string(), name.to_string()));
