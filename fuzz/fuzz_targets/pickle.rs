@@ -21,7 +21,11 @@ fuzz_target!(|data: &[u8]| {
         materialise_allowance: 1 << 20,
     };
     for profile in [Profile::WeightsOnly, Profile::Scan] {
-        let options = ParseOptions { profile, limits, ..ParseOptions::default() };
+        let options = ParseOptions {
+            profile,
+            limits,
+            ..ParseOptions::default()
+        };
         let parsed = parse(data, &options);
         if profile == Profile::WeightsOnly {
             assert!(parsed.violations.len() <= 1);
@@ -46,4 +50,19 @@ fuzz_target!(|data: &[u8]| {
             parsed.graph.walk(root, 64, |_, _| {});
         }
     }
+    // joblib's layout: skipped array bytes stay inside the input, in stream order.
+    let joblib = tw_pickle::parse_joblib(
+        data,
+        &ParseOptions {
+            profile: Profile::Scan,
+            limits,
+            ..ParseOptions::default()
+        },
+    );
+    let mut last = 0;
+    for array in &joblib.joblib {
+        assert!(last <= array.start && array.start <= array.end && array.end <= data.len() as u64);
+        last = array.end;
+    }
+    let _ = tw_pickle::joblib::explained_violations(&joblib);
 });

@@ -28,6 +28,10 @@ pub enum Compression {
     Lzma,
     /// An LZ4 frame (`04 22 4d 18`, joblib's `lz4` compressor).
     Lz4,
+    /// joblib < 0.10's compressed pickle (`numpy_pickle_compat.write_zfile`, still read by
+    /// `joblib.load` through `load_compatibility`): `ZF`, the length in hex (`0x...`) padded
+    /// with spaces to 19 bytes (joblib <= 0.8.4 wrote one more space), then a zlib stream.
+    JoblibZfile,
 }
 
 impl Compression {
@@ -40,6 +44,7 @@ impl Compression {
             [b'B', b'Z', b'h', b'1'..=b'9', ..] => Compression::Bzip2,
             [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => Compression::Xz,
             [0x04, 0x22, 0x4d, 0x18, ..] => Compression::Lz4,
+            [b'Z', b'F', b'0', b'x', ..] if zfile_body(data).is_some() => Compression::JoblibZfile,
             // CMF 0x78 (deflate, 32 KiB window), FCHECK makes CMF*256+FLG a multiple of 31,
             // no preset dictionary (FDICT, bit 5), as zlib.compress writes.
             [0x78, flg, ..] if (0x7800 | u16::from(*flg)) % 31 == 0 && flg & 0x20 == 0 => {
@@ -50,7 +55,11 @@ impl Compression {
             }
             _ => return None,
         };
-        if matches!(kind, Compression::Zlib | Compression::Lzma) && !starts_decoding(kind, data) {
+        if matches!(
+            kind,
+            Compression::Zlib | Compression::Lzma | Compression::JoblibZfile
+        ) && !starts_decoding(kind, data)
+        {
             return None;
         }
         Some(kind)
@@ -65,8 +74,26 @@ impl Compression {
             Compression::Zlib => "zlib",
             Compression::Lzma => "lzma",
             Compression::Lz4 => "lz4",
+            Compression::JoblibZfile => "joblib-zfile",
         }
     }
+}
+
+/// Length of a z-file header after `ZF`: `len(hex(2**64))`.
+const ZFILE_LENGTH_FIELD: usize = 19;
+
+/// The zlib stream of a joblib z-file, when the header is `ZF`, `0x` and hex digits padded with
+/// spaces (`read_zfile` skips one more space, which a zlib stream never starts with).
+fn zfile_body(data: &[u8]) -> Option<&[u8]> {
+    let field = data.get(2..2 + ZFILE_LENGTH_FIELD)?;
+    let digits = field.strip_prefix(b"0x")?;
+    let hex = digits.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    let (number, padding) = digits.split_at(hex);
+    if number.is_empty() || padding.iter().any(|&b| b != b' ') {
+        return None;
+    }
+    let body = data.get(2 + ZFILE_LENGTH_FIELD..)?;
+    Some(body.strip_prefix(b" ").unwrap_or(body))
 }
 
 /// Bytes decoded to confirm a weak magic.
@@ -143,6 +170,10 @@ pub fn decompress(kind: Compression, data: &[u8], limit: u64) -> Result<Vec<u8>,
             .and_then(|r| copy(r, &mut sink)),
         Compression::Zlib => copy(flate2::read::ZlibDecoder::new(data), &mut sink),
         Compression::Lz4 => copy(lz4_flex::frame::FrameDecoder::new(data), &mut sink),
+        Compression::JoblibZfile => copy(
+            flate2::read::ZlibDecoder::new(zfile_body(data).unwrap_or_default()),
+            &mut sink,
+        ),
     };
     match result {
         _ if sink.hit => Err(CompressedError::Limit { kind, limit }),

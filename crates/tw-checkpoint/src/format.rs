@@ -57,6 +57,9 @@ pub enum Format {
     Lzma,
     /// An LZ4 frame (joblib `compress='lz4'`).
     Lz4,
+    /// joblib < 0.10's compressed pickle (`ZF`, a hex length, a zlib stream), which
+    /// `joblib.load` still reads.
+    JoblibZfile,
     /// A Keras v3 `.keras` archive (a zip with `config.json` and `metadata.json`).
     Keras,
     /// An HDF5 file (Keras `.h5` models keep their config in a `model_config` attribute).
@@ -89,6 +92,7 @@ impl Format {
             Format::Zlib => "zlib",
             Format::Lzma => "lzma",
             Format::Lz4 => "lz4",
+            Format::JoblibZfile => "joblib-zfile",
             Format::Keras => "keras",
             Format::Hdf5 => "hdf5",
             Format::Unknown => "unknown",
@@ -119,6 +123,7 @@ impl Format {
             Format::Zlib => Compression::Zlib,
             Format::Lzma => Compression::Lzma,
             Format::Lz4 => Compression::Lz4,
+            Format::JoblibZfile => Compression::JoblibZfile,
             _ => return None,
         })
     }
@@ -132,6 +137,7 @@ impl Format {
             Compression::Zlib => Format::Zlib,
             Compression::Lzma => Format::Lzma,
             Compression::Lz4 => Format::Lz4,
+            Compression::JoblibZfile => Format::JoblibZfile,
         }
     }
 

@@ -21,7 +21,9 @@ pub struct Limits {
     /// Entries up to this size get their CRC-32 checked during a scan even when not pickles.
     pub crc_small_entry: u64,
     /// Most bytes of storage records (each at most `crc_small_entry`) CRC-checked per file
-    /// during a scan.
+    /// during a scan: small checkpoints are checked whole, while a big one costs at most this
+    /// much reading of tensor bytes (scan time stays independent of them; `verify_data`
+    /// checks every record).
     pub crc_storage_budget: u64,
     /// Largest `.npy` header (numpy's own `max_header_size` is 10000).
     pub max_npy_header: u64,
@@ -52,7 +54,7 @@ impl Default for Limits {
             ratio_floor: 1 << 20,
             max_decompressed: 1 << 30,
             crc_small_entry: 1 << 20,
-            crc_storage_budget: 16 << 20,
+            crc_storage_budget: 256 << 10,
             max_npy_header: 10_000,
             max_safetensors_header: 100_000_000,
             max_json_depth: 64,

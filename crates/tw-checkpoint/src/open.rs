@@ -20,6 +20,7 @@ use crate::safetensors::SafetensorsHeader;
 use crate::tar;
 use crate::torch_zip::open_zip;
 use crate::zip::ZipArchive;
+use tw_pickle::{ParseOptions, Profile};
 
 /// Opens `data` (typically an mmap of the whole file) as whatever its content says it is.
 pub fn open<'a>(data: &'a [u8], options: &Options) -> Result<Container<'a>, CheckpointError> {
@@ -153,9 +154,13 @@ pub fn open_as<'a>(
             c.facts.safetensors = Some(header);
             Ok(c)
         }
-        Format::Gzip | Format::Bzip2 | Format::Xz | Format::Zlib | Format::Lzma | Format::Lz4 => {
-            open_wrapped(data, format, options)
-        }
+        Format::Gzip
+        | Format::Bzip2
+        | Format::Xz
+        | Format::Zlib
+        | Format::Lzma
+        | Format::Lz4
+        | Format::JoblibZfile => open_wrapped(data, format, options),
         Format::Hdf5 => {
             let found = crate::hdf5::search(data);
             let mut c = Container::new(format, Facts::default());
@@ -216,24 +221,33 @@ fn open_raw<'a>(data: &'a [u8], options: &Options) -> Container<'a> {
         // The first pickle is whatever `pickle.load` reads; later ones only count when they
         // frame strictly, so random trailing bytes are reported as such.
         let framed = if pos == 0 {
-            pickle_frame::frame(rest, 0, false)
+            match pickle_frame::frame(rest, 0, false) {
+                Ok(f) if f.end == data.len() => Ok(f.end),
+                // joblib writes array bytes (or an object array's own pickle) inside its
+                // pickle, which then does not frame: it ends where joblib's reading ends.
+                framed => joblib_end(data)
+                    .ok_or(())
+                    .or_else(|()| framed.map(|f| f.end)),
+            }
         } else {
-            pickle_frame::starts_with_pickle(rest).ok_or(pickle_frame::FrameError {
-                what: "not a pickle",
-                offset: 0,
-            })
+            pickle_frame::starts_with_pickle(rest)
+                .map(|f| f.end)
+                .ok_or(pickle_frame::FrameError {
+                    what: "not a pickle",
+                    offset: 0,
+                })
         };
         let index = c.pickles.len() + 1;
         match framed {
-            Ok(f) if index <= options.limits.max_pickles => {
+            Ok(end) if index <= options.limits.max_pickles => {
                 c.pickles.push(PickleSource {
                     role: PickleRole::Raw { index },
                     name: format!("pickle #{index}"),
-                    bytes: Cow::Borrowed(rest.get(..f.end).unwrap_or_default()),
+                    bytes: Cow::Borrowed(rest.get(..end).unwrap_or_default()),
                     base_offset: to_u64(pos),
                     in_file: true,
                 });
-                pos += f.end;
+                pos += end;
             }
             Err(e) if pos == 0 => {
                 // Not even one pickle frames: hand the bytes out anyway so the analyser reports
@@ -265,6 +279,16 @@ fn open_raw<'a>(data: &'a [u8], options: &Options) -> Container<'a> {
         });
     }
     c
+}
+
+/// Where a pickle in joblib's layout ends, when `data` starts with one that reads to STOP
+/// (`tw_pickle::joblib`); `None` for any other pickle.
+fn joblib_end(data: &[u8]) -> Option<usize> {
+    let parsed = tw_pickle::parse_joblib(data, &ParseOptions::new(Profile::Scan));
+    if parsed.joblib.is_empty() {
+        return None;
+    }
+    parsed.end
 }
 
 /// What follows a legacy stream's records. torch reads each record's count and bytes with the

@@ -129,14 +129,98 @@ fn octal(field: &[u8]) -> Option<u64> {
     u64::from_str_radix(text, 8).ok()
 }
 
+/// Longest GNU long name or pax header read (Python's `tarfile` reads any length; a longer one
+/// ends the listing instead of allocating it).
+const MAX_EXTENDED: u64 = 1 << 20;
+
+/// Names and sizes that extended headers set for the members after them, as Python's `tarfile`
+/// applies them (`_proc_gnulong`, `_proc_pax`, `_apply_pax_info`): a GNU `././@LongLink` member
+/// of type `L` (`K`) holds the next member's name (link target); a pax header of type `x` holds
+/// `path`, `linkpath` and `size` records for the next member, one of type `g` for every member
+/// after it.
+#[derive(Debug, Default)]
+struct Extended {
+    /// What pax global headers set so far.
+    global: Keys,
+    /// What the headers since the last member set for the next one only (pax `x`, GNU `L` as
+    /// `path`, `K` as `linkpath`).
+    next: Keys,
+}
+
+/// The extended-header keys that change how a member is read (the only ones kept).
+#[derive(Debug, Default)]
+struct Keys {
+    path: Option<String>,
+    linkpath: Option<String>,
+    size: Option<u64>,
+}
+
+impl Keys {
+    fn set(&mut self, key: &str, value: String) {
+        match key {
+            "path" => self.path = Some(value),
+            "linkpath" => self.linkpath = Some(value),
+            "size" => self.size = value.parse().ok(),
+            _ => {}
+        }
+    }
+}
+
+impl Extended {
+    /// Reads an extended header's data (`kind` is `L`, `K`, `x` or `g`).
+    fn read(&mut self, kind: u8, data: &[u8]) {
+        match kind {
+            b'L' => self.next.path = Some(name_field(data)),
+            b'K' => self.next.linkpath = Some(name_field(data)),
+            b'g' => pax_records(data, &mut self.global),
+            _ => pax_records(data, &mut self.next),
+        }
+    }
+}
+
+/// Reads the `"%d %s=%s\n"` records of a pax header (the length counts the whole record) into
+/// `keys`; reading stops at the first malformed record, as `tarfile` raises there.
+fn pax_records(data: &[u8], keys: &mut Keys) {
+    let mut pos = 0usize;
+    while let Some(rest) = data
+        .get(pos..)
+        .filter(|r| !r.is_empty() && r.first() != Some(&0))
+    {
+        let Some(space) = rest.iter().position(|&b| b == b' ') else {
+            break;
+        };
+        let len = std::str::from_utf8(rest.get(..space).unwrap_or_default())
+            .ok()
+            .and_then(|s| s.parse::<usize>().ok());
+        let Some(record) = len.and_then(|n| rest.get(space + 1..n)) else {
+            break;
+        };
+        let Some(record) = record.strip_suffix(b"\n") else {
+            break;
+        };
+        let Some(eq) = record.iter().position(|&b| b == b'=') else {
+            break;
+        };
+        let (key, value) = record.split_at(eq);
+        keys.set(
+            &String::from_utf8_lossy(key),
+            String::from_utf8_lossy(value.get(1..).unwrap_or_default()).into_owned(),
+        );
+        pos += len.unwrap_or(0);
+    }
+}
+
 /// Lists the members of a ustar archive, stopping at the end marker, a bad header or
-/// `max_members`. `None` when the first block is not a ustar header.
+/// `max_members`. `None` when the first block is not a ustar header. Names, link targets and
+/// sizes are those extended headers (GNU long names, pax) give; the extended headers themselves
+/// are not members.
 pub fn members(data: &[u8], max_members: usize) -> Option<Vec<TarMember>> {
     let first = data.get(..BLOCK)?;
     if !valid_header(first) {
         return None;
     }
     let mut out = Vec::new();
+    let mut extended = Extended::default();
     let mut pos = 0usize;
     while out.len() < max_members {
         let Some(block) = data.get(pos..pos.saturating_add(BLOCK)) else {
@@ -151,19 +235,45 @@ pub fn members(data: &[u8], max_members: usize) -> Option<Vec<TarMember>> {
         if !prefix.is_empty() && block.get(257..263) == Some(b"ustar\0".as_slice()) {
             name = format!("{prefix}/{name}");
         }
-        let size = block.get(124..136).and_then(octal).unwrap_or(0);
+        let mut size = block.get(124..136).and_then(octal).unwrap_or(0);
         let kind = block.get(156).copied().unwrap_or(0);
-        let link = name_field(block.get(157..257).unwrap_or_default());
-        out.push(TarMember {
-            name,
-            offset: to_u64(pos),
-            size,
-            kind,
-            link,
-        });
+        let mut link = name_field(block.get(157..257).unwrap_or_default());
+        let data_start = pos.saturating_add(BLOCK);
+        if matches!(kind, b'L' | b'K' | b'x' | b'g') {
+            let Some(body) = (size <= MAX_EXTENDED)
+                .then(|| data.get(data_start..data_start.saturating_add(to_usize(size)?)))
+                .flatten()
+            else {
+                break;
+            };
+            extended.read(kind, body);
+        } else {
+            let next = std::mem::take(&mut extended.next);
+            let global = &extended.global;
+            if let Some(path) = next.path.or_else(|| global.path.clone()) {
+                name = path;
+            }
+            if let Some(target) = next.linkpath.or_else(|| global.linkpath.clone()) {
+                link = target;
+            }
+            if let Some(n) = next.size.or(global.size) {
+                size = n;
+            }
+            // tarfile strips the slash that ends a directory's name.
+            if kind == b'5' {
+                let len = name.trim_end_matches('/').len();
+                name.truncate(len);
+            }
+            out.push(TarMember {
+                name,
+                offset: to_u64(pos),
+                size,
+                kind,
+                link,
+            });
+        }
         let padded = size.div_ceil(to_u64(BLOCK)).saturating_mul(to_u64(BLOCK));
-        let Some(next) = to_usize(padded).and_then(|p| pos.checked_add(BLOCK)?.checked_add(p))
-        else {
+        let Some(next) = to_usize(padded).and_then(|p| data_start.checked_add(p)) else {
             break;
         };
         pos = next;

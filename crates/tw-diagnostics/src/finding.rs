@@ -74,6 +74,11 @@ pub struct Location {
     /// 1-based column just past the end, on `end_line` (or `line`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub end_column: Option<u32>,
+    /// When `path` names a member inside an archive by the path through the archives
+    /// (`bundle.zip!model/x.bin`), the file on disk that holds it (`bundle.zip`): renderers
+    /// that must point at a real file (SARIF, GitHub annotations) point there.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub outer: Option<String>,
 }
 
 impl Location {
@@ -97,6 +102,20 @@ impl Location {
     pub fn with_offset(mut self, offset: u64) -> Self {
         self.offset = Some(offset);
         self
+    }
+
+    /// The file on disk and, for a member inside an archive, the path through the archives
+    /// after it: `("bundle.zip", Some("model/x.bin"))` for `bundle.zip!model/x.bin` inside
+    /// `bundle.zip`, `(path, None)` otherwise.
+    pub fn file_and_member(&self) -> (&str, Option<&str>) {
+        let member = self.outer.as_deref().and_then(|outer| {
+            let member = self.path.strip_prefix(outer)?.strip_prefix('!')?;
+            Some((outer, member))
+        });
+        match member {
+            Some((outer, member)) => (outer, Some(member)),
+            None => (&self.path, None),
+        }
     }
 
     /// This location at a 1-based line and column.

@@ -12,7 +12,7 @@ use crate::lfs;
 use crate::nested;
 use crate::rules::{
     code_bearing_archive, dangerous_callable, decompression_bomb, global_not_allowlisted,
-    invalid_mutation_target, legacy_tar_checkpoint, persistent_id_not_storage,
+    invalid_mutation_target, joblib_side_file, legacy_tar_checkpoint, persistent_id_not_storage,
     pickle_stack_residue, safetensors_header_invalid, shared_reference_expansion,
     tensor_view_out_of_bounds, trailing_data, unsupported_model_format, weights_only_incompatible,
 };
@@ -74,7 +74,23 @@ pub(crate) fn analyse_keeping_container<'a>(
     if let Some(hint) = safe_globals::hint(path, &out.findings) {
         out.findings.push(hint);
     }
+    mark_members(path, &mut out);
     (out, container)
+}
+
+/// Names `path` as the file on disk of every finding inside one of its archive members
+/// (located at `path!member`), for renderers that must point at a real file.
+fn mark_members(path: &str, out: &mut FileOutcome) {
+    for finding in &mut out.findings {
+        let location = &mut finding.location;
+        let inside = location
+            .path
+            .strip_prefix(path)
+            .is_some_and(|rest| rest.starts_with('!'));
+        if inside && location.outer.is_none() {
+            location.outer = Some(path.to_owned());
+        }
+    }
 }
 
 /// Analyses `data`, a part of the file `path` named `label` (an item of a DCP data file), into
@@ -87,6 +103,7 @@ pub(crate) fn analyse_part(
     out: &mut FileOutcome,
 ) {
     analyse_into(path, Some(label), data, options, 0, false, out);
+    mark_members(path, out);
 }
 
 /// Opens `data` and analyses it into `out`; returns the format detected and the container,
@@ -238,6 +255,7 @@ fn format_findings(container: &Container<'_>, location: Location, out: &mut File
         | Format::Zlib
         | Format::Lzma
         | Format::Lz4
+        | Format::JoblibZfile
         | Format::Unknown => {}
     }
 }
@@ -270,25 +288,47 @@ fn analyse_pickle(
     out: &mut FileOutcome,
 ) -> bool {
     let bytes: &[u8] = &source.bytes;
-    let parsed = tw_pickle::parse(bytes, &options.pickle);
+    // A file that is one pickle may be joblib's: read it as joblib.load does, plus what a
+    // plain pickle.load would import from the array bytes that reading skips.
+    let (parsed, hidden) = if matches!(source.role, PickleRole::Raw { .. }) {
+        crate::joblib::parse(bytes, &options.pickle)
+    } else {
+        (
+            tw_pickle::parse(bytes, &options.pickle),
+            crate::joblib::HiddenImports::default(),
+        )
+    };
     let at = |offset: u64| location.clone().with_offset(source.base_offset + offset);
 
-    for global in parsed.graph.globals() {
-        if let GlobalTarget::Named { module, name } = &global.target {
-            if let Some(reason) = tw_pickle::dangerous_reason(module, name) {
-                out.push(dangerous_callable::finding(
-                    at(global.offset),
-                    module,
-                    name,
-                    reason,
-                ));
-            }
+    let named = parsed
+        .graph
+        .globals()
+        .iter()
+        .filter_map(|g| match &g.target {
+            GlobalTarget::Named { module, name } => Some((g.offset, &**module, &**name)),
+            _ => None,
+        });
+    let hidden_named = hidden
+        .globals
+        .iter()
+        .map(|(o, m, n)| (*o, m.as_str(), n.as_str()));
+    for (offset, module, name) in named.chain(hidden_named) {
+        if let Some(reason) = tw_pickle::dangerous_reason(module, name) {
+            out.push(dangerous_callable::finding(
+                at(offset),
+                module,
+                name,
+                reason,
+            ));
         }
+    }
+    for (offset, class, file) in crate::joblib::side_files(&parsed) {
+        out.push(joblib_side_file::finding(at(offset), &class, &file));
     }
     let mut not_allowlisted = false;
     let mut rejected_opcodes: BTreeSet<&'static str> = BTreeSet::new();
     let mut import_opcodes: BTreeSet<&'static str> = BTreeSet::new();
-    for violation in &parsed.violations {
+    for violation in parsed.violations.iter().chain(&hidden.violations) {
         let loc = at(violation.offset);
         match &violation.kind {
             ViolationKind::GlobalNotAllowed { module, name }

@@ -17,6 +17,7 @@ mod classify;
 pub mod dcp;
 mod index;
 pub mod inspect;
+mod joblib;
 mod keras;
 mod lfs;
 mod mapped;

@@ -126,6 +126,15 @@ pub enum PickleError {
         /// Values above the mark.
         count: u64,
     },
+    /// joblib's array layout ([`crate::joblib`]) that the machine cannot read the way
+    /// `joblib.load` does.
+    #[error("joblib array at offset {offset}: {reason}")]
+    Joblib {
+        /// Offset of the wrapper's BUILD.
+        offset: u64,
+        /// What could not be read.
+        reason: &'static str,
+    },
     /// The weights-only profile refused the stream (first violation).
     #[error("not weights-only loadable: {violation}")]
     Disallowed {
@@ -149,7 +158,8 @@ impl PickleError {
             | PickleError::FrameNotExhausted { offset, .. }
             | PickleError::InvalidArgument { offset, .. }
             | PickleError::NegativeLength { offset, .. }
-            | PickleError::OddItemCount { offset, .. } => *offset,
+            | PickleError::OddItemCount { offset, .. }
+            | PickleError::Joblib { offset, .. } => *offset,
             PickleError::Disallowed { violation } => violation.offset,
         }
     }

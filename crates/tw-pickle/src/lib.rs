@@ -30,6 +30,7 @@ mod denylist;
 mod error;
 mod expansion;
 mod graph;
+pub mod joblib;
 mod limits;
 mod machine;
 mod opcode;
@@ -49,6 +50,6 @@ pub use graph::{
     BigInt, CallKind, GlobalRef, GlobalTarget, Graph, Mutations, Node, NodeId, Object, PyType, Seq,
 };
 pub use limits::{LimitKind, Limits};
-pub use machine::{parse, parse_at, BuildRecord, Parsed, StopResidue};
+pub use machine::{parse, parse_at, parse_joblib, BuildRecord, Parsed, StopResidue};
 pub use opcode::{Opcode, OpcodeInfo, OPCODES};
 pub use policy::{ParseOptions, Profile, Violation, ViolationKind};

@@ -39,7 +39,9 @@ fn annotation(out: &mut String, finding: &Finding) {
         Severity::Low | Severity::Info => "notice",
     };
     let location = &finding.location;
-    let mut properties = vec![format!("file={}", workflow_property(&location.path))];
+    // An archive member's findings annotate the archive on disk.
+    let (file, member) = location.file_and_member();
+    let mut properties = vec![format!("file={}", workflow_property(file))];
     if let Some(line) = location.line {
         properties.push(format!("line={line}"));
         if let Some(column) = location.column {
@@ -61,7 +63,7 @@ fn annotation(out: &mut String, finding: &Finding) {
     ));
     let mut message = finding.message.clone();
     // Annotations have no field for an archive entry or byte offset; keep them in the text.
-    if location.entry.is_some() || location.offset.is_some() {
+    if location.entry.is_some() || location.offset.is_some() || member.is_some() {
         let _ = write!(message, " [{}]", display_location(location));
     }
     let _ = writeln!(

@@ -148,9 +148,14 @@ struct SarifResult {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct ResultProperties {
     severity: Severity,
     status: Status,
+    /// The full path through the archives (`bundle.zip!model/x.bin:archive/data.pkl@81`) of a
+    /// finding inside an archive member, whose artifact is the outer file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    archive_path: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -378,14 +383,23 @@ fn result(finding: &Finding, rule_index: usize) -> SarifResult {
         .collect();
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert("torchward/v1", finding.fingerprint());
+    // Code scanning shows the message, not logical locations: a finding inside an archive
+    // member names the member there too.
+    let archive_path = finding
+        .location
+        .file_and_member()
+        .1
+        .map(|_| display_location(&finding.location));
+    let text = match &archive_path {
+        Some(full) => format!("{} [in {full}]", finding.message),
+        None => finding.message.clone(),
+    };
     SarifResult {
         rule_id: finding.rule.clone(),
         rule_index,
         kind,
         level,
-        message: Message {
-            text: finding.message.clone(),
-        },
+        message: Message { text },
         locations: sarif_location(&finding.location).into_iter().collect(),
         partial_fingerprints: fingerprints,
         suppressions,
@@ -393,6 +407,7 @@ fn result(finding: &Finding, rule_index: usize) -> SarifResult {
         properties: ResultProperties {
             severity: finding.severity,
             status: finding.status,
+            archive_path,
         },
     }
 }
@@ -400,14 +415,24 @@ fn result(finding: &Finding, rule_index: usize) -> SarifResult {
 /// A location as SARIF sees it. The byte offset of a finding inside an archive entry is an
 /// offset into the (possibly compressed) entry, not into the file, so it goes into the
 /// logical location's name, not into `region.byteOffset`, which §3.30.16 defines on the file.
+/// A finding inside a member of an archive (`bundle.zip!model/x.bin`) is located at the file
+/// on disk (`artifactLocation.uri` must name a file of the repository for code scanning to
+/// annotate it, §3.4.3, and a nested artifact's own uri is relative to its parent, §3.24.3),
+/// with the path inside it as the logical location (`model/x.bin:archive/data.pkl@81`).
 fn sarif_location(location: &Location) -> Option<SarifLocation> {
     if location.path.is_empty() {
         return None;
     }
-    let (region, logical_locations) = if let Some(entry) = &location.entry {
+    let (file, member) = location.file_and_member();
+    let inside = match (member, &location.entry) {
+        (Some(member), Some(entry)) => Some(format!("{member}:{entry}")),
+        (Some(member), None) => Some(member.to_owned()),
+        (None, entry) => entry.clone(),
+    };
+    let (region, logical_locations) = if let Some(inside) = inside {
         let name = match location.offset {
-            Some(offset) => format!("{entry}@{offset}"),
-            None => entry.clone(),
+            Some(offset) => format!("{inside}@{offset}"),
+            None => inside,
         };
         let logical = LogicalLocation {
             fully_qualified_name: name,
@@ -436,7 +461,7 @@ fn sarif_location(location: &Location) -> Option<SarifLocation> {
     Some(SarifLocation {
         physical_location: PhysicalLocation {
             artifact_location: ArtifactLocation {
-                uri: path_to_uri(&location.path),
+                uri: path_to_uri(file),
             },
             region,
         },

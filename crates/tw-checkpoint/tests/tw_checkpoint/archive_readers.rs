@@ -26,6 +26,7 @@ pub fn exercise_archive(data: &[u8], limits: &Limits) {
         Compression::Zlib,
         Compression::Lzma,
         Compression::Lz4,
+        Compression::JoblibZfile,
     ] {
         if let Ok(out) = decompress(kind, data, 1 << 20) {
             assert!(out.len() <= 1 << 20);

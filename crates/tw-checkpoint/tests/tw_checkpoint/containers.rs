@@ -816,3 +816,21 @@ fn walks_give_back_pages_every_few_records_and_read_the_same() {
     const { assert!(RELEASE_EVERY <= 9, "the fixture must span a release") };
     assert!(runs.get() >= 2, "released {} times", runs.get());
 }
+
+#[test]
+fn tar_long_names_and_link_targets_come_from_gnu_and_pax_headers() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/scan/longname");
+    let deep = ["a-rather-long-folder-name"; 5].join("/");
+    for tag in ["gnu", "pax"] {
+        let data = std::fs::read(dir.join(format!("bundle_{tag}.tar"))).unwrap();
+        let members = tw_checkpoint::tar::members(&data, 64).unwrap();
+        let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, [format!("{deep}/pytorch_model.bin")], "{tag}");
+        let data = std::fs::read(dir.join(format!("legacy_{tag}.tar"))).unwrap();
+        let members = tw_checkpoint::tar::members(&data, 64).unwrap();
+        let storages = members.iter().position(|m| m.name == "storages").unwrap();
+        assert_eq!(members[storages].link, "p".repeat(120), "{tag}");
+        let target = tw_checkpoint::tar::resolve(&members, storages).unwrap();
+        assert_eq!(target.name, "p".repeat(120), "{tag}");
+    }
+}

@@ -10,6 +10,7 @@ pub mod global_not_allowlisted;
 pub mod index_path_escape;
 pub mod index_tensor_missing;
 pub mod invalid_mutation_target;
+pub mod joblib_side_file;
 pub mod keras_foreign_object;
 pub mod keras_lambda_layer;
 pub mod legacy_tar_checkpoint;
@@ -59,6 +60,7 @@ pub static RULES: &[RuleMeta] = &[
     shard_not_indexed::RULE,
     mixed_weight_formats::RULE,
     index_path_escape::RULE,
+    joblib_side_file::RULE,
 ];
 
 #[cfg(test)]

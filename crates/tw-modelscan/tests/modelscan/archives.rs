@@ -35,6 +35,11 @@ fn findings_in_nested_archives_name_the_path_through_them() {
         .as_deref()
         .is_some_and(|e| e.ends_with("data.pkl")));
     assert!(critical.location.offset.is_some());
+    // Renderers that must name a file on disk (SARIF, GitHub) point at the outer file.
+    assert_eq!(
+        critical.location.outer.as_deref(),
+        Some("nested/bundle.zip")
+    );
     let outcome = analyse("nested/zip_in_tar_in_gzip.tgz");
     assert!(outcome
         .findings
@@ -150,4 +155,46 @@ fn member_count_and_depth_limits_are_findings() {
         .iter()
         .any(|f| f.rule == "TW111" && f.message.contains("nested")));
     assert!(!outcome.findings.iter().any(|f| f.rule == "TW101"));
+}
+
+#[test]
+fn tar_members_with_long_names_are_named_in_full() {
+    let deep = ["a-rather-long-folder-name"; 5].join("/");
+    for tag in ["gnu", "pax"] {
+        let file = format!("longname/bundle_{tag}.tar");
+        let outcome = analyse(&file);
+        let critical = outcome.findings.iter().find(|f| f.rule == "TW101").unwrap();
+        assert_eq!(
+            critical.location.path,
+            format!("{file}!{deep}/pytorch_model.bin")
+        );
+    }
+}
+
+#[test]
+fn joblib_arrays_are_skipped_exactly_and_their_globals_read_as_data() {
+    for file in [
+        "joblib/arrays.joblib",
+        "joblib/arrays.z",
+        "joblib/arrays.xz",
+        "joblib/arrays.lz4",
+        "joblib/arrays_unaligned.joblib",
+        "joblib/object_array.joblib",
+    ] {
+        let outcome = analyse(file);
+        assert!(outcome.errors.is_empty(), "{file}: {:?}", outcome.errors);
+        let rules: BTreeSet<&str> = outcome.findings.iter().map(|f| f.rule.as_str()).collect();
+        assert_eq!(rules, BTreeSet::from(["TW114"]), "{file}");
+    }
+    // The payload after a real array, in an object array's nested pickle, and in array bytes
+    // a plain pickle.load reads as opcodes: each flagged where it is.
+    for (file, offset) in [
+        ("joblib/evil_after_array.joblib", 350),
+        ("joblib/evil_object_array.joblib", 387),
+        ("joblib/payload_in_array_bytes.pkl", 225),
+    ] {
+        let outcome = analyse(file);
+        let critical = outcome.findings.iter().find(|f| f.rule == "TW101").unwrap();
+        assert_eq!(critical.location.offset, Some(offset), "{file}");
+    }
 }

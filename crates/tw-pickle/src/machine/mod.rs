@@ -5,6 +5,7 @@
 
 use crate::error::PickleError;
 use crate::graph::{Graph, Mutations, Node, NodeId, Seq, NO_INDEX};
+use crate::joblib::JoblibArray;
 use crate::limits::{LimitKind, Limits};
 use crate::opcode::Opcode;
 use crate::policy::{ParseOptions, Profile, Violation, ViolationKind};
@@ -74,6 +75,8 @@ pub struct Parsed<'a> {
     pub profile: Profile,
     /// The limits used (extraction applies the same ones).
     pub limits: Limits,
+    /// The arrays read in joblib's layout ([`parse_joblib`]), in stream order.
+    pub joblib: Vec<JoblibArray>,
 }
 
 impl Parsed<'_> {
@@ -92,7 +95,24 @@ pub fn parse<'a>(data: &'a [u8], options: &ParseOptions) -> Parsed<'a> {
 /// Parses one pickle starting at `start` in `data` (e.g. the next pickle of a legacy stream);
 /// offsets in the result are offsets into `data`.
 pub fn parse_at<'a>(data: &'a [u8], start: usize, options: &ParseOptions) -> Parsed<'a> {
-    let mut machine = Machine::new(data, start, options);
+    run_machine(Machine::new(data, start, options), start, options)
+}
+
+/// Parses one pickle from offset 0 of `data` as `joblib.load` reads it ([`crate::joblib`]):
+/// after a `NumpyArrayWrapper`'s BUILD, the array bytes joblib wrote there are skipped (or the
+/// nested pickle of an object array is run) and the pickle goes on after them. Only for a file
+/// that is read as a whole pickle: torch never reads that layout.
+pub fn parse_joblib<'a>(data: &'a [u8], options: &ParseOptions) -> Parsed<'a> {
+    let mut machine = Machine::new(data, 0, options);
+    machine.joblib_layout = true;
+    run_machine(machine, 0, options)
+}
+
+fn run_machine<'a>(
+    mut machine: Machine<'a, '_>,
+    start: usize,
+    options: &ParseOptions,
+) -> Parsed<'a> {
     let outcome = machine.run();
     let (root, end, error) = match outcome {
         Ok(root) => (Some(root), Some(machine.pos), None),
@@ -110,9 +130,11 @@ pub fn parse_at<'a>(data: &'a [u8], start: usize, options: &ParseOptions) -> Par
         error,
         profile: options.profile,
         limits: options.limits,
+        joblib: machine.joblib,
     }
 }
 
+mod joblib;
 mod memo;
 mod policy;
 mod step;
@@ -146,6 +168,15 @@ struct Machine<'a, 'o> {
     max_nodes: usize,
     /// `max_stack_depth`, read on every push.
     max_stack: usize,
+    /// Whether joblib's array layout is read ([`parse_joblib`]).
+    joblib_layout: bool,
+    /// Arrays read in joblib's layout.
+    joblib: Vec<JoblibArray>,
+    /// The wrappers already read (a wrapper BUILT again is an array by then).
+    joblib_read: std::collections::HashSet<NodeId>,
+    /// Whether the machine runs the nested pickle of a joblib object array (a plain
+    /// `pickle.load`, which reads no joblib layout).
+    in_joblib_array: bool,
 }
 
 /// Slots of [`Machine::interned`]: 4 singletons and the ints -5..=256.
@@ -178,6 +209,10 @@ impl<'a, 'o> Machine<'a, 'o> {
             interned: [EMPTY; INTERNED],
             max_nodes: options.limits.max_graph_nodes.min(u32::MAX as usize - 1),
             max_stack: options.limits.max_stack_depth,
+            joblib_layout: false,
+            joblib: Vec::new(),
+            joblib_read: std::collections::HashSet::new(),
+            in_joblib_array: false,
         }
     }
 

@@ -379,6 +379,9 @@ impl Machine<'_, '_> {
                 });
                 let depth = self.graph.depth(state);
                 self.deepen(target, depth)?;
+                if self.joblib_layout && !self.in_joblib_array {
+                    self.joblib_build(target, state)?;
+                }
             }
             Opcode::Inst => {
                 let module = self.utf8_line("module name is not UTF-8")?;

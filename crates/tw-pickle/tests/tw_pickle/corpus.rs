@@ -24,6 +24,12 @@ fn replay_fuzz_corpus() {
             }
             let _ = torch::extract(&parsed);
         }
+        // joblib's layout (fuzz/corpus/pickle/joblib_*): the arrays lie inside the input.
+        let joblib = tw_pickle::parse_joblib(&bytes, &ParseOptions::new(Profile::Scan));
+        for array in &joblib.joblib {
+            assert!(array.start <= array.end && array.end <= bytes.len() as u64);
+        }
+        let _ = tw_pickle::joblib::explained_violations(&joblib);
         count += 1;
     }
     assert!(count >= 20, "corpus has only {count} files");

@@ -12,6 +12,7 @@ mod build;
 mod corpus;
 mod errors;
 mod fixtures;
+mod joblib;
 mod limits;
 mod opcodes;
 mod profiles;

@@ -119,3 +119,39 @@ fn a_counted_finding_keeps_its_count_in_every_format() -> Result<(), Box<dyn std
     assert!(text.contains("occurrences: 7 in this file"), "{text}");
     Ok(())
 }
+
+#[test]
+fn a_finding_inside_an_archive_member_points_at_the_file_on_disk() {
+    let mut report = Report::new("scan", "0.1.0");
+    let mut location = tw_diagnostics::Location::path("bundle.zip!model/pytorch_model.bin")
+        .with_entry("archive/data.pkl")
+        .with_offset(81);
+    location.outer = Some("bundle.zip".into());
+    report.findings = vec![tw_diagnostics::Finding::new(
+        fixture::registry().rules()[0],
+        location,
+        "GLOBAL os.system is called on load",
+    )];
+    let document = sarif_of(&report, &fixture::registry());
+    if let Err(err) = validate(&document) {
+        panic!("SARIF output does not match the 2.1.0 schema:\n{err}");
+    }
+    let result = &document["runs"][0]["results"][0];
+    let location = &result["locations"][0];
+    assert_eq!(
+        location["physicalLocation"]["artifactLocation"]["uri"],
+        "bundle.zip"
+    );
+    assert_eq!(
+        location["logicalLocations"][0]["fullyQualifiedName"],
+        "model/pytorch_model.bin:archive/data.pkl@81"
+    );
+    let full = "bundle.zip!model/pytorch_model.bin:archive/data.pkl@81";
+    assert_eq!(result["properties"]["archivePath"], full);
+    assert!(result["message"]["text"]
+        .as_str()
+        .is_some_and(|t| t.ends_with(&format!("[in {full}]"))));
+    let github = tw_report::github(&report);
+    assert!(github.contains("file=bundle.zip,"), "{github}");
+    assert!(github.contains(full), "{github}");
+}
