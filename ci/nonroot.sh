@@ -92,6 +92,7 @@ chown -R "$uid:$gid" "$private"
 echo "ci/nonroot.sh: user $user (uid $uid), home $(stat -c %a "$home"), clone '$clone'"
 echo "ci/nonroot.sh: toolchain $toolbin ($("$toolbin/cargo" --version))"
 started=$(date +%s)
+log="$private/test.log"
 set +e
 setpriv --reuid="$uid" --regid="$gid" --init-groups --reset-env \
   env -i HOME="$home" USER="$user" LOGNAME="$user" SHELL=/bin/sh LANG=C.UTF-8 \
@@ -99,8 +100,10 @@ setpriv --reuid="$uid" --regid="$gid" --init-groups --reset-env \
   CARGO_HOME="$home/.cargo" RUSTC="$toolbin/rustc" RUSTDOC="$toolbin/rustdoc" \
   TMPDIR="$private/tmp" CARGO_TERM_COLOR=never INSTA_UPDATE=no CARGO_INCREMENTAL=0 \
   RUST_BACKTRACE=1 \
-  sh -c 'umask 027 && cd "$1" && cargo test --workspace --locked' sh "$clone"
-rc=$?
+  sh -c 'umask 027 && cd "$1" && cargo test --workspace --locked' sh "$clone" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
 set -e
+echo "ci/nonroot.sh: skipped as a non-root user (each with its reason):"
+grep -E '^SKIP' "$log" | sort -u || echo "  (none)"
 echo "ci/nonroot.sh: suite as non-root user from '$clone': exit $rc, $(( $(date +%s) - started )) s"
 exit "$rc"
