@@ -7,7 +7,6 @@
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use serde::Deserialize;
 use tw_diagnostics::{Report, Severity};
 
 use crate::args::ReportArgs;
@@ -17,45 +16,23 @@ use crate::filter::Selector;
 pub const CONFIG_FILE: &str = "torchward.toml";
 /// The Python project file whose `[tool.torchward]` table is read.
 pub const PYPROJECT: &str = "pyproject.toml";
+/// Largest configuration file read (either kind; real ones are a few KiB).
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
-/// The keys of the file, as written (kebab-case).
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawConfig {
-    #[serde(default)]
-    profiles: Vec<String>,
-    #[serde(default)]
-    allow_global: Vec<String>,
-    #[serde(default)]
-    select: Vec<String>,
-    #[serde(default)]
-    ignore: Vec<String>,
-    fail_on: Option<String>,
-    #[serde(default)]
-    per_path_ignores: std::collections::BTreeMap<String, Vec<String>>,
-}
-
-/// `pyproject.toml`: only `[tool.torchward]` is read; everything else is the project's.
-#[derive(Debug, Deserialize)]
-struct PyProject {
-    tool: Option<Tools>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Tools {
-    torchward: Option<toml::Value>,
-}
+mod raw;
+use raw::RawConfig;
 
 /// Why a configuration file cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// The file could not be read.
+    /// The file could not be read: an I/O error, not a regular file (a FIFO is refused, never
+    /// waited on), over [`MAX_CONFIG_BYTES`] or not UTF-8.
     #[error("{path}: cannot read the configuration: {source}")]
     Read {
         /// The file.
         path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
+        /// Why (the message names the path again, with the OS reason or the limit).
+        source: tw_fs::Error,
     },
     /// The file is not valid TOML or holds an unknown key or a value of the wrong type (the
     /// message names the key).
@@ -119,22 +96,16 @@ impl Config {
         let start = start.canonicalize().unwrap_or(start);
         for dir in start.ancestors() {
             let dedicated = dir.join(CONFIG_FILE);
-            if dedicated.is_file() {
-                let text = read(&dedicated)?;
-                let raw: RawConfig =
-                    toml::from_str(&text).map_err(|e| parse_error(&dedicated, &e))?;
+            if let Some(text) = read(&dedicated)? {
+                let raw =
+                    raw::parse_dedicated(&text).map_err(|e| parse_error(&dedicated, &text, &e))?;
                 return Config::from_raw(raw, &dedicated, dir);
             }
             let pyproject = dir.join(PYPROJECT);
-            if pyproject.is_file() {
-                let text = read(&pyproject)?;
-                let project: PyProject =
-                    toml::from_str(&text).map_err(|e| parse_error(&pyproject, &e))?;
-                if let Some(table) = project.tool.and_then(|t| t.torchward) {
-                    let raw = RawConfig::deserialize(table).map_err(|e| ConfigError::Parse {
-                        path: pyproject.clone(),
-                        message: format!("[tool.torchward]: {e}"),
-                    })?;
+            if let Some(text) = read(&pyproject)? {
+                let table =
+                    raw::parse_pyproject(&text).map_err(|e| parse_error(&pyproject, &text, &e))?;
+                if let Some(raw) = table {
                     return Config::from_raw(raw, &pyproject, dir);
                 }
             }
@@ -245,17 +216,62 @@ fn flag_given(flag: &str) -> bool {
     })
 }
 
-fn read(path: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_path_buf(),
-        source,
-    })
+/// The text of the configuration file `path`, `None` when nothing is there (or it cannot even
+/// be looked at, as under a directory the user may not list). Anything there that is not a
+/// regular file is an error, never skipped or waited on.
+fn read(path: &Path) -> Result<Option<String>, ConfigError> {
+    if std::fs::metadata(path).is_err() {
+        return Ok(None);
+    }
+    tw_fs::read_to_string_bounded(path, MAX_CONFIG_BYTES)
+        .map(Some)
+        .map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
-fn parse_error(path: &Path, err: &toml::de::Error) -> ConfigError {
+/// Longest excerpt of the offending line a parse error quotes.
+const EXCERPT_CHARS: usize = 80;
+
+/// A TOML error as `line L, column C: what (`the line`)`: the line quoted (at most
+/// [`EXCERPT_CHARS`] characters, control characters escaped) shows the key, which the TOML
+/// reader's own message does not name for a value of the wrong type.
+fn parse_error(path: &Path, text: &str, err: &toml::de::Error) -> ConfigError {
+    let mut message = err.message().trim_end().replace('\n', " ");
+    if let Some(at) = err
+        .span()
+        .map(|span| span.start)
+        .filter(|&at| at <= text.len())
+    {
+        let before = text.get(..at).unwrap_or_default();
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let line = text
+            .get(line_start..)
+            .and_then(|rest| rest.lines().next())
+            .unwrap_or_default();
+        let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+        let number = before.matches('\n').count() + 1;
+        let mut excerpt: String = line
+            .chars()
+            .take(EXCERPT_CHARS)
+            .flat_map(|c| {
+                let escaped: Vec<char> = if c.is_control() {
+                    c.escape_debug().collect()
+                } else {
+                    vec![c]
+                };
+                escaped
+            })
+            .collect();
+        if line.chars().nth(EXCERPT_CHARS).is_some() {
+            excerpt.push_str("...");
+        }
+        message = format!("line {number}, column {column}: {message} (`{excerpt}`)");
+    }
     ConfigError::Parse {
         path: path.to_path_buf(),
-        message: err.to_string().trim_end().replace('\n', " "),
+        message,
     }
 }
 
@@ -342,5 +358,95 @@ mod tests {
         config.apply_per_path(&mut report);
         let kept: Vec<&str> = report.findings.iter().map(|f| f.rule.as_str()).collect();
         assert_eq!(kept, ["TW608", "TW601"]);
+    }
+
+    /// What loading the configuration in a directory holding only `name` with `bytes` gives:
+    /// the profiles it sets, or the error with the directory written `DIR`.
+    fn load(name: &str, bytes: &[u8]) -> Result<Vec<String>, String> {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = tmp.path().canonicalize().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(root.join(name), bytes).unwrap_or_else(|e| panic!("{e}"));
+        Config::for_inputs(std::slice::from_ref(&root))
+            .map(|c| c.profiles)
+            .map_err(|e| e.to_string().replace(&root.display().to_string(), "DIR"))
+    }
+
+    /// Each file of `fuzz/corpus/config` (made by crates/tw-modelscan/tests/data/make_corpus.py)
+    /// as `torchward.toml` or `pyproject.toml` (by its name): the profiles it sets, or the
+    /// exact error.
+    const CORPUS: &[(&str, Result<&[&str], &str>)] = &[
+        ("bad_bad_glob.torchward.toml", Err("DIR/torchward.toml: key `per-path-ignores.\"tests/[\"`: error parsing glob 'tests/[': unclosed character class; missing ']'")),
+        ("bad_deep_array.torchward.toml", Err("DIR/torchward.toml: line 1, column 92: cannot recurse further; max recursion depth met (`profiles = [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[...`)")),
+        ("bad_deep_inline_table.torchward.toml", Err("DIR/torchward.toml: line 1, column 405: cannot recurse further; max recursion depth met (`x = {a = {a = {a = {a = {a = {a = {a = {a = {a = {a = {a = {a = {a = {a = {a = {...`)")),
+        ("bad_duplicate_key.torchward.toml", Err("DIR/torchward.toml: line 2, column 1: duplicate key (`fail-on = \"low\"`)")),
+        ("bad_fail_on_type.torchward.toml", Err("DIR/torchward.toml: line 1, column 11: invalid type: sequence, expected a string (`fail-on = [\"high\"]`)")),
+        ("bad_huge_integer.torchward.toml", Err("DIR/torchward.toml: line 1, column 13: integer number overflowed (`profiles = [99999999999999999999999999999999999999999999999999999999999999999999...`)")),
+        ("bad_not_toml.torchward.toml", Err("DIR/torchward.toml: line 1, column 23: unclosed array, expected `]` (`profiles = [\"megatron\"`)")),
+        ("bad_not_utf8.torchward.toml", Err("DIR/torchward.toml: cannot read the configuration: `DIR/torchward.toml` is not valid UTF-8 (first bad byte at offset 13)")),
+        ("bad_nul.torchward.toml", Err("DIR/torchward.toml: line 1, column 18: invalid basic string, expected non-double-quote visible characters, `\\` (`profiles = [\"mega\\0tron\"]`)")),
+        ("bad_per_path_type.torchward.toml", Err("DIR/torchward.toml: line 1, column 20: invalid type: sequence, expected a map (`per-path-ignores = [\"tests/**\"]`)")),
+        ("bad_tool_not_table.pyproject.toml", Err("DIR/pyproject.toml: line 4, column 13: invalid type: integer `1`, expected a table of torchward settings (`torchward = 1`)")),
+        ("bad_unknown_key.pyproject.toml", Err("DIR/pyproject.toml: line 2, column 1: unknown field `fial-on`, expected one of `profiles`, `allow-global`, `select`, `ignore`, `fail-on`, `per-path-ignores` (`fial-on = \"high\"`)")),
+        ("bad_unknown_key.torchward.toml", Err("DIR/torchward.toml: line 2, column 1: unknown field `fial-on`, expected one of `profiles`, `allow-global`, `select`, `ignore`, `fail-on`, `per-path-ignores` (`fial-on = \"high\"`)")),
+        ("bad_unknown_nested_key.torchward.toml", Err("DIR/torchward.toml: line 4, column 2: unknown field `extra`, expected one of `profiles`, `allow-global`, `select`, `ignore`, `fail-on`, `per-path-ignores` (`[extra]`)")),
+        ("bad_unknown_profile.torchward.toml", Err("DIR/torchward.toml: key `profiles`: no profile named `everything` (known: torch-npu, numpy-rng, megatron, deepspeed, hf-trainer, lightning, dcp)")),
+        ("bad_wrong_item_type.torchward.toml", Err("DIR/torchward.toml: line 1, column 18: invalid type: integer `7`, expected a string (`select = [\"TW1\", 7]`)")),
+        ("bad_wrong_type.pyproject.toml", Err("DIR/pyproject.toml: line 2, column 12: invalid type: string \"megatron\", expected a sequence (`profiles = \"megatron\"`)")),
+        ("bad_wrong_type.torchward.toml", Err("DIR/torchward.toml: line 1, column 12: invalid type: integer `3`, expected a sequence (`profiles = 3`)")),
+        ("ok_no_table.pyproject.toml", Ok(&[])),
+        ("seed_good.pyproject.toml", Ok(&["megatron"])),
+        ("seed_good.torchward.toml", Ok(&["megatron"])),
+    ];
+
+    #[test]
+    fn malformed_corpus_gives_the_exact_error_of_each_file() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/config");
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .map(|e| {
+                e.unwrap_or_else(|e| panic!("{e}"))
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        files.sort();
+        let listed: Vec<&str> = CORPUS.iter().map(|(name, _)| *name).collect();
+        assert_eq!(files, listed);
+        for (name, want) in CORPUS {
+            let target = if name.ends_with(".pyproject.toml") {
+                PYPROJECT
+            } else {
+                CONFIG_FILE
+            };
+            let bytes = std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{e}"));
+            let want = want.map(|p| p.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
+            assert_eq!(load(target, &bytes), want.map_err(str::to_owned), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_fifo_or_a_huge_file_is_an_error_not_a_hang() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = tmp.path().canonicalize().unwrap_or_else(|e| panic!("{e}"));
+        let fifo = root.join(CONFIG_FILE);
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let shown = |e: ConfigError| e.to_string().replace(&root.display().to_string(), "DIR");
+        assert_eq!(
+            Config::for_inputs(std::slice::from_ref(&root)).map_err(shown).map(|c| c.profiles),
+            Err("DIR/torchward.toml: cannot read the configuration: `DIR/torchward.toml` is a FIFO (named pipe), not a regular file".to_owned())
+        );
+        std::fs::remove_file(&fifo).unwrap_or_else(|e| panic!("{e}"));
+        let big = std::fs::File::create(root.join(PYPROJECT)).unwrap_or_else(|e| panic!("{e}"));
+        big.set_len(1 << 30).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            Config::for_inputs(std::slice::from_ref(&root)).map_err(shown).map(|c| c.profiles),
+            Err("DIR/pyproject.toml: cannot read the configuration: `DIR/pyproject.toml` is at least 1073741824 bytes, over the limit of 1048576".to_owned())
+        );
     }
 }

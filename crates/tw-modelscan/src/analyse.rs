@@ -11,10 +11,10 @@ use tw_pickle::{GlobalTarget, LimitKind, Opcode, Parsed, ViolationKind};
 use crate::lfs;
 use crate::nested;
 use crate::rules::{
-    code_bearing_archive, dangerous_callable, global_not_allowlisted, invalid_mutation_target,
-    legacy_tar_checkpoint, persistent_id_not_storage, pickle_stack_residue,
-    safetensors_header_invalid, shared_reference_expansion, tensor_view_out_of_bounds,
-    trailing_data, unsupported_model_format, weights_only_incompatible,
+    code_bearing_archive, dangerous_callable, decompression_bomb, global_not_allowlisted,
+    invalid_mutation_target, legacy_tar_checkpoint, persistent_id_not_storage,
+    pickle_stack_residue, safetensors_header_invalid, shared_reference_expansion,
+    tensor_view_out_of_bounds, trailing_data, unsupported_model_format, weights_only_incompatible,
 };
 use crate::safe_globals;
 use crate::ScanOptions;
@@ -410,16 +410,12 @@ fn analyse_pickle(
     if let Some(scope) = source.role.storage_scope() {
         if parsed.is_complete() && !not_allowlisted && expansion.is_none() {
             validate_tensors(path, container, scope, &parsed, source, data, location, out);
-            if depth < options.max_nested_depth {
-                analyse_extra_state(
-                    path, container, scope, &parsed, bytes, data, location, options, depth, out,
-                );
-            }
+            analyse_extra_state(
+                path, container, scope, &parsed, bytes, data, location, options, depth, out,
+            );
         }
     }
-    if depth < options.max_nested_depth {
-        analyse_nested(path, &parsed, source, location, options, depth, out);
-    }
+    analyse_nested(path, &parsed, source, location, options, depth, out);
     failed
 }
 
@@ -505,7 +501,7 @@ fn analyse_extra_state(
     let base = location.entry.as_deref().unwrap_or("");
     for (tensor, bytes) in nested::extra_state_tensors(container, scope, &objects, data) {
         let label = format!("{base} > tensor {tensor}");
-        analyse_into(path, Some(&label), bytes, options, depth + 1, false, out);
+        analyse_inner(path, &label, bytes, options, depth, out);
     }
 }
 
@@ -527,7 +523,7 @@ fn analyse_nested(
             "{base} > io.BytesIO at offset {}",
             source.base_offset + offset
         );
-        analyse_into(path, Some(&label), &bytes, options, depth + 1, false, out);
+        analyse_inner(path, &label, &bytes, options, depth, out);
     }
     for object in graph.objects() {
         let Some(global) = graph.global_of(object.callable) else {
@@ -549,10 +545,32 @@ fn analyse_nested(
                     location.entry.as_deref().unwrap_or(source.name.as_str()),
                     source.base_offset + object.offset
                 );
-                analyse_into(path, Some(&label), bytes, options, depth + 1, false, out);
+                analyse_inner(path, &label, bytes, options, depth, out);
             }
         }
     }
+}
+
+/// A pickle found inside the one at `depth`, analysed one level deeper, or (past
+/// `max_nested_depth`) reported as TW111: a payload nested deeper than the limit must not pass
+/// as clean.
+fn analyse_inner(
+    path: &str,
+    label: &str,
+    bytes: &[u8],
+    options: &ScanOptions,
+    depth: u32,
+    out: &mut FileOutcome,
+) {
+    let max = options.max_nested_depth;
+    if depth >= max {
+        out.push(decompression_bomb::finding(
+            Location::path(path).with_entry(label),
+            format!("pickles nested more than {max} deep: the innermost is not analysed"),
+        ));
+        return;
+    }
+    analyse_into(path, Some(label), bytes, options, depth + 1, false, out);
 }
 
 /// File extensions that promise a model file: content that is not one is an error, not a skip.

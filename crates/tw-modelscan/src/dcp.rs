@@ -17,7 +17,8 @@ use crate::{analyse_bytes, ScanOptions};
 const METADATA: &str = ".metadata";
 /// The extension of DCP's data files.
 const DATA_EXTENSION: &str = "distcp";
-/// Largest `.metadata` read when a `.distcp` file is analysed.
+/// Largest `.metadata` read for its item list or tensor listing (a scan of `.metadata` itself
+/// maps it, as any file).
 const MAX_METADATA_BYTES: u64 = 256 << 20;
 
 /// One item of a `.distcp` file.
@@ -53,11 +54,20 @@ fn metadata_options(options: &ScanOptions) -> ScanOptions {
 }
 
 /// The items `.metadata` (its bytes `metadata`) records for the data file named `file`, in
-/// offset order; `None` when the metadata does not parse as plain DCP metadata.
-pub(crate) fn items_of(metadata: &[u8], file: &str, options: &ScanOptions) -> Option<Vec<Item>> {
+/// offset order, or why the metadata gives no item list: it does not parse, or records an
+/// offset or length that is not a byte count (`Some(reason)`), or it imports a class DCP does
+/// not write (`None`: the metadata's own findings say so, and it is not read further).
+pub(crate) fn items_of(
+    metadata: &[u8],
+    file: &str,
+    options: &ScanOptions,
+) -> Result<Vec<Item>, Option<String>> {
     let parsed = tw_pickle::parse(metadata, &metadata_options(options).pickle);
-    if parsed.error.is_some() || has_foreign_globals(&parsed, options) {
-        return None;
+    if let Some(error) = &parsed.error {
+        return Err(Some(format!("it is not a readable pickle ({error})")));
+    }
+    if has_foreign_globals(&parsed, options) {
+        return Err(None);
     }
     let graph = &parsed.graph;
     let mut items = Vec::new();
@@ -68,26 +78,66 @@ pub(crate) fn items_of(metadata: &[u8], file: &str, options: &ScanOptions) -> Op
         if !is_info {
             continue;
         }
-        let state = graph.mutations(object).states.last().copied()?;
-        let fields = graph.as_dict(state)?;
+        let at = object.offset;
+        let shape = || format!("the `_StorageInfo` at pickle offset {at} is not in DCP's shape");
+        let state = graph
+            .mutations(object)
+            .states
+            .last()
+            .copied()
+            .ok_or_else(|| Some(shape()))?;
+        let fields = graph.as_dict(state).ok_or_else(|| Some(shape()))?;
         let field = |name: &str| {
             fields
                 .iter()
                 .find(|(k, _)| graph.as_str(*k) == Some(name))
                 .map(|(_, v)| *v)
         };
-        let path = field("relative_path").and_then(|v| graph.as_str(v))?;
-        let offset = field("offset").and_then(|v| graph.as_int(v))?;
-        let length = field("length").and_then(|v| graph.as_int(v))?;
+        let path = field("relative_path")
+            .and_then(|v| graph.as_str(v))
+            .ok_or_else(|| Some(shape()))?;
+        let count = |name: &str| {
+            field(name)
+                .and_then(|v| graph.as_int(v))
+                .and_then(|v| u64::try_from(v).ok())
+                .ok_or_else(|| {
+                    Some(format!(
+                        "the `_StorageInfo` at pickle offset {at} has no `{name}` that is a byte count (an integer from 0 to 2^63-1)"
+                    ))
+                })
+        };
+        let (offset, length) = (count("offset")?, count("length")?);
         if path == file {
-            items.push(Item {
-                offset: u64::try_from(offset).ok()?,
-                length: u64::try_from(length).ok()?,
-            });
+            items.push(Item { offset, length });
         }
     }
     items.sort_by_key(|i| i.offset);
-    Some(items)
+    Ok(items)
+}
+
+/// Why `items` do not tile a data file of `len` bytes exactly (an item past its end,
+/// overlapping another, or a gap), or `None` when they do.
+fn tiling_problem(items: &[Item], len: u64) -> Option<String> {
+    let mut end = 0u64;
+    for item in items {
+        if item.offset < end {
+            return Some(format!(
+                "the item at offset {} overlaps the one before it (which ends at {end})",
+                item.offset
+            ));
+        }
+        let Some(stop) = item.offset.checked_add(item.length).filter(|&s| s <= len) else {
+            return Some(format!(
+                "the item at offset {} of {} bytes runs past the end of the file ({len} bytes)",
+                item.offset, item.length
+            ));
+        };
+        if item.offset > end {
+            return Some(format!("bytes {end}..{} belong to no item", item.offset));
+        }
+        end = stop;
+    }
+    (end != len).then(|| format!("bytes {end}..{len} belong to no item"))
 }
 
 /// Whether the metadata imports anything outside torch's allowlist and the `dcp` profile.
@@ -113,32 +163,70 @@ pub(crate) fn analyse_file(
         outcome
             .findings
             .retain(|f| f.rule != weights_only_incompatible::RULE.id);
+        if outcome.format == Some(tw_checkpoint::Format::Unknown) && outcome.errors.is_empty() {
+            outcome.error(
+                display,
+                None,
+                None,
+                "not a pickle: DCP's `.metadata` is a pickled `Metadata` object".to_owned(),
+            );
+        }
         return outcome;
     }
     if path.extension().is_some_and(|x| x == DATA_EXTENSION) {
-        if let Some(items) = items_for(path, options) {
-            if let Some(outcome) = analyse_items(display, data, &items, options) {
-                return outcome;
-            }
+        let problem = match items_for(path, options) {
+            Ok(None) => None, // no `.metadata`: not part of a DCP directory
+            Ok(Some(items)) => match tiling_problem(&items, data.len() as u64) {
+                None => match analyse_items(display, data, &items, options) {
+                    Some(outcome) => return outcome,
+                    None => Some("its items cannot be addressed".to_owned()),
+                },
+                problem => problem,
+            },
+            Err(reason) => reason,
+        };
+        let mut outcome = analyse_bytes(display, data, options);
+        if let Some(problem) = problem {
+            outcome.error(
+                display,
+                None,
+                None,
+                format!(
+                    "the directory's `{METADATA}` does not say where this file's items are ({problem}); analysed as one file"
+                ),
+            );
         }
+        return outcome;
     }
     analyse_bytes(display, data, options)
 }
 
-/// The items the sibling `.metadata` records for the data file `path`.
-fn items_for(path: &Path, options: &ScanOptions) -> Option<Vec<Item>> {
-    let metadata = path.parent()?.join(METADATA);
-    let meta = std::fs::metadata(&metadata).ok()?;
-    if !meta.is_file() || meta.len() > MAX_METADATA_BYTES {
-        return None;
-    }
-    let bytes = std::fs::read(&metadata).ok()?;
-    let name = path.file_name()?.to_str()?;
-    items_of(&bytes, name, options)
+/// The items the sibling `.metadata` records for the data file `path`: `Ok(None)` when there
+/// is no `.metadata`, an error saying why when it cannot be read as DCP metadata (as
+/// [`items_of`]).
+fn items_for(path: &Path, options: &ScanOptions) -> Result<Option<Vec<Item>>, Option<String>> {
+    let Some(metadata) = path.parent().map(|dir| dir.join(METADATA)) else {
+        return Ok(None);
+    };
+    let bytes = match tw_fs::read_bounded(&metadata, MAX_METADATA_BYTES) {
+        Ok(bytes) => bytes,
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(tw_fs::Error::TooLarge { limit, actual, .. }) => {
+            return Err(Some(format!(
+                "it is {actual} bytes, more than the {limit} a `{METADATA}` may have"
+            )))
+        }
+        Err(e) => return Err(Some(e.to_string())),
+    };
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    items_of(&bytes, name, options).map(Some)
 }
 
-/// Each item analysed as its own file; `None` when the items do not tile the file (an item
-/// past its end or overlapping another: the file is then analysed whole).
+/// Each item (which [`tiling_problem`] found to tile the file) analysed as its own file;
+/// `None` only when an item cannot be addressed in memory.
 fn analyse_items(
     display: &str,
     data: &[u8],
@@ -149,25 +237,16 @@ fn analyse_items(
         format: Some(tw_checkpoint::Format::TorchZip),
         ..FileOutcome::default()
     };
-    let mut end = 0u64;
     for item in items {
-        if item.offset < end {
-            return None;
-        }
-        end = item.offset.checked_add(item.length)?;
         let start = usize::try_from(item.offset).ok()?;
-        let stop = usize::try_from(end).ok()?;
-        let bytes = data.get(start..stop)?;
+        let stop = start.checked_add(usize::try_from(item.length).ok()?)?;
         analyse_part(
             display,
             &format!("item at offset {start}"),
-            bytes,
+            data.get(start..stop)?,
             options,
             &mut outcome,
         );
-    }
-    if end != data.len() as u64 {
-        return None;
     }
     Some(outcome)
 }
@@ -202,7 +281,12 @@ pub fn inspect_dir(
                 .to_owned(),
         ));
     }
-    let bytes = std::fs::read(&path).map_err(|e| unreadable(e.to_string()))?;
+    let bytes = tw_fs::read_bounded(&path, MAX_METADATA_BYTES).map_err(|e| match e {
+        tw_fs::Error::TooLarge { limit, actual, .. } => unreadable(format!(
+            "it is {actual} bytes, more than the {limit} a `{METADATA}` may have"
+        )),
+        other => unreadable(other.to_string()),
+    })?;
     let outcome = analyse_file(&path, &display, &bytes, options);
     let refusing: Vec<_> = outcome
         .findings

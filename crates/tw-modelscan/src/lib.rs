@@ -15,6 +15,7 @@ mod aggregate;
 mod analyse;
 mod classify;
 pub mod dcp;
+mod index;
 pub mod inspect;
 mod keras;
 mod lfs;

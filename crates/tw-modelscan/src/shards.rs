@@ -9,13 +9,11 @@ use std::path::{Component, Path, PathBuf};
 
 use tw_diagnostics::{AnalysisError, Finding, Location};
 
+use crate::index::{read_weight_map, shown};
 use crate::rules::{
     index_path_escape, index_tensor_missing, mixed_weight_formats, shard_missing, shard_not_indexed,
 };
 use crate::ScanOptions;
-
-/// Largest index read (real ones are a few MiB for the largest models).
-const MAX_INDEX_BYTES: u64 = 64 << 20;
 
 /// Most missing tensor names listed in one TW132 message.
 const MAX_LISTED: usize = 8;
@@ -82,6 +80,7 @@ fn shard_pattern(name: &str) -> Option<(&str, &str)> {
 /// Whether `name` stays inside the index's directory as written (no root, no `..`).
 fn stays_inside(name: &str) -> bool {
     !name.is_empty()
+        && !name.contains('\0')
         && Path::new(name)
             .components()
             .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
@@ -122,7 +121,10 @@ fn check_index(
         if !stays_inside(shard) {
             out.findings.push(index_path_escape::finding(
                 location(),
-                format!("shard `{shard}` is not a plain name inside the index's directory"),
+                format!(
+                    "shard `{}` is not a plain name inside the index's directory",
+                    shown(shard)
+                ),
             ));
             continue;
         }
@@ -131,7 +133,8 @@ fn check_index(
             out.findings.push(shard_missing::finding(
                 location(),
                 format!(
-                    "shard `{shard}` (holding {} tensor(s)) does not exist",
+                    "shard `{}` (holding {} tensor(s)) does not exist",
+                    shown(shard),
                     tensors.len()
                 ),
             ));
@@ -145,7 +148,10 @@ fn check_index(
         if escapes {
             out.findings.push(index_path_escape::finding(
                 location(),
-                format!("shard `{shard}` is a link leading out of the index's directory"),
+                format!(
+                    "shard `{}` is a link leading out of the index's directory",
+                    shown(shard)
+                ),
             ));
             continue;
         }
@@ -171,32 +177,6 @@ fn check_index(
             ));
         }
     }
-}
-
-/// The index's `weight_map`, or why it cannot be read.
-fn read_weight_map(index: &Path) -> Result<BTreeMap<String, String>, String> {
-    let meta = std::fs::metadata(index).map_err(|e| format!("cannot read the index: {e}"))?;
-    if meta.len() > MAX_INDEX_BYTES {
-        return Err(format!(
-            "the index is {} bytes, more than the {MAX_INDEX_BYTES} an index may have",
-            meta.len()
-        ));
-    }
-    let text = std::fs::read(index).map_err(|e| format!("cannot read the index: {e}"))?;
-    let value: serde_json::Value =
-        serde_json::from_slice(&text).map_err(|e| format!("the index is not valid JSON: {e}"))?;
-    let map = value
-        .get("weight_map")
-        .and_then(serde_json::Value::as_object)
-        .ok_or_else(|| "the index has no `weight_map` object".to_owned())?;
-    map.iter()
-        .map(|(tensor, shard)| {
-            shard
-                .as_str()
-                .map(|s| (tensor.clone(), s.to_owned()))
-                .ok_or_else(|| format!("`weight_map` entry `{tensor}` is not a string"))
-        })
-        .collect()
 }
 
 /// TW132: the tensors the index puts in `shard` that the shard does not hold.
@@ -228,15 +208,16 @@ fn missing_tensors(
     if absent.is_empty() {
         return;
     }
-    let mut listed: Vec<&str> = absent.iter().copied().take(MAX_LISTED).collect();
+    let mut listed: Vec<String> = absent.iter().take(MAX_LISTED).map(|t| shown(t)).collect();
     if absent.len() > MAX_LISTED {
-        listed.push("...");
+        listed.push("...".to_owned());
     }
     out.findings.push(index_tensor_missing::finding(
         Location::path(index.to_owned()),
         format!(
-            "{} tensor(s) the index assigns to `{shard}` are not in it: {}",
+            "{} tensor(s) the index assigns to `{}` are not in it: {}",
             absent.len(),
+            shown(shard),
             listed.join(", ")
         ),
     ));
@@ -263,5 +244,6 @@ mod tests {
         assert!(!stays_inside("/etc/passwd"));
         assert!(!stays_inside("a/../../b"));
         assert!(!stays_inside(""));
+        assert!(!stays_inside("model.bin\0.txt"));
     }
 }

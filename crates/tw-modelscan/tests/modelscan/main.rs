@@ -12,6 +12,7 @@
 
 mod archives;
 mod bounds;
+mod corpora;
 mod fixtures;
 mod frameworks;
 mod inspect;
