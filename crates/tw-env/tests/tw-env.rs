@@ -10,6 +10,7 @@
     clippy::print_stderr
 )]
 
+use std::io::Write as _;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use tw_diagnostics::{Finding, Status};
@@ -411,7 +412,10 @@ fn unreadable_and_malformed_inputs_are_errors_naming_them() {
 fn unlistable_site_packages_is_an_error() {
     use std::os::unix::fs::PermissionsExt;
     if rustix::process::geteuid().is_root() {
-        eprintln!("SKIP unlistable_site_packages_is_an_error: root can list a mode-000 directory");
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIP unlistable_site_packages_is_an_error: root can list a mode-000 directory"
+        );
         return;
     }
     let tree = Tree::new();
@@ -429,7 +433,8 @@ fn unlistable_site_packages_is_an_error() {
 #[test]
 fn real_process_with_the_variable_is_reported_with_its_pid() {
     let Ok(python) = which("python3") else {
-        eprintln!(
+        let _ = writeln!(
+            std::io::stderr(),
             "SKIP real_process_with_the_variable_is_reported_with_its_pid: no python3 on PATH"
         );
         return;
@@ -441,7 +446,8 @@ fn real_process_with_the_variable_is_reported_with_its_pid() {
         .arg(&venv)
         .status();
     if !made.is_ok_and(|s| s.success()) {
-        eprintln!(
+        let _ = writeln!(
+            std::io::stderr(),
             "SKIP real_process_with_the_variable_is_reported_with_its_pid: python3 -m venv failed"
         );
         return;
@@ -581,7 +587,10 @@ fn python_path_directories_of_a_process_are_read() {
 fn containerised_process_is_read_under_its_root() {
     let tools = ["unshare", "chroot", "mount", "python3"];
     if !rustix::process::geteuid().is_root() || tools.iter().any(|t| which(t).is_err()) {
-        eprintln!("SKIP containerised_process_is_read_under_its_root: needs root and {tools:?}");
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIP containerised_process_is_read_under_its_root: needs root and {tools:?}"
+        );
         return;
     }
     let image = tempfile::tempdir().unwrap();
@@ -638,7 +647,11 @@ fn containerised_process_is_read_under_its_root() {
     drop(child.stdin.take());
     let _ = child.wait();
     if !started {
-        eprintln!("SKIP containerised_process_is_read_under_its_root: the chroot did not start python3 (unshare -m refused?)");
+        let why = "the chroot did not start python3 (unshare -m refused?)";
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIP containerised_process_is_read_under_its_root: {why}"
+        );
         return;
     }
     let torch: Vec<&str> = result

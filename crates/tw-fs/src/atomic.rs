@@ -477,10 +477,11 @@ mod temp_tests {
         let file = AtomicFile::create_with(dest, options, unnamed)?;
         let got_unnamed = matches!(file.temp, Temp::Unnamed(_));
         if unnamed && !got_unnamed {
-            #[allow(clippy::print_stdout)] // A skipped test says why, in the test output.
-            {
-                println!("SKIP: no O_TMPFILE (or no /proc) for {}", dest.display());
-            }
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIP: no O_TMPFILE (or no /proc) for {}",
+                dest.display()
+            );
             return Ok(None);
         }
         // The fallback is really taken when asked for, so both paths are covered.
@@ -653,10 +654,10 @@ mod temp_tests {
                 assert!(open_unnamed(sys)?.is_none());
             }
             other => {
-                #[allow(clippy::print_stdout)] // A skipped test says why, in the test output.
-                {
-                    println!("SKIP: O_TMPFILE on /sys gave {other:?}, not EOPNOTSUPP");
-                }
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "SKIP: O_TMPFILE on /sys gave {other:?}, not EOPNOTSUPP"
+                );
             }
         }
         Ok(())
@@ -748,10 +749,11 @@ mod temp_tests {
         };
         assert_eq!(status.signal(), Some(9), "{status}");
         if kind == "named" {
-            #[allow(clippy::print_stdout)] // A skipped test says why, in the test output.
-            {
-                println!("SKIP: no O_TMPFILE under {}", dir.path().display());
-            }
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIP: no O_TMPFILE under {}",
+                dir.path().display()
+            );
             return;
         }
         assert_eq!(kind, "unnamed");

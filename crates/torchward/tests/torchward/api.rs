@@ -3,6 +3,7 @@
 //! planted break found, exit 1), the same diff read from two git revisions, and usage errors
 //! (exit 2).
 use crate::cli::{stderr, stdout, Tree};
+use std::io::Write as _;
 use std::path::Path;
 use std::process::Command;
 
@@ -227,12 +228,10 @@ fn diff_of_two_git_revisions_matches_the_directory_diff() {
     let tree = fixture_tree();
     if !git(&tree, &["--version"]) {
         // A skip must be visible in the test output, never a silent pass.
-        #[allow(clippy::print_stdout)]
-        {
-            println!(
-                "SKIP diff_of_two_git_revisions_matches_the_directory_diff: git is not installed"
-            );
-        }
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIP diff_of_two_git_revisions_matches_the_directory_diff: git is not installed"
+        );
         return;
     }
     copy_dir(&tree.join("v1/fixpkg"), &tree.join("src/fixpkg"));

@@ -2,6 +2,7 @@
 //! finding IDs), 2 (malformed, unsupported, existing output); the default output name; a tree
 //! with --out-dir and its summary; and a write that fails half way (file size limit) leaving
 //! no file behind.
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{stderr, Tree};
@@ -203,10 +204,10 @@ fn can_mount_tmpfs() -> Result<(), String> {
 fn a_full_file_system_stops_at_the_reservation_with_enospc() {
     if let Err(why) = can_mount_tmpfs() {
         // A skip must be visible in the test output, never a silent pass.
-        #[allow(clippy::print_stdout)]
-        {
-            println!("SKIP a_full_file_system_stops_at_the_reservation_with_enospc: {why}");
-        }
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIP a_full_file_system_stops_at_the_reservation_with_enospc: {why}"
+        );
         return;
     }
     let tree = Tree::new();

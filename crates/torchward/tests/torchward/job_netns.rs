@@ -10,6 +10,7 @@
 //! torchward runs under `nsenter --net` rather than `ip netns exec`, which remounts /sys and
 //! hides the cgroup file system nft resolves the job's cgroup in.
 use crate::cli::{stderr, stdout, Tree};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
@@ -203,10 +204,11 @@ fn an_outsider_reaches_no_port_of_a_two_node_job_under_run() {
     for out in &protected.nodes {
         let err = stderr(out);
         if err.contains("cannot restrict the job's sockets by cgroup") {
-            #[allow(clippy::print_stdout)]
-            {
-                println!("SKIP an_outsider_reaches_no_port_of_a_two_node_job_under_run: this kernel or mount cannot match sockets by cgroup: {err}");
-            }
+            let why = "this kernel or mount cannot match sockets by cgroup";
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIP an_outsider_reaches_no_port_of_a_two_node_job_under_run: {why}: {err}"
+            );
             return;
         }
         assert_eq!(out.status.code(), Some(0), "{err}\n{}", stdout(out));

@@ -2,6 +2,7 @@
 //! statement's example, matrix formats and exit codes, and the usage errors. Applying rules
 //! for real is tested in tw-firewall and tw-launch inside network namespaces.
 use crate::cli::{stderr, stdout, Tree};
+use std::io::Write as _;
 
 fn run(args: &[&str]) -> std::process::Output {
     Tree::new()
@@ -224,10 +225,7 @@ pub fn skip(test: &str, tools: &[&str]) -> bool {
         Some("not root".to_owned())
     };
     if let Some(reason) = &reason {
-        #[allow(clippy::print_stdout)]
-        {
-            println!("SKIP {test}: {reason}");
-        }
+        let _ = writeln!(std::io::stderr(), "SKIP {test}: {reason}");
     }
     reason.is_some()
 }

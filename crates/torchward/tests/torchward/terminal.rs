@@ -2,19 +2,26 @@
 //! summary. A pseudo-terminal comes from util-linux `script`; without it these tests are
 //! skipped with a printed reason.
 use crate::cli::{findings_report, Tree};
+use std::io::Write as _;
 use std::process::Command;
 
 /// Runs `shell_command` under a pseudo-terminal in `tree`, returning everything it printed.
-#[allow(clippy::print_stdout)] // A skipped test says why, in the test output.
+/// The command names the binary under test as `"$TORCHWARD"`: its path may hold spaces or
+/// quotes (the checkout can be anywhere), so it is passed in the environment, never spliced
+/// into the shell text.
 fn on_a_terminal(tree: &Tree, shell_command: &str, no_color: bool) -> Option<String> {
     let Ok(script) = which("script") else {
-        println!("skipped: util-linux `script` is not installed, so no pseudo-terminal");
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIP (a terminal test): util-linux `script` is not installed, so no pseudo-terminal"
+        );
         return None;
     };
     let mut cmd = Command::new(script);
     cmd.current_dir(tree.path())
         .args(["-qec", shell_command, "/dev/null"])
         .env("TERM", "xterm")
+        .env("TORCHWARD", assert_cmd::cargo::cargo_bin("torchward"))
         .env_remove("NO_COLOR");
     if no_color {
         cmd.env("NO_COLOR", "1");
@@ -33,22 +40,16 @@ fn which(name: &str) -> Result<std::path::PathBuf, ()> {
         .ok_or(())
 }
 
-fn binary() -> String {
-    assert_cmd::cargo::cargo_bin("torchward")
-        .display()
-        .to_string()
-}
-
 #[test]
 fn text_on_a_terminal_is_coloured_unless_no_color() {
     let tree = Tree::new();
     tree.save_report("scan.json", &findings_report());
-    let command = format!("{} report scan.json", binary());
-    let Some(coloured) = on_a_terminal(&tree, &command, false) else {
+    let command = r#""$TORCHWARD" report scan.json"#;
+    let Some(coloured) = on_a_terminal(&tree, command, false) else {
         return;
     };
     assert!(coloured.contains("\x1b["), "{coloured}");
-    let Some(plain) = on_a_terminal(&tree, &command, true) else {
+    let Some(plain) = on_a_terminal(&tree, command, true) else {
         return;
     };
     assert!(!plain.contains('\x1b'), "{plain}");
@@ -59,8 +60,8 @@ fn text_on_a_terminal_is_coloured_unless_no_color() {
 fn summary_goes_to_stderr_on_a_terminal_for_machine_formats() {
     let tree = Tree::new();
     tree.save_report("scan.json", &findings_report());
-    let command = format!("{} report scan.json --format json > out.json", binary());
-    let Some(printed) = on_a_terminal(&tree, &command, false) else {
+    let command = r#""$TORCHWARD" report scan.json --format json > out.json"#;
+    let Some(printed) = on_a_terminal(&tree, command, false) else {
         return;
     };
     assert_eq!(

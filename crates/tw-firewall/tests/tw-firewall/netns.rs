@@ -3,7 +3,7 @@
 //! by a veth pair, with a peer address and a non-peer address per family. Everything happens
 //! inside the namespaces (`ip netns exec`), so the host's firewall is never touched; the lab
 //! deletes both namespaces when dropped. `skip_reason` says why a test cannot run here.
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write as _};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use tw_firewall::{Cmd, Exec, ExecError, Output, SystemExec};
@@ -50,7 +50,10 @@ pub fn listener_command(port: u16, secs: u32, code: i32) -> String {
 #[ignore = "re-executed inside a network namespace by the namespace tests"]
 fn listen_role() {
     let Ok(spec) = std::env::var(LISTEN_VAR) else {
-        println!("SKIP listen_role: only meaningful when re-executed by a namespace test");
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIP listen_role: only meaningful when re-executed by a namespace test"
+        );
         return;
     };
     let mut words = spec
@@ -84,7 +87,10 @@ fn listen_role() {
 fn connect_role() {
     use rustix::net::{sockopt, AddressFamily, SocketType};
     let Ok(spec) = std::env::var(CONNECT_VAR) else {
-        println!("SKIP connect_role: only meaningful when re-executed by a namespace test");
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIP connect_role: only meaningful when re-executed by a namespace test"
+        );
         return;
     };
     let words: Vec<&str> = spec.split_whitespace().collect();
@@ -158,7 +164,7 @@ pub fn skip_reason(tools: &[&str]) -> Option<String> {
 /// Prints a skip line and returns true when the test must skip.
 pub fn skip(test: &str, tools: &[&str]) -> bool {
     if let Some(reason) = skip_reason(tools) {
-        println!("SKIP {test}: {reason}");
+        let _ = writeln!(std::io::stderr(), "SKIP {test}: {reason}");
         return true;
     }
     false

@@ -2,6 +2,7 @@
 //! probe errors (results themselves depend on the host and are not asserted), also while
 //! processes start and end around it: a process that exits between listing `/proc` and reading
 //! its files is skipped and counted, never an error.
+use std::io::Write as _;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -76,7 +77,10 @@ fn churn(stop: &AtomicBool, spawned: &AtomicUsize) {
 #[test]
 fn real_host_audit_survives_process_churn() {
     if Command::new("sleep").arg("0").status().is_err() {
-        println!("SKIP real_host_audit_survives_process_churn: `sleep` cannot be run");
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIP real_host_audit_survives_process_churn: `sleep` cannot be run"
+        );
         return;
     }
     let stop = Arc::new(AtomicBool::new(false));

@@ -8,6 +8,7 @@
 //! under the system temp directory, removed afterwards; when even that is not reachable by
 //! everyone the test skips and says why.
 use crate::fake::{options, Fake, Proc, V6_ANY};
+use std::io::Write as _;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -51,8 +52,10 @@ fn reachable_copy_of_this_binary() -> Result<(tempfile::TempDir, PathBuf), Strin
 #[test]
 fn unprivileged_run_reports_incomplete_not_pass() {
     if !rustix_euid_is_root() {
-        println!(
-            "SKIP unprivileged_run_reports_incomplete_not_pass: needs root to switch to UID 65534"
+        let why = "needs root to switch to UID 65534";
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIP unprivileged_run_reports_incomplete_not_pass: {why}"
         );
         return;
     }
@@ -77,8 +80,9 @@ fn unprivileged_run_reports_incomplete_not_pass() {
     .unwrap();
     std::fs::set_permissions(fake.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     if let Some(blocked) = unreachable_ancestor(fake.dir.path()) {
-        println!(
-            "SKIP unprivileged_run_reports_incomplete_not_pass: {} is not searchable by other users",
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIP unprivileged_run_reports_incomplete_not_pass: {} is not searchable by others",
             blocked.display()
         );
         return;
@@ -86,7 +90,10 @@ fn unprivileged_run_reports_incomplete_not_pass() {
     let (copy_dir, exe) = match reachable_copy_of_this_binary() {
         Ok(copy) => copy,
         Err(why) => {
-            println!("SKIP unprivileged_run_reports_incomplete_not_pass: {why}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIP unprivileged_run_reports_incomplete_not_pass: {why}"
+            );
             return;
         }
     };

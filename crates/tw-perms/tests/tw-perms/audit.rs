@@ -1,5 +1,6 @@
 //! Each TW3xx rule and the classification rules on real trees.
 use crate::tree::{audit, is_root, summary, Tree};
+use std::io::Write as _;
 use std::os::unix::fs::symlink;
 use tw_diagnostics::Severity;
 use tw_perms::{explain, Kind, Policy};
@@ -120,7 +121,10 @@ fn world_writable_setid_symlink_hardlink() {
 #[test]
 fn foreign_owner_is_reported() {
     if !is_root() {
-        println!("SKIP foreign_owner_is_reported: chown needs root");
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIP foreign_owner_is_reported: chown needs root"
+        );
         return;
     }
     let tree = Tree::new();

@@ -1,6 +1,7 @@
 //! Fix convergence (audit, fix, audit clean, second fix no-op), refusals, and the undo
 //! journal round trip.
 use crate::tree::{audit, is_root, mode, Tree};
+use std::io::Write as _;
 use tw_perms::{apply_fix, plan_fix, read_journal, undo, Outcome, User};
 
 #[test]
@@ -107,7 +108,10 @@ fn refuses_world_writable_hardlinked_and_foreign() {
     if root {
         std::os::unix::fs::chown(&foreign, Some(4321), None).unwrap();
     } else {
-        println!("SKIP foreign-owner refusal: chown needs root");
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIP foreign-owner refusal: chown needs root"
+        );
     }
     let user = User::current();
     let (changes, refused) = plan_fix(&audit(&[tree.path("d")]).candidates, user);

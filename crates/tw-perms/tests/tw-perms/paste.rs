@@ -5,6 +5,7 @@
 //! changed and nothing the names try to run has run.
 use crate::tree::{audit, mode, Tree};
 use std::ffi::OsStr;
+use std::io::Write as _;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -60,7 +61,10 @@ fn printed_fix_commands_change_only_the_named_paths() {
         .filter(|s| shell_available(s))
         .collect();
     if !shells.contains(&"bash") {
-        println!("SKIP printed_fix_commands_change_only_the_named_paths: bash is not installed");
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIP printed_fix_commands_change_only_the_named_paths: bash is not installed"
+        );
         return;
     }
     if !shells.contains(&"dash") {
