@@ -126,19 +126,27 @@ fn listener(msg: &[u8], table: &'static str) -> Option<Listener> {
 mod tests {
     use super::*;
 
+    /// Says why a test is skipped on the real stderr (the harness captures `eprintln!`).
+    fn skip(reason: &str) {
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIP agrees_with_proc_net_tcp_on_a_socket_of_our_own: {reason}"
+        );
+    }
+
     /// A socket this test binds is reported by netlink exactly as `/proc/net/tcp` shows it.
     #[test]
-    #[allow(clippy::print_stderr)] // A skipped test says why.
     fn agrees_with_proc_net_tcp_on_a_socket_of_our_own() {
         let Ok(bound) = std::net::TcpListener::bind("127.0.0.1:0") else {
-            eprintln!("SKIP: cannot bind a loopback TCP socket here");
+            skip("cannot bind a loopback TCP socket here");
             return;
         };
         let Ok(local) = bound.local_addr() else {
             panic!("a bound socket has an address")
         };
         let Some(found) = listeners() else {
-            eprintln!("SKIP: the kernel does not answer sock_diag netlink requests here");
+            skip("the kernel does not answer sock_diag netlink requests here");
             return;
         };
         let ours = |l: &&Listener| l.port == local.port() && l.addr == local.ip();
