@@ -129,7 +129,8 @@ impl Machine<'_, '_> {
     /// Reads a `numpy.dtype(code, align, copy)` object and its BUILD state
     /// `(version, endian, subarray, names, fields, elsize, alignment, flags[, metadata])` the way
     /// numpy's `arraydescr_setstate` applies it: `flags` decides `hasobject` (bit 0,
-    /// `NPY_ITEM_HASOBJECT`), `elsize` sizes the flexible kinds `S`, `U`, `V`.
+    /// `NPY_ITEM_HASOBJECT`), `elsize` sizes the flexible kinds `S`, `U`, `V` (structured and
+    /// subarray dtypes are `V`).
     fn joblib_dtype(&self, dtype: NodeId) -> Result<DType> {
         let not_numpy = || self.joblib_error("the wrapper's dtype is not a numpy.dtype");
         let object = self.graph.object_of(dtype).ok_or_else(not_numpy)?;
@@ -175,9 +176,11 @@ impl Machine<'_, '_> {
             }
             _ => {}
         }
-        if !(is_none(2) && is_none(3) && is_none(4)) {
+        // Structured and subarray dtypes are pickled as `V<elsize>` with their fields in the
+        // state; numpy sizes them by `elsize` alone (objects in a field set the flag above).
+        if kind != 'V' && !(is_none(2) && is_none(3) && is_none(4)) {
             return Err(self.joblib_error(
-                "a structured or subarray dtype (not sized here; joblib reads it from the file)",
+                "fields or a subarray on a dtype that is not `V` (numpy pickles those as `V`)",
             ));
         }
         let elsize = int(5)
