@@ -54,15 +54,41 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 
 /// Prints `warning: ...` on stderr. Failing to write a warning is not worth failing the run.
 pub fn warn(message: impl Display) {
-    let _ = writeln!(io::stderr(), "warning: {message}");
+    let _ = writeln!(io::stderr(), "warning: {}", inert(&message));
 }
 
 /// Prints `error: ...` on stderr with the whole cause chain (`a: b: c`).
 pub fn error(err: &anyhow::Error) {
-    let _ = writeln!(io::stderr(), "error: {err:#}");
+    let _ = writeln!(io::stderr(), "error: {}", inert(&format!("{err:#}")));
 }
 
-/// Prints a line on stderr as is (summaries, notes).
+/// Prints a line on stderr as is (summaries, notes), control characters escaped.
 pub fn note(message: impl Display) {
-    let _ = writeln!(io::stderr(), "{message}");
+    let _ = writeln!(io::stderr(), "{}", inert(&message));
+}
+
+/// `message` with every control character but its line breaks shown as an escape: messages
+/// carry file names and text from the files read, and an escape sequence in a name must not
+/// drive the terminal. (Line breaks are the message's own; a name with a newline still breaks
+/// its line here, while reports escape it fully.)
+fn inert(message: &impl Display) -> String {
+    message
+        .to_string()
+        .split('\n')
+        .map(tw_report::escape_control)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inert;
+
+    #[test]
+    fn messages_keep_their_lines_and_lose_escape_sequences() {
+        assert_eq!(
+            inert(&"converted a\x1b]0;pwned\x07.pt\nnext line\r"),
+            "converted a\\x1b]0;pwned\\x07.pt\nnext line\\x0d"
+        );
+    }
 }
