@@ -164,53 +164,40 @@ fn state_globals(graph: &Graph<'_>, state: NodeId, add: &mut impl FnMut(NodeId, 
     }
 }
 
-/// How deep [`dtype_globals`] follows the dtypes of fields and subarrays (numpy itself allows
-/// far less nesting than a hostile pickle could build).
-const MAX_DTYPE_DEPTH: u32 = 32;
-
 /// The `numpy.dtype` global that builds the dtype object `value`, and those of the dtypes its
 /// state holds: a subarray's base (`(dtype, shape)` at index 2) and each field's
-/// (`{name: (dtype, offset[, title])}` at index 4), as a structured dtype pickles them.
+/// (`{name: (dtype, offset[, title])}` at index 4), as a structured dtype pickles them. Each
+/// dtype object is visited once, so shared or cyclic references (a memo can make a dtype its
+/// own field) cost one visit each.
 fn dtype_globals(graph: &Graph<'_>, value: NodeId, add: &mut impl FnMut(NodeId, Option<NodeId>)) {
-    nested_dtype_globals(graph, value, add, 0);
-}
-
-fn nested_dtype_globals(
-    graph: &Graph<'_>,
-    value: NodeId,
-    add: &mut impl FnMut(NodeId, Option<NodeId>),
-    depth: u32,
-) {
-    let Some(object) = graph.object_of(value) else {
-        return;
-    };
-    if !graph
-        .global_of(object.callable)
-        .is_some_and(|g| g.key_eq("numpy.dtype"))
-    {
-        return;
-    }
-    add(object.callable, Some(value));
-    if depth >= MAX_DTYPE_DEPTH {
-        return;
-    }
-    let Some(state) = graph
-        .mutations(object)
-        .states
-        .last()
-        .and_then(|s| graph.as_tuple(*s))
-    else {
-        return;
-    };
-    let first_of = |n: NodeId| graph.as_tuple(n).and_then(|t| t.first()).copied();
-    if let Some(base) = state.get(2).and_then(|n| first_of(*n)) {
-        nested_dtype_globals(graph, base, add, depth + 1);
-    }
-    if let Some(fields) = state.get(4).and_then(|n| graph.as_dict(*n)) {
-        for (_, field) in fields {
-            if let Some(dtype) = first_of(*field) {
-                nested_dtype_globals(graph, dtype, add, depth + 1);
-            }
+    let mut seen = HashSet::new();
+    let mut pending = vec![value];
+    while let Some(value) = pending.pop() {
+        if !seen.insert(value) {
+            continue;
+        }
+        let Some(object) = graph.object_of(value) else {
+            continue;
+        };
+        if !graph
+            .global_of(object.callable)
+            .is_some_and(|g| g.key_eq("numpy.dtype"))
+        {
+            continue;
+        }
+        add(object.callable, Some(value));
+        let Some(state) = graph
+            .mutations(object)
+            .states
+            .last()
+            .and_then(|s| graph.as_tuple(*s))
+        else {
+            continue;
+        };
+        let first_of = |n: NodeId| graph.as_tuple(n).and_then(|t| t.first()).copied();
+        pending.extend(state.get(2).and_then(|n| first_of(*n)));
+        if let Some(fields) = state.get(4).and_then(|n| graph.as_dict(*n)) {
+            pending.extend(fields.iter().filter_map(|(_, field)| first_of(*field)));
         }
     }
 }
